@@ -1,0 +1,396 @@
+"""Label one resolved violation: did the developer make Ruff's fix, choose another, or neither?
+
+A fixable violation present before a commit and gone after it was *resolved*. We compare three
+versions of the code around it — before (P), P with Ruff's fix applied (F), after (C) — at the
+token level, so whitespace and unrelated edits elsewhere do not matter:
+
+* **kept** (1): C reads as F around every change the fix makes;
+* **not kept** (0): a `# noqa` for the rule appeared, or the developer changed exactly what the
+  fix changes but differently, *keeping the code's content* (same names, numbers and string
+  words) — another spelling of the same code, which is a real choice against the fix;
+* **dropped** (None, with a reason): everything that only looks like a decision — the code was
+  deleted or its scope removed, a large rewrite around it, content changed (a new value, a
+  removed argument), the edit did not touch what the fix touches, code commented out.
+
+The history study found that most "resolved differently" events are incidental (the developer
+changed the flagged code for another reason); the content check is what separates those from
+deliberate alternatives, so it is deliberately strict: a dropped event costs a little data, a
+wrong negative teaches the model that good fixes are bad.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cached_property
+
+from ...features.document import Document
+from ...features.ruff import Edit, Fix, LineIndex, Position, Violation, apply_edits, rule_family
+from .tokens import COMMON_NAMES, atoms, is_comment, string_body, tokens
+
+NEAR_LINES = 3  # fix edits further than this from the violation are checked on their own
+MAX_EXTRA_HUNK_LINES = 10  # developer hunks this much larger than the statement: a rewrite
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One `git diff -U0` hunk, 0-based. With `p_len == 0`, `p_start` is the insertion point."""
+
+    p_start: int
+    p_len: int
+    c_start: int
+    c_len: int
+
+
+class Side:
+    """One version of a file; its parse and line index are built only if a label needs them."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text = text
+        self.path = path
+        self.lines = text.splitlines()
+
+    @cached_property
+    def document(self) -> Document:
+        return Document(self.text, self.path)
+
+    @cached_property
+    def index(self) -> LineIndex:
+        return LineIndex(self.text)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    label: int | None  # 1 kept, 0 not kept, None dropped
+    detail: str  # how it was matched, or why it was dropped
+
+
+def drop(reason: str) -> Outcome:
+    return Outcome(None, reason)
+
+
+class LineMap:
+    """Where each unchanged line of P sits in C, from the commit's hunks."""
+
+    def __init__(self, hunks: Sequence[Hunk], p_count: int, c_count: int) -> None:
+        self.hunks = sorted(hunks, key=lambda h: (h.p_start, h.p_len))
+        self.p_to_c: list[int | None] = []
+        c = 0
+        p = 0
+        for h in self.hunks:
+            while p < h.p_start and p < p_count:
+                self.p_to_c.append(c)
+                p += 1
+                c += 1
+            self.p_to_c.extend([None] * h.p_len)
+            p += h.p_len
+            c = h.c_start + h.c_len
+        while p < p_count:
+            self.p_to_c.append(c if c < c_count else None)
+            p += 1
+            c += 1
+        self.c_count = c_count
+
+    def unchanged(self, line: int) -> int | None:
+        return self.p_to_c[line] if 0 <= line < len(self.p_to_c) else None
+
+    def touching(self, a: int, b: int) -> list[Hunk]:
+        """Hunks that change lines a..b, or insert strictly inside them."""
+        found = []
+        for h in self.hunks:
+            if h.p_len and h.p_start <= b and h.p_start + h.p_len - 1 >= a:
+                found.append(h)
+            elif not h.p_len and a < h.p_start <= b:
+                found.append(h)
+        return found
+
+    def c_range(self, a: int, b: int) -> tuple[int, int]:
+        """C lines standing where P lines a..b stood (bounded by the nearest unchanged lines)."""
+        before = next((self.p_to_c[i] for i in range(a - 1, -1, -1) if self.p_to_c[i] is not None), None)
+        after = next(
+            (self.p_to_c[i] for i in range(b + 1, len(self.p_to_c)) if self.p_to_c[i] is not None),
+            None,
+        )
+        start = 0 if before is None else before + 1
+        end = self.c_count - 1 if after is None else after - 1
+        return start, end
+
+
+@dataclass(frozen=True)
+class Region:
+    first: int
+    last: int
+    edits: tuple[Edit, ...]
+
+
+def clusters(doc: Document, violation: Violation, fix: Fix) -> tuple[Region, list[Region]]:
+    """The statement(s) around the violation and its near edits, and one region per far edit."""
+    near = [e for e in fix.edits if abs(e.start.line - violation.start.line) <= NEAR_LINES]
+    far = [e for e in fix.edits if e not in near]
+    primary = _region(doc, [violation.start.line, violation.end.line], near)
+    return primary, [_region(doc, [], [e]) for e in far]
+
+
+def _edit_last_line(e: Edit) -> int:
+    return e.end.line - 1 if e.end.column == 0 and e.end.line > e.start.line else e.end.line
+
+
+def _region(doc: Document, lines: list[int], edits: list[Edit]) -> Region:
+    points = lines + [e.start.line for e in edits] + [_edit_last_line(e) for e in edits]
+    spans = [doc.statement_span(line) for line in points]
+    return Region(min(s[0] for s in spans), max(s[1] for s in spans), tuple(edits))
+
+
+def region_text(lines: Sequence[str], first: int, last: int) -> str:
+    return "".join(line + "\n" for line in lines[first : last + 1])
+
+
+def apply_in_region(p: Side, region: Region, first: int, last: int) -> str | None:
+    """The region's text with the fix's edits applied, or None when an edit leaves the region."""
+    base = p.index.offset(Position(first, 0))
+    text = region_text(p.lines, first, last)
+    shifted = []
+    for e in region.edits:
+        start, end = p.index.offset(e.start) - base, p.index.offset(e.end) - base
+        if start < 0 or end > len(text):
+            return None
+        shifted.append((start, end, e.content))
+    index = LineIndex(text)
+    return apply_edits(
+        text, [Edit(index.position(s), index.position(t), c) for s, t, c in shifted], index
+    )
+
+
+def label_resolution(
+    p: Side,
+    c: Side,
+    line_map: LineMap,
+    violation: Violation,
+    fix: Fix,
+    sibling_fixes: Sequence[Fix] = (),
+    new_violations: Sequence[Violation] = (),
+) -> Outcome:
+    """Label a violation of P that no longer appears in C. `sibling_fixes`: fixes of the other
+    violations resolved in the same file pair (a formatter sweep makes several at once)."""
+    primary, far = clusters(p.document, violation, fix)
+    if p.document.scope_name_at(violation.start.line) not in c.document.scope_names:
+        return drop("scope_removed")
+    outcome = _label_region(p, c, line_map, violation, primary, fix, sibling_fixes, new_violations)
+    if outcome.label != 1:
+        return outcome
+    for region in far:
+        other = _label_region(p, c, line_map, violation, region, fix, sibling_fixes, ())
+        if other.label != 1:
+            return drop("far_edit_missing")
+    return outcome
+
+
+def _label_region(
+    p: Side,
+    c: Side,
+    line_map: LineMap,
+    violation: Violation,
+    region: Region,
+    fix: Fix,
+    sibling_fixes: Sequence[Fix],
+    new_violations: Sequence[Violation],
+) -> Outcome:
+    hunks = line_map.touching(region.first, region.last)
+    if not hunks:
+        return drop("indirect")
+    first = min([region.first] + [h.p_start for h in hunks if h.p_len])
+    last = max([region.last] + [h.p_start + h.p_len - 1 for h in hunks if h.p_len])
+    c_first, c_last = line_map.c_range(first, last)
+    if c_last < c_first:
+        return drop("deleted")
+    extra = max(last - first, c_last - c_first) - (region.last - region.first)
+    if extra > MAX_EXTRA_HUNK_LINES:
+        return drop("big_hunk")
+
+    p_text = region_text(p.lines, first, last)
+    c_text = region_text(c.lines, c_first, c_last)
+    f_text = apply_in_region(p, region, first, last)
+    if f_text is None:
+        return drop("edit_outside_region")
+    if _layout(f_text) == _layout(c_text):
+        return Outcome(1, "exact")
+    pt, ft, ct = tokens(p_text), tokens(f_text), tokens(c_text)
+    if _noqa_added(p_text, c_text, violation.rule):
+        return Outcome(0, "noqa")
+    if pt == ft:  # a whitespace-only fix that the developer did not make exactly
+        return drop("whitespace_other")
+    if _code(ft) == _code(ct):
+        return Outcome(1, "tokens")
+    if _changes_present(pt, ft, ct):
+        return Outcome(1, "anchored")
+    if not violation.rule.startswith("Q") and _joined_strings(ft) == _joined_strings(ct):
+        return Outcome(1, "strings_rewrapped")
+    combined = _combined(p, region, fix, sibling_fixes, first, last)
+    if combined is not None and (
+        _code(tokens(combined)) == _code(ct) or _changes_present(pt, tokens(combined), ct)
+    ):
+        return Outcome(1, "combined")
+    return _judge_alternative(p_text, c_text, pt, ft, ct, violation, new_violations, c_first, c_last)
+
+
+def _judge_alternative(
+    p_text: str,
+    c_text: str,
+    pt: list[str],
+    ft: list[str],
+    ct: list[str],
+    violation: Violation,
+    new_violations: Sequence[Violation],
+    c_first: int,
+    c_last: int,
+) -> Outcome:
+    """The fix's change is not in C. Decide whether C is a deliberate alternative."""
+    if _layout(p_text) == _layout(c_text):
+        return drop("kept_intact")
+    if _commented_out(pt, ct):
+        return drop("commented_out")
+    family = rule_family(violation.rule)
+    if any(
+        rule_family(v.rule) == family and c_first <= v.start.line <= c_last for v in new_violations
+    ):
+        return drop("morphed_same_family")
+    p_atoms, f_atoms, c_atoms = atoms(pt), atoms(ft), atoms(ct)
+    if _code(pt) == _code(ct):
+        # Only the layout changed, and that resolved it (a formatter collapsing a call instead of
+        # adding the trailing comma). Meaningful only for fixes that are themselves spelling.
+        return Outcome(0, "relayout") if p_atoms == f_atoms else drop("indirect_relayout")
+    dev_touched, dev_size = _touched(pt, ct)
+    fix_touched, fix_size = _touched(pt, ft)
+    if not _near(dev_touched, fix_touched):
+        return drop("unfocused")
+    if dev_size > 2 * fix_size + 8:
+        return drop("big_rewrite")
+    new = c_atoms - p_atoms - f_atoms - COMMON_NAMES
+    lost = (p_atoms & f_atoms) - c_atoms
+    if new or lost:
+        return drop("content_changed")
+    if _deletion_only(pt, ct):
+        return drop("deletion_only")
+    return Outcome(0, "rewritten")
+
+
+def _joined_strings(toks: list[str]) -> list[str]:
+    """Code tokens with each run of adjacent string literals joined into one, quotes dropped.
+
+    A developer who makes Ruff's f-string but wraps it as implicit concatenation to stay within
+    the line length made the fix; only quote rules care about the spelling this forgets.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    formatted = False
+    for tok in _code(toks) + [""]:
+        body = string_body(tok) if tok else None
+        if body is not None:
+            run.append(body)
+            formatted |= "f" in tok[: len(tok) - len(tok.lstrip("rRbBuUfFtT"))].lower()
+            continue
+        if run:
+            out.append(("f:" if formatted else "s:") + "".join(run))
+            run, formatted = [], False
+        if tok:
+            out.append(tok)
+    for i in range(len(out) - 2, 0, -1):  # `("a" "b")` wrapping adds parentheses: drop them
+        if out[i - 1] == "(" and out[i + 1] == ")" and out[i][:2] in ("f:", "s:"):
+            if i < 2 or not (out[i - 2][:1].isalnum() or out[i - 2] in (")", "]")):
+                del out[i + 1], out[i - 1]
+    return out
+
+
+def _layout(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
+
+
+def _code(toks: list[str]) -> list[str]:
+    return [t for t in toks if not is_comment(t)]
+
+
+def _noqa_added(p_text: str, c_text: str, rule: str) -> bool:
+    def covering(text: str) -> int:
+        count = 0
+        for match in _NOQA.finditer(text):
+            codes = match.group("codes")
+            if codes is None or rule in re.split(r"[\s,]+", codes.upper()):
+                count += 1
+        return count
+
+    return covering(c_text) > covering(p_text)
+
+
+def _changes_present(pt: list[str], ft: list[str], ct: list[str]) -> bool:
+    """Every change P→F appears in C between the same unchanged neighbours."""
+    pc = SequenceMatcher(None, pt, ct, autojunk=False)
+    p_to_c: dict[int, int] = {}
+    for block in pc.get_matching_blocks():
+        for k in range(block.size):
+            p_to_c[block.a + k] = block.b + k
+    changes = [op for op in SequenceMatcher(None, pt, ft, autojunk=False).get_opcodes()]
+    if all(op[0] == "equal" for op in changes):
+        return False
+    for tag, i1, i2, j1, j2 in changes:
+        if tag == "equal":
+            continue
+        left = p_to_c.get(i1 - 1) if i1 > 0 else -1
+        right = p_to_c.get(i2) if i2 < len(pt) else len(ct)
+        if left is None or right is None or ct[left + 1 : right] != ft[j1:j2]:
+            return False
+    return True
+
+
+def _touched(a: list[str], b: list[str]) -> tuple[set[int], int]:
+    """Indices of `a` that an edit a→b changes (insertions mark both neighbours), and its size."""
+    touched: set[int] = set()
+    size = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        touched.update(range(i1, i2) if i2 > i1 else (i1 - 1, i1))
+        size += max(i2 - i1, j2 - j1)
+    return touched, size
+
+
+def _near(a: set[int], b: set[int]) -> bool:
+    return any(i + d in b for i in a for d in (-1, 0, 1))
+
+
+def _deletion_only(pt: list[str], ct: list[str]) -> bool:
+    ops = SequenceMatcher(None, pt, ct, autojunk=False).get_opcodes()
+    return all(tag in ("equal", "delete") for tag, *_ in ops)
+
+
+def _commented_out(pt: list[str], ct: list[str]) -> bool:
+    code = " ".join(_code(pt))[:40]
+    comments = " ".join(tokens(" ".join(t.lstrip("# ") for t in ct if is_comment(t))))
+    return bool(code) and code in comments
+
+
+def _combined(
+    p: Side, region: Region, fix: Fix, siblings: Sequence[Fix], first: int, last: int
+) -> str | None:
+    """The region with this fix and every non-overlapping sibling fix inside it applied."""
+    edits = list(region.edits)
+    lo = p.index.offset(Position(first, 0))
+    hi = p.index.offset(Position(last + 1, 0))
+    taken = [(p.index.offset(e.start), p.index.offset(e.end)) for e in edits]
+    added = False
+    for sibling in siblings:
+        if sibling is fix:
+            continue
+        spans = [(p.index.offset(e.start), p.index.offset(e.end)) for e in sibling.edits]
+        if not all(lo <= s and t <= hi for s, t in spans):
+            continue
+        if any(s < t2 and s2 < t or (s == t == s2 == t2) for s, t in spans for s2, t2 in taken):
+            continue
+        edits.extend(sibling.edits)
+        taken.extend(spans)
+        added = True
+    if not added:
+        return None
+    return apply_in_region(p, Region(region.first, region.last, tuple(edits)), first, last)

@@ -1,0 +1,69 @@
+"""`trustfix mine`, `trustfix dataset` and `trustfix audit`: building the training data."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    mine = commands.add_parser(
+        "mine", help="mine fix decisions from the git history of repositories"
+    )
+    mine.add_argument("repos", nargs="+", type=Path, help="git directories (bare or .git)")
+    mine.add_argument("--out", type=Path, default=Path("data/mined"), help="per-repository output")
+    mine.add_argument("--max-commits", type=int, default=1500)
+    mine.add_argument("--max-seconds", type=float, default=900.0, help="time budget per repository")
+    mine.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    mine.add_argument("--force", action="store_true", help="re-mine repositories already done")
+    mine.set_defaults(handler=run_mine)
+
+    dataset = commands.add_parser(
+        "dataset", help="merge mined repositories into the de-duplicated training dataset"
+    )
+    dataset.add_argument("--mined", type=Path, default=Path("data/mined"))
+    dataset.add_argument("--out", type=Path, default=Path("data/events.csv.gz"))
+    dataset.add_argument("--manifest", type=Path, default=Path("data/MANIFEST.json"))
+    dataset.set_defaults(handler=run_dataset)
+
+
+def run_mine(args: argparse.Namespace) -> int:
+    from ..model.mining.git import GitError, Repository
+    from ..model.mining.miner import MineConfig, mine_repository
+
+    for repo in args.repos:
+        Repository(repo)  # fail fast on a path that is not git, before any work starts
+    config = MineConfig(
+        max_commits=args.max_commits, max_seconds=args.max_seconds, workers=args.workers
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    for repo in args.repos:
+        try:
+            stats = mine_repository(repo, args.out, config, force=args.force)
+        except GitError as exc:
+            print(f"trustfix: error: {repo}: {exc}", file=sys.stderr)
+            return 2
+        if stats is None:
+            print(f"{repo}: already mined (use --force to redo)", file=sys.stderr)
+            continue
+        c = stats.counts
+        print(
+            f"{stats.repo}: {stats.commits_scanned} commits, {c['resolved']} resolved, "
+            f"{c['kept']} kept, {c['not_kept']} not kept, {stats.seconds:.0f}s",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_dataset(args: argparse.Namespace) -> int:
+    from ..model.mining.dataset import build_dataset
+
+    summary = build_dataset(args.mined, args.out, args.manifest)
+    print(
+        f"{summary['events']} events ({summary['raw_events']} raw) from "
+        f"{summary['repositories']} repositories -> {args.out}"
+    )
+    return 0
