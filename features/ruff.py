@@ -20,6 +20,7 @@ from pathlib import Path
 
 APPLICABILITIES = ("safe", "unsafe", "display-only")
 _NEWLINE = re.compile("\n")
+_RULE_CODE = re.compile(r"^[A-Z]+[0-9]+$")
 
 
 class RuffError(RuntimeError):
@@ -215,7 +216,7 @@ def parse_output(
         raise RuffError(f"ruff printed output that is not JSON: {exc}") from exc
     if fixable_rules_only:
         fixable = {item.get("code") for item in items if item.get("fix")}
-        items = [item for item in items if not item.get("code") or item["code"] in fixable]
+        items = [item for item in items if not _is_rule(item) or item["code"] in fixable]
     grouped: dict[str, list[Violation]] = {}
     errors: dict[str, int] = {}
     prefix = str(root.resolve()) + os.sep if root is not None else ""
@@ -224,7 +225,7 @@ def parse_output(
         if prefix and filename.startswith(prefix):
             filename = filename[len(prefix) :]
         grouped.setdefault(filename, [])
-        if not item.get("code"):
+        if not _is_rule(item):
             errors[filename] = errors.get(filename, 0) + 1
             continue
         grouped[filename].append(parse_violation(item))
@@ -232,6 +233,11 @@ def parse_output(
         name: LintResult(tuple(sorted(vs, key=_sort_key)), errors.get(name, 0))
         for name, vs in grouped.items()
     }
+
+
+def _is_rule(item: Mapping) -> bool:
+    """Rule diagnostics have codes like `F401`; syntax errors come as `invalid-syntax` or null."""
+    return bool(_RULE_CODE.match(str(item.get("code") or "")))
 
 
 def _sort_key(v: Violation) -> tuple[Position, str]:

@@ -204,8 +204,6 @@ def _label_region(
     first = min([region.first] + [h.p_start for h in hunks if h.p_len])
     last = max([region.last] + [h.p_start + h.p_len - 1 for h in hunks if h.p_len])
     c_first, c_last = line_map.c_range(first, last)
-    if c_last < c_first:
-        return drop("deleted")
     extra = max(last - first, c_last - c_first) - (region.last - region.first)
     if extra > MAX_EXTRA_HUNK_LINES:
         return drop("big_hunk")
@@ -216,7 +214,9 @@ def _label_region(
     if f_text is None:
         return drop("edit_outside_region")
     if _layout(f_text) == _layout(c_text):
-        return Outcome(1, "exact")
+        return Outcome(1, "exact")  # includes a fix that deletes lines the developer deleted
+    if not c_text.strip():
+        return drop("deleted")
     pt, ft, ct = tokens(p_text), tokens(f_text), tokens(c_text)
     if _noqa_added(p_text, c_text, violation.rule):
         return Outcome(0, "noqa")
