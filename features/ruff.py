@@ -98,7 +98,7 @@ class RuffOptions:
 
 
 def find_ruff(explicit: str | None = None) -> str:
-    """Locate the Ruff binary: an explicit path, the one installed beside this interpreter, or PATH."""
+    """Find Ruff: an explicit path, the one installed beside this interpreter, or PATH."""
     if explicit:
         if shutil.which(explicit) is None and not Path(explicit).is_file():
             raise RuffError(f"ruff not found at {explicit!r}")
@@ -187,11 +187,13 @@ def lint_text(
 ) -> LintResult:
     """Lint one buffer. `path` decides which project configuration and per-file rules apply."""
     options = options or RuffOptions()
-    cmd = _command(options) + ["--stdin-filename", path, "-"]
+    cmd = [*_command(options), "--stdin-filename", path, "-"]
     results = list(parse_output(_run(cmd, options, text, cwd)).values())
     # Ruff reads one buffer here, so every diagnostic belongs to it, whatever name it prints.
     violations = tuple(v for r in results for v in r.violations)
-    return LintResult(tuple(sorted(violations, key=_sort_key)), sum(r.syntax_errors for r in results))
+    return LintResult(
+        tuple(sorted(violations, key=_sort_key)), sum(r.syntax_errors for r in results)
+    )
 
 
 def lint_tree(
@@ -202,7 +204,7 @@ def lint_tree(
     `fixable_rules_only` keeps just the rules that offered a fix somewhere in the output: the
     miner needs no others, and `--select ALL` reports ten times more that it would only parse.
     """
-    raw = _run(_command(options) + ["."], options, None, str(root))
+    raw = _run([*_command(options), "."], options, None, str(root))
     return parse_output(raw, root=root, fixable_rules_only=fixable_rules_only)
 
 
@@ -305,7 +307,7 @@ class LineIndex:
 def apply_edits(text: str, edits: Iterable[Edit], index: LineIndex | None = None) -> str:
     """Apply non-overlapping edits (Ruff guarantees this within one fix) from last to first."""
     index = index or LineIndex(text)
-    spans = sorted(((index.offset(e.start), index.offset(e.end), e.content) for e in edits))
+    spans = sorted((index.offset(e.start), index.offset(e.end), e.content) for e in edits)
     out: list[str] = []
     cursor = 0
     for start, end, content in spans:

@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("trustfix: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns failures into messages
+    except Exception as exc:
         if not _expected(exc):
             raise
         print(f"trustfix: error: {exc}", file=sys.stderr)

@@ -46,9 +46,7 @@ def sample_events(
     return picked
 
 
-def write_audit(
-    dataset: Path, mirrors: Path, out: Path, per_label: int = 50, seed: int = 7
-) -> int:
+def write_audit(dataset: Path, mirrors: Path, out: Path, per_label: int = 50, seed: int = 7) -> int:
     with gzip.open(dataset, "rt", newline="") as fh:
         rows = list(csv.DictReader(fh))
     sample = sample_events(rows, per_label, seed)
@@ -74,8 +72,11 @@ def render_event(row: dict[str, str], mirrors: Path, select: tuple[str, ...]) ->
         parent = repo.run("rev-parse", f"{sha}^").strip()
         commit = Commit(sha, parent, int(row["ts"]))
         pair = next(
-            (p for p in repo.changed_python_files(commit)
-             if path_hash(row["repo"], p.new_path) == row["path_hash"]),
+            (
+                p
+                for p in repo.changed_python_files(commit)
+                if path_hash(row["repo"], p.new_path) == row["path_hash"]
+            ),
             None,
         )
         if pair is None:
@@ -92,8 +93,11 @@ def render_event(row: dict[str, str], mirrors: Path, select: tuple[str, ...]) ->
             results = _lint_pairs({pair: (p_text, c_text)}, style, config, Path(tmp))
         p_result = results.get(f"p/{pair.new_path}", LintResult(()))
         violation = next(
-            (v for v in p_result.violations
-             if v.rule == row["rule"] and v.start.line == int(row["p_line"]) and v.fix),
+            (
+                v
+                for v in p_result.violations
+                if v.rule == row["rule"] and v.start.line == int(row["p_line"]) and v.fix
+            ),
             None,
         )
         if violation is None or violation.fix is None:

@@ -21,8 +21,19 @@ from pathlib import Path
 from ...features.featurize import FEATURE_NAMES, SCHEMA_VERSION, RuleHistory
 from .miner import PROVENANCE
 
-DATASET_COLUMNS = ("repo", "commit", "ts", "path_hash", "rule", "p_line", "p_col", "n_raw",
-                   "label", "detail", *FEATURE_NAMES)
+DATASET_COLUMNS = (
+    "repo",
+    "commit",
+    "ts",
+    "path_hash",
+    "rule",
+    "p_line",
+    "p_col",
+    "n_raw",
+    "label",
+    "detail",
+    *FEATURE_NAMES,
+)
 
 
 class DatasetError(ValueError):
@@ -150,4 +161,4 @@ def _write(path: Path, events: list[dict[str, object]]) -> None:
     tmp.replace(path)
 
 
-__all__ = ["build_dataset", "deduplicate", "add_history", "PROVENANCE"]
+__all__ = ["PROVENANCE", "add_history", "build_dataset", "deduplicate"]

@@ -59,8 +59,13 @@ class Repository:
     def commits(self, max_count: int) -> list[Commit]:
         """Newest non-merge commits (with a parent) that touch Python files."""
         out = self.run(
-            "log", "--no-merges", f"--max-count={max_count}", "--format=%H %P %ct", "HEAD",
-            "--", "*.py",
+            "log",
+            "--no-merges",
+            f"--max-count={max_count}",
+            "--format=%H %P %ct",
+            "HEAD",
+            "--",
+            "*.py",
         )
         commits = []
         for line in out.splitlines():
@@ -72,15 +77,21 @@ class Repository:
     def changed_python_files(self, commit: Commit) -> list[FilePair]:
         """Modified (or renamed and modified) .py files; added, deleted and pure renames skipped."""
         out = self.run(
-            "diff-tree", "-r", "-M", "--no-commit-id", "-z", "--name-status",
-            commit.parent, commit.sha,
+            "diff-tree",
+            "-r",
+            "-M",
+            "--no-commit-id",
+            "-z",
+            "--name-status",
+            commit.parent,
+            commit.sha,
         )
         fields = out.split("\0")
         pairs = []
         i = 0
         while i < len(fields) - 1:
             status = fields[i]
-            if status.startswith("R") or status.startswith("C"):
+            if status.startswith(("R", "C")):
                 old, new = fields[i + 1], fields[i + 2]
                 i += 3
                 if status.startswith("R") and status != "R100":
@@ -95,8 +106,17 @@ class Repository:
     def hunks(self, commit: Commit) -> dict[str, list[Hunk]]:
         """Zero-context hunks of every changed .py file, keyed by the new path."""
         out = self.run(
-            "diff-tree", "-p", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-commit-id",
-            commit.parent, commit.sha, "--", "*.py",
+            "diff-tree",
+            "-p",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-commit-id",
+            commit.parent,
+            commit.sha,
+            "--",
+            "*.py",
         )
         result: dict[str, list[Hunk]] = {}
         current: list[Hunk] | None = None

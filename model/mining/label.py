@@ -99,17 +99,13 @@ class LineMap:
 
     def touching(self, a: int, b: int) -> list[Hunk]:
         """Hunks that change lines a..b, or insert strictly inside them."""
-        found = []
-        for h in self.hunks:
-            if h.p_len and h.p_start <= b and h.p_start + h.p_len - 1 >= a:
-                found.append(h)
-            elif not h.p_len and a < h.p_start <= b:
-                found.append(h)
-        return found
+        return [h for h in self.hunks if _changes(h, a, b)]
 
     def c_range(self, a: int, b: int) -> tuple[int, int]:
         """C lines standing where P lines a..b stood (bounded by the nearest unchanged lines)."""
-        before = next((self.p_to_c[i] for i in range(a - 1, -1, -1) if self.p_to_c[i] is not None), None)
+        before = next(
+            (self.p_to_c[i] for i in range(a - 1, -1, -1) if self.p_to_c[i] is not None), None
+        )
         after = next(
             (self.p_to_c[i] for i in range(b + 1, len(self.p_to_c)) if self.p_to_c[i] is not None),
             None,
@@ -117,6 +113,12 @@ class LineMap:
         start = 0 if before is None else before + 1
         end = self.c_count - 1 if after is None else after - 1
         return start, end
+
+
+def _changes(h: Hunk, a: int, b: int) -> bool:
+    if h.p_len:
+        return h.p_start <= b and h.p_start + h.p_len - 1 >= a
+    return a < h.p_start <= b
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,9 @@ def _label_region(
         _code(tokens(combined)) == _code(ct) or _changes_present(pt, tokens(combined), ct)
     ):
         return Outcome(1, "combined")
-    return _judge_alternative(p_text, c_text, pt, ft, ct, violation, new_violations, c_first, c_last)
+    return _judge_alternative(
+        p_text, c_text, pt, ft, ct, violation, new_violations, c_first, c_last
+    )
 
 
 def _judge_alternative(
@@ -286,7 +290,7 @@ def _joined_strings(toks: list[str]) -> list[str]:
     out: list[str] = []
     run: list[str] = []
     formatted = False
-    for tok in _code(toks) + [""]:
+    for tok in [*_code(toks), ""]:
         body = string_body(tok) if tok else None
         if body is not None:
             run.append(body)
@@ -298,9 +302,10 @@ def _joined_strings(toks: list[str]) -> list[str]:
         if tok:
             out.append(tok)
     for i in range(len(out) - 2, 0, -1):  # `("a" "b")` wrapping adds parentheses: drop them
-        if out[i - 1] == "(" and out[i + 1] == ")" and out[i][:2] in ("f:", "s:"):
-            if i < 2 or not (out[i - 2][:1].isalnum() or out[i - 2] in (")", "]")):
-                del out[i + 1], out[i - 1]
+        wrapped = out[i - 1] == "(" and out[i + 1] == ")" and out[i][:2] in ("f:", "s:")
+        called = i >= 2 and (out[i - 2][:1].isalnum() or out[i - 2] in (")", "]"))
+        if wrapped and not called:
+            del out[i + 1], out[i - 1]
     return out
 
 
@@ -331,7 +336,7 @@ def _changes_present(pt: list[str], ft: list[str], ct: list[str]) -> bool:
     for block in pc.get_matching_blocks():
         for k in range(block.size):
             p_to_c[block.a + k] = block.b + k
-    changes = [op for op in SequenceMatcher(None, pt, ft, autojunk=False).get_opcodes()]
+    changes = SequenceMatcher(None, pt, ft, autojunk=False).get_opcodes()
     if all(op[0] == "equal" for op in changes):
         return False
     for tag, i1, i2, j1, j2 in changes:
@@ -386,7 +391,7 @@ def _combined(
         spans = [(p.index.offset(e.start), p.index.offset(e.end)) for e in sibling.edits]
         if not all(lo <= s and t <= hi for s, t in spans):
             continue
-        if any(s < t2 and s2 < t or (s == t == s2 == t2) for s, t in spans for s2, t2 in taken):
+        if any((s < t2 and s2 < t) or (s == t == s2 == t2) for s, t in spans for s2, t2 in taken):
             continue
         edits.extend(sibling.edits)
         taken.extend(spans)

@@ -44,8 +44,14 @@ from .project import CONFIG_FILES, ProjectStyle, read_style
 # Kept aside for independent evaluation of the bundled model: never mined into training data.
 RESERVED = frozenset(
     {
-        "pallets/flask", "psf/requests", "encode/httpx", "pallets/click",
-        "python-attrs/attrs", "tiangolo/typer", "encode/starlette", "Textualize/rich",
+        "pallets/flask",
+        "psf/requests",
+        "encode/httpx",
+        "pallets/click",
+        "python-attrs/attrs",
+        "tiangolo/typer",
+        "encode/starlette",
+        "Textualize/rich",
     }
 )
 _VENDORED = re.compile(r"(^|/)(_?vendor(ed)?|third_party|extern|externals|site-packages)(/|$)")
@@ -200,7 +206,9 @@ def _mine_chunk(
     return rows, counts
 
 
-def _style(repo: Repository, commit: Commit, cache: dict[tuple[str, ...], ProjectStyle]) -> ProjectStyle:
+def _style(
+    repo: Repository, commit: Commit, cache: dict[tuple[str, ...], ProjectStyle]
+) -> ProjectStyle:
     root = repo.tree_names(commit.sha)
     key = repo.blob_ids(commit.sha, [n for n in CONFIG_FILES if n in root]) + tuple(root)
     if key not in cache:
@@ -243,13 +251,26 @@ def _mine_commit(
             continue
         counts["file_pairs"] += 1
         yield from _label_pair(
-            name, commit, pair, p_text, c_text, p_result, c_result,
-            hunks.get(pair.new_path, []), style, config, counts,
+            name,
+            commit,
+            pair,
+            p_text,
+            c_text,
+            p_result,
+            c_result,
+            hunks.get(pair.new_path, []),
+            style,
+            config,
+            counts,
         )
 
 
 def _read_pairs(
-    repo: Repository, commit: Commit, pairs: list[FilePair], config: MineConfig, counts: Counter[str]
+    repo: Repository,
+    commit: Commit,
+    pairs: list[FilePair],
+    config: MineConfig,
+    counts: Counter[str],
 ) -> dict[FilePair, tuple[str, str]]:
     texts = {}
     for pair in pairs:
@@ -310,7 +331,9 @@ def _label_pair(
         return
     p_side, c_side = Side(p_text, pair.new_path), Side(c_text, pair.new_path)
     line_map = LineMap(hunks, len(p_side.lines), len(c_side.lines))
-    matched, new_violations = match_violations(p_result.violations, c_result.violations, line_map, p_side)
+    matched, new_violations = match_violations(
+        p_result.violations, c_result.violations, line_map, p_side
+    )
     resolved = [v for v, m in zip(p_result.violations, matched, strict=True) if not m and v.fix]
     counts["persisted"] += len(p_fixable) - len(resolved)
     counts["resolved"] += len(resolved)

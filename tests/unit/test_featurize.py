@@ -15,7 +15,7 @@ from trustfix.features.featurize import (
 )
 from trustfix.features.ruff import RuffOptions, lint_text
 
-SOURCE = '''import os
+SOURCE = """import os
 import sys
 
 
@@ -24,7 +24,7 @@ class Greeter:
         if name:
             return "hello %s" % name
         return sys.argv
-'''
+"""
 
 
 def rows_for(text: str, path: str = "pkg/mod.py") -> dict[str, dict[str, float | str]]:
@@ -62,8 +62,12 @@ def test_file_facts() -> None:
     assert row["file_lines"] == float(len(SOURCE.splitlines()))
 
 
-@pytest.mark.parametrize(("kept", "total", "low", "high"), [(0, 0, 0.8, 0.9), (0, 20, 0.0, 0.2), (20, 20, 0.95, 1.0)])
-def test_history_rate_is_smoothed_towards_the_prior(kept: int, total: int, low: float, high: float) -> None:
+@pytest.mark.parametrize(
+    ("kept", "total", "low", "high"), [(0, 0, 0.8, 0.9), (0, 20, 0.0, 0.2), (20, 20, 0.95, 1.0)]
+)
+def test_history_rate_is_smoothed_towards_the_prior(
+    kept: int, total: int, low: float, high: float
+) -> None:
     assert low <= RuleHistory(kept, total).rate <= high
 
 

@@ -12,7 +12,7 @@ import pytest
 from trustfix.model.mining.git import GitError, Repository
 from trustfix.model.mining.miner import MineConfig, mine_repository
 
-BASE = '''import os
+BASE = """import os
 import sys
 
 
@@ -22,13 +22,15 @@ def greet(name):
 
 def main():
     print(greet(sys.argv[1]))
-'''
+"""
 
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo, check=True, capture_output=True,
+        cwd=repo,
+        check=True,
+        capture_output=True,
     )
 
 

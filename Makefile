@@ -1,0 +1,47 @@
+# The targets the README and CI call; each installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := server model features
+
+.PHONY: demo test lint typecheck unit eval train mine dataset clean
+
+$(BIN)/trustfix: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+## Score the fixes of the bundled sample project.
+demo: $(BIN)/trustfix
+	$(BIN)/trustfix demo
+
+## Everything CI checks: lint, types, tests.
+test: lint typecheck unit
+
+lint: $(BIN)/trustfix
+	$(BIN)/ruff check $(PACKAGES) tests
+	$(BIN)/ruff format --check $(PACKAGES) tests
+
+typecheck: $(BIN)/trustfix
+	$(BIN)/mypy $(PACKAGES)
+
+unit: $(BIN)/trustfix
+	$(BIN)/python -m pytest
+
+## Model work: evaluation on the committed dataset, retraining the bundled artifact.
+eval: $(BIN)/trustfix
+	$(BIN)/trustfix eval
+
+train: $(BIN)/trustfix
+	$(BIN)/trustfix train --data data/events.csv.gz --out model/bundled
+
+## Re-mining: REPOS is a list of git directories (see data/README.md).
+mine: $(BIN)/trustfix
+	$(BIN)/trustfix mine $(REPOS) --out data/mined
+
+dataset: $(BIN)/trustfix
+	$(BIN)/trustfix dataset --mined data/mined --out data/events.csv.gz --manifest data/MANIFEST.json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,81 @@
+"""One analysis of one document version: Ruff's violations, their fixes, scores and bands.
+
+Everything that shows a score — `trustfix check`, `trustfix fix`, the language server — goes
+through `analyze`, so the number a user sees in the terminal is the one the editor shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..features.document import Document
+from ..features.featurize import FileContext, Row, RuleHistory, featurize
+from ..features.project import options_for
+from ..features.ruff import Fix, LineIndex, RuffOptions, Violation, lint_text
+from .artifact import Thresholds
+from .scorer import TrustModel
+
+AUTO, REVIEW, MANUAL = "auto-apply", "review-suggested", "manual-only"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A fix offered for a violation, with what the model thinks of it."""
+
+    violation: Violation
+    fix: Fix
+    row: Row
+    score: float
+    band: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    path: str
+    violations: tuple[Violation, ...]
+    candidates: tuple[Candidate, ...]
+    syntax_errors: int
+    project_ruff_config: bool
+
+
+def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:
+    """Auto-apply needs a high score *and* Ruff's own promise that the fix is safe."""
+    if score >= thresholds.auto and applicability == "safe":
+        return AUTO
+    return REVIEW if score >= thresholds.review else MANUAL
+
+
+def analyze(
+    text: str,
+    path: Path,
+    model: TrustModel,
+    ruff: RuffOptions | None = None,
+    history: Callable[[str], RuleHistory] | None = None,
+    thresholds: Thresholds | None = None,
+) -> Analysis:
+    """Lint `text` as the file at `path` (its project's Ruff config applies) and score every fix."""
+    options, configured = options_for(path, ruff)
+    result = lint_text(
+        text, str(path), options, cwd=str(path.parent) if path.parent.is_dir() else None
+    )
+    document = Document(text, str(path))
+    ctx = FileContext.build(document, result.violations, configured)
+    index = LineIndex(text)
+    fixable = [v for v in result.violations if v.fix is not None]
+    rows = [
+        featurize(ctx, v, v.fix, history(v.rule) if history else None, index)  # type: ignore[arg-type]
+        for v in fixable
+    ]
+    scores = model.score(rows) if rows else []
+    limits = thresholds or model.thresholds
+    candidates = tuple(
+        Candidate(v, v.fix, row, float(s), band_of(float(s), v.fix.applicability, limits))  # type: ignore[union-attr]
+        for v, row, s in zip(fixable, rows, scores, strict=True)
+    )
+    return Analysis(str(path), result.violations, candidates, result.syntax_errors, configured)
+
+
+def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
+    return sorted(candidates, key=lambda c: (-c.score, c.violation.start))

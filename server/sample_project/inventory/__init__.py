@@ -1,0 +1,2 @@
+from inventory.models import Item, Stock
+from inventory.report import render
