@@ -1,0 +1,282 @@
+"""The design matrix: how a feature row becomes the numbers the trust model multiplies.
+
+Numpy only (this module is on the serving path; scikit-learn never is). A `Design` is fitted once
+at training time and stored in the artifact, so the language server turns rows into exactly the
+columns the weights were learned on.
+
+* Categorical features become one-hot columns over a vocabulary learned from training rows.
+  Categories seen fewer than `min_count` times share one `other` column (a weight learned from
+  three events is noise), and so does any category never seen in training.
+* Numeric features stay additive but not linear: counts are `log1p`-compressed, then expanded
+  into a piecewise-linear "hat" basis on knots at training quantiles. Logistic regression on that
+  basis can learn a bend (e.g. "one edit is fine, five is suspicious") while every column still
+  belongs to exactly one feature — which is what makes hover explanations exact sums.
+  0/1 flags stay a single 0/1 column.
+
+Every column records its feature and the feature's group (`FeatureSpec.group`), so the scorer
+can add contributions up per group without knowing how a feature was encoded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from ..features.featurize import FEATURES, SCHEMA_VERSION, FeatureSpec
+
+MIN_CATEGORY_COUNT = 10
+KNOT_QUANTILES = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+OTHER = "other"
+
+
+class SchemaError(ValueError):
+    """A feature row does not match what the model was trained on (missing feature, bad value,
+    or another schema version). Scoring it would silently produce a wrong number."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One design column: which feature it encodes, the feature's group, and a short description
+    (`F401` for a one-hot, `knot 2.30` for a hat)."""
+
+    feature: str
+    group: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CategoricalEncoding:
+    """One-hot over `categories`, plus a final `other` column for rare and unseen values."""
+
+    name: str
+    categories: tuple[str, ...]
+
+    @property
+    def width(self) -> int:
+        return len(self.categories) + 1
+
+    def encode(self, values: Sequence[str]) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.categories)}
+        out = np.zeros((len(values), self.width))
+        cols = [index.get(v, len(self.categories)) for v in values]
+        out[np.arange(len(values)), cols] = 1.0
+        return out
+
+    def details(self) -> list[str]:
+        return [*self.categories, OTHER]
+
+
+@dataclass(frozen=True)
+class NumericEncoding:
+    """`log1p` (for non-negative counts) then either the raw value (flags, constants) or a hat
+    basis on `knots`. Values outside the knots are clipped: the model extrapolates flat rather
+    than linearly, which is the safe failure for a file ten times longer than any seen."""
+
+    name: str
+    log: bool
+    knots: tuple[float, ...]  # empty: the transformed value is used as a single column
+
+    @property
+    def width(self) -> int:
+        return len(self.knots) if len(self.knots) >= 2 else 1
+
+    def encode(self, values: np.ndarray) -> np.ndarray:
+        x = np.log1p(np.maximum(values, 0.0)) if self.log else values
+        if len(self.knots) < 2:
+            return x.reshape(-1, 1)
+        return hat_basis(x, np.asarray(self.knots))
+
+    def details(self) -> list[str]:
+        if len(self.knots) < 2:
+            return ["value"]
+        prefix = "log1p " if self.log else ""
+        return [f"{prefix}knot {k:.3g}" for k in self.knots]
+
+
+def hat_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """Piecewise-linear B-spline (degree 1) basis: column j is 1 at knot j, falls linearly to 0
+    at its neighbours; each row's columns sum to 1. `knots` must be strictly increasing."""
+    x = np.clip(x, knots[0], knots[-1])
+    out = np.zeros((len(x), len(knots)))
+    seg = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, len(knots) - 2)
+    left, right = knots[seg], knots[seg + 1]
+    t = (x - left) / (right - left)
+    rows = np.arange(len(x))
+    out[rows, seg] = 1.0 - t
+    out[rows, seg + 1] += t
+    return out
+
+
+Encoding = CategoricalEncoding | NumericEncoding
+
+
+@dataclass(frozen=True)
+class Design:
+    """Fitted row → matrix transform. Build with `fit_design`; store with `to_dict`."""
+
+    schema_version: int
+    encodings: tuple[Encoding, ...]
+    specs: tuple[FeatureSpec, ...]
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        groups = {s.name: s.group for s in self.specs}
+        return tuple(
+            Column(enc.name, groups[enc.name], detail)
+            for enc in self.encodings
+            for detail in enc.details()
+        )
+
+    @property
+    def width(self) -> int:
+        return sum(enc.width for enc in self.encodings)
+
+    def feature_slices(self) -> dict[str, slice]:
+        """Which columns belong to each feature (contiguous by construction)."""
+        out: dict[str, slice] = {}
+        start = 0
+        for enc in self.encodings:
+            out[enc.name] = slice(start, start + enc.width)
+            start += enc.width
+        return out
+
+    def transform(
+        self, rows: Sequence[Mapping[str, Any]], schema_version: int = SCHEMA_VERSION
+    ) -> np.ndarray:
+        """The design matrix of `rows` (n x width). `schema_version` is the schema the caller's
+        rows were built with; a row may also carry its own `schema_version` key."""
+        check_schema(self.schema_version, schema_version, rows)
+        blocks = []
+        for enc in self.encodings:
+            if isinstance(enc, CategoricalEncoding):
+                blocks.append(enc.encode(categorical_column(rows, enc.name)))
+            else:
+                blocks.append(enc.encode(numeric_column(rows, enc.name)))
+        if not blocks:
+            return np.zeros((len(rows), 0))
+        return np.hstack(blocks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "features": [encoding_to_dict(enc) for enc in self.encodings],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Design:
+        """Rebuild from `to_dict` output. Feature groups and labels come from the installed
+        feature schema, so an artifact naming a feature this version does not know is refused."""
+        specs = {s.name: s for s in FEATURES}
+        encodings = tuple(encoding_from_dict(d) for d in data["features"])
+        unknown = [e.name for e in encodings if e.name not in specs]
+        if unknown:
+            raise SchemaError(f"model uses features this trustfix does not know: {unknown}")
+        return cls(
+            schema_version=int(data["schema_version"]),
+            encodings=encodings,
+            specs=tuple(specs[e.name] for e in encodings),
+        )
+
+
+def check_schema(expected: int, given: int, rows: Sequence[Mapping[str, Any]]) -> None:
+    if given != expected:
+        raise SchemaError(
+            f"feature rows use schema {given} but the model was trained on schema {expected}"
+        )
+    for row in rows:
+        row_schema = row.get("schema_version")
+        if row_schema is not None and int(row_schema) != expected:
+            raise SchemaError(
+                f"a feature row uses schema {row_schema} but the model was trained on "
+                f"schema {expected}"
+            )
+
+
+def categorical_column(rows: Sequence[Mapping[str, Any]], name: str) -> list[str]:
+    try:
+        return [str(row[name]) for row in rows]
+    except KeyError:
+        raise SchemaError(f"feature row lacks the feature {name!r}") from None
+
+
+def numeric_column(rows: Sequence[Mapping[str, Any]], name: str) -> np.ndarray:
+    try:
+        values = np.array([float(row[name]) for row in rows], dtype=float)
+    except KeyError:
+        raise SchemaError(f"feature row lacks the feature {name!r}") from None
+    except (TypeError, ValueError):
+        raise SchemaError(f"feature {name!r} must be a number") from None
+    if not np.all(np.isfinite(values)):
+        raise SchemaError(f"feature {name!r} must be a finite number")
+    return values
+
+
+def fit_design(
+    rows: Sequence[Mapping[str, Any]],
+    specs: Sequence[FeatureSpec] = FEATURES,
+    min_count: int = MIN_CATEGORY_COUNT,
+    knot_quantiles: Sequence[float] = KNOT_QUANTILES,
+    schema_version: int = SCHEMA_VERSION,
+) -> Design:
+    """Learn vocabularies and knots from training rows."""
+    if not rows:
+        raise SchemaError("cannot fit a design on zero rows")
+    encodings: list[Encoding] = []
+    for spec in specs:
+        if spec.kind == "categorical":
+            encodings.append(
+                fit_categorical(spec.name, categorical_column(rows, spec.name), min_count)
+            )
+        else:
+            encodings.append(
+                fit_numeric(spec.name, numeric_column(rows, spec.name), knot_quantiles)
+            )
+    return Design(schema_version, tuple(encodings), tuple(specs))
+
+
+def fit_categorical(name: str, values: Sequence[str], min_count: int) -> CategoricalEncoding:
+    counts = Counter(values)
+    kept = sorted(c for c, n in counts.items() if n >= min_count and c != OTHER)
+    return CategoricalEncoding(name, tuple(kept))
+
+
+def fit_numeric(name: str, values: np.ndarray, knot_quantiles: Sequence[float]) -> NumericEncoding:
+    """Flags (only 0/1 seen) stay raw; non-negative values with anything above 1 are counts and
+    get `log1p`; rates in [0, 1] and signed values are used as they are."""
+    unique = np.unique(values)
+    if np.all(np.isin(unique, (0.0, 1.0))):
+        return NumericEncoding(name, log=False, knots=())
+    log = bool(values.min() >= 0.0 and values.max() > 1.0)
+    x = np.log1p(values) if log else values
+    knots = dedupe_knots(np.quantile(x, knot_quantiles))
+    return NumericEncoding(name, log=log, knots=tuple(float(k) for k in knots))
+
+
+def dedupe_knots(knots: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Strictly increasing knots: heavy ties (most fixes have one edit) collapse quantiles."""
+    out: list[float] = []
+    for k in np.sort(knots):
+        if not out or k - out[-1] > tol * max(1.0, abs(k)):
+            out.append(float(k))
+    return np.array(out)
+
+
+def encoding_to_dict(enc: Encoding) -> dict[str, Any]:
+    if isinstance(enc, CategoricalEncoding):
+        return {"name": enc.name, "kind": "categorical", "categories": list(enc.categories)}
+    return {"name": enc.name, "kind": "numeric", "log": enc.log, "knots": list(enc.knots)}
+
+
+def encoding_from_dict(data: Mapping[str, Any]) -> Encoding:
+    if data["kind"] == "categorical":
+        return CategoricalEncoding(str(data["name"]), tuple(str(c) for c in data["categories"]))
+    knots = tuple(float(k) for k in data["knots"])
+    if any(not math.isfinite(k) for k in knots) or any(b <= a for a, b in pairwise(knots)):
+        raise SchemaError(f"knots of {data['name']!r} are not strictly increasing")
+    return NumericEncoding(str(data["name"]), bool(data["log"]), knots)

@@ -1,0 +1,81 @@
+"""The `trustfix` command line as a user runs it: real process, real Ruff, real model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).resolve().parents[2] / "server" / "sample_project"
+
+
+def trustfix(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trustfix.server.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_check_scores_every_fixable_violation_of_the_sample_project() -> None:
+    result = trustfix("check", str(SAMPLE), "--format", "json")
+    assert result.returncode == 1, result.stderr  # like a linter: 1 when there is something to fix
+    files = json.loads(result.stdout)
+    fixes = [f for file in files for f in file["fixes"]]
+    assert {"F401", "UP031", "UP006"} <= {f["rule"] for f in fixes}
+    assert all(0.0 <= f["score"] <= 1.0 for f in fixes)
+    assert {f["band"] for f in fixes} <= {"auto-apply", "review-suggested", "manual-only"}
+    for file in files:
+        scores = [f["score"] for f in file["fixes"]]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_auto_apply_is_only_ever_given_to_safe_fixes() -> None:
+    files = json.loads(trustfix("check", str(SAMPLE), "--format", "json").stdout)
+    auto = [f for file in files for f in file["fixes"] if f["band"] == "auto-apply"]
+    assert all(f["applicability"] == "safe" for f in auto)
+
+
+def test_explanations_add_up_to_the_score() -> None:
+    files = json.loads(trustfix("check", str(SAMPLE), "--format", "json", "--explain").stdout)
+    for fix in (f for file in files for f in file["fixes"]):
+        e = fix["explanation"]
+        logit = e["base"] + sum(e["groups"].values())
+        assert 1 / (1 + pow(2.718281828459045, -logit)) == pytest.approx(fix["score"], abs=1e-4)
+
+
+def test_demo_prints_badges_and_a_summary() -> None:
+    result = trustfix("demo")
+    assert result.returncode == 0, result.stderr
+    assert "%" in result.stdout and "auto-apply" in result.stdout
+    assert "fixes:" in result.stdout.splitlines()[-1]
+
+
+def test_project_config_is_honoured(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["UP"]\n')
+    (tmp_path / "m.py").write_text('import os\nx = "%s" % 1\n')
+    files = json.loads(trustfix("check", str(tmp_path), "--format", "json").stdout)
+    assert {f["rule"] for f in files[0]["fixes"]} == {"UP031"}  # F401 is not selected
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "/nonexistent/file.py"], "no such file"),
+        (["check", str(SAMPLE), "--ruff", "/nonexistent/ruff"], "ruff not found"),
+        (["check", str(SAMPLE), "--model", "/nonexistent/model"], ""),
+        (["mine", "/tmp"], "not a git repository"),
+        (["dataset", "--mined", "/nonexistent"], "no mined repositories"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(args: list[str], message: str) -> None:
+    result = trustfix(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("trustfix: error:"), result.stderr
+    assert message in lines[0]

@@ -1,0 +1,94 @@
+"""The design matrix: vocabularies, rare/unseen categories, hat splines, schema refusal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_model_tables import make_rows
+
+from trustfix.features.featurize import FEATURES, GROUPS, SCHEMA_VERSION
+from trustfix.model.design import (
+    CategoricalEncoding,
+    Design,
+    SchemaError,
+    dedupe_knots,
+    fit_design,
+    hat_basis,
+)
+
+
+@pytest.fixture(scope="module")
+def design() -> Design:
+    rows, _ = make_rows(400)
+    return fit_design(rows)
+
+
+def test_every_column_knows_its_feature_and_group(design: Design) -> None:
+    groups = {s.name: s.group for s in FEATURES}
+    assert len(design.columns) == design.width
+    assert {c.feature for c in design.columns} == {s.name for s in FEATURES}
+    assert all(c.group == groups[c.feature] and c.group in GROUPS for c in design.columns)
+
+
+def test_unseen_category_goes_to_other_column(design: Design) -> None:
+    rows, _ = make_rows(1, seed=5)
+    row = dict(rows[0], rule="ZZZ999")
+    x = design.transform([row])[0]
+    cols = design.feature_slices()["rule"]
+    rule_enc = next(e for e in design.encodings if e.name == "rule")
+    assert isinstance(rule_enc, CategoricalEncoding)
+    assert x[cols].tolist() == [0.0] * len(rule_enc.categories) + [1.0]
+
+
+def test_rare_categories_collapse_to_other() -> None:
+    rows, _ = make_rows(100)
+    rows[0] = dict(rows[0], rule="RARE1")
+    design = fit_design(rows, min_count=10)
+    rule_enc = next(e for e in design.encodings if e.name == "rule")
+    assert isinstance(rule_enc, CategoricalEncoding)
+    assert "RARE1" not in rule_enc.categories
+
+
+def test_hat_basis_interpolates_and_clips() -> None:
+    knots = np.array([0.0, 1.0, 3.0])
+    x = hat_basis(np.array([-5.0, 0.5, 2.0, 3.0, 9.0]), knots)
+    expected = [[1, 0, 0], [0.5, 0.5, 0], [0, 0.5, 0.5], [0, 0, 1], [0, 0, 1]]
+    np.testing.assert_allclose(x, expected)
+    np.testing.assert_allclose(x.sum(axis=1), 1.0)
+
+
+def test_knots_are_deduplicated() -> None:
+    assert dedupe_knots(np.array([0.0, 0.0, 1.0, 1.0, 2.0])).tolist() == [0.0, 1.0, 2.0]
+
+
+def test_flags_stay_single_raw_columns(design: Design) -> None:
+    flags = [c for c in design.columns if c.feature == "file_is_test"]
+    assert [c.detail for c in flags] == ["value"]
+
+
+def test_round_trip_through_dict(design: Design) -> None:
+    rows, _ = make_rows(50, seed=3)
+    again = Design.from_dict(design.to_dict())
+    np.testing.assert_array_equal(again.transform(rows), design.transform(rows))
+
+
+def test_missing_feature_is_a_schema_error(design: Design) -> None:
+    rows, _ = make_rows(1)
+    row = dict(rows[0])
+    del row["file_lines"]
+    with pytest.raises(SchemaError, match="file_lines"):
+        design.transform([row])
+
+
+def test_other_schema_is_refused(design: Design) -> None:
+    rows, _ = make_rows(1)
+    with pytest.raises(SchemaError, match="schema"):
+        design.transform(rows, schema_version=SCHEMA_VERSION + 1)
+    with pytest.raises(SchemaError, match="schema"):
+        design.transform([dict(rows[0], schema_version=SCHEMA_VERSION + 1)])
+
+
+def test_non_numeric_value_is_a_schema_error(design: Design) -> None:
+    rows, _ = make_rows(1)
+    with pytest.raises(SchemaError, match="number"):
+        design.transform([dict(rows[0], file_lines="many")])
