@@ -19,20 +19,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ...features.featurize import FEATURE_NAMES, SCHEMA_VERSION, RuleHistory
-from .miner import PROVENANCE
 
+_PROVENANCE = ("repo", "commit", "ts", "path_hash", "rule", "p_line", "p_col", "n_raw")
 DATASET_COLUMNS = (
-    "repo",
-    "commit",
-    "ts",
-    "path_hash",
-    "rule",
-    "p_line",
-    "p_col",
-    "n_raw",
+    *_PROVENANCE,
     "label",
     "detail",
-    *FEATURE_NAMES,
+    *(f for f in FEATURE_NAMES if f not in _PROVENANCE),
 )
 
 
@@ -159,6 +152,3 @@ def _write(path: Path, events: list[dict[str, object]]) -> None:
         writer.writeheader()
         writer.writerows(events)
     tmp.replace(path)
-
-
-__all__ = ["PROVENANCE", "add_history", "build_dataset", "deduplicate"]

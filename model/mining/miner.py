@@ -56,7 +56,7 @@ RESERVED = frozenset(
 )
 _VENDORED = re.compile(r"(^|/)(_?vendor(ed)?|third_party|extern|externals|site-packages)(/|$)")
 PROVENANCE = ("repo", "commit", "ts", "path_hash", "rule", "p_line", "p_col", "n_same")
-COLUMNS = (*PROVENANCE, "label", "detail", *FEATURE_NAMES)
+COLUMNS = (*PROVENANCE, "label", "detail", *(f for f in FEATURE_NAMES if f not in PROVENANCE))
 
 
 @dataclass(frozen=True)
