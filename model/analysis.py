@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..features.document import Document
 from ..features.featurize import FileContext, Row, RuleHistory, featurize
 from ..features.project import options_for
@@ -57,22 +59,21 @@ def analyze(
 ) -> Analysis:
     """Lint `text` as the file at `path` (its project's Ruff config applies) and score every fix."""
     options, configured = options_for(path, ruff)
-    result = lint_text(
-        text, str(path), options, cwd=str(path.parent) if path.parent.is_dir() else None
-    )
+    where = path.resolve()
+    cwd = str(where.parent) if where.parent.is_dir() else None  # Ruff resolves config from here
+    result = lint_text(text, str(where), options, cwd=cwd)
     document = Document(text, str(path))
     ctx = FileContext.build(document, result.violations, configured)
     index = LineIndex(text)
-    fixable = [v for v in result.violations if v.fix is not None]
+    fixable = [(v, v.fix) for v in result.violations if v.fix is not None]
     rows = [
-        featurize(ctx, v, v.fix, history(v.rule) if history else None, index)  # type: ignore[arg-type]
-        for v in fixable
+        featurize(ctx, v, fix, history(v.rule) if history else None, index) for v, fix in fixable
     ]
-    scores = model.score(rows) if rows else []
+    scores = model.score(rows) if rows else np.zeros(0)
     limits = thresholds or model.thresholds
     candidates = tuple(
-        Candidate(v, v.fix, row, float(s), band_of(float(s), v.fix.applicability, limits))  # type: ignore[union-attr]
-        for v, row, s in zip(fixable, rows, scores, strict=True)
+        Candidate(v, fix, row, float(s), band_of(float(s), fix.applicability, limits))
+        for (v, fix), row, s in zip(fixable, rows, scores, strict=True)
     )
     return Analysis(str(path), result.violations, candidates, result.syntax_errors, configured)
 
