@@ -130,7 +130,7 @@ class TrustModel:
             value = row[enc.name]
             if isinstance(enc, CategoricalEncoding):
                 value = str(value)
-                label = f"{spec.label} {value}"
+                label = f"{spec.label}: {value}"
             else:
                 value = float(value)
                 label = spec.label

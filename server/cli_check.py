@@ -51,8 +51,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
     files = list(python_files(args.paths))
+    model = load_model(args.model)
     analyses = [_analyze(path, model, RuffOptions(executable=args.ruff)) for path in files]
     if args.format == "json":
         json.dump([_as_json(a, model, args.explain) for a in analyses], sys.stdout, indent=1)
