@@ -131,6 +131,8 @@ class TrustModel:
             if isinstance(enc, CategoricalEncoding):
                 value = str(value)
                 label = f"{spec.label}: {value}"
+                if value not in enc.categories:  # scored as the shared "rare or unseen" column
+                    label += " (rarely seen in training)"
             else:
                 value = float(value)
                 label = spec.label

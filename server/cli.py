@@ -7,6 +7,7 @@ artifact) print one line starting with `trustfix: error:` and exit 2 — never a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
+    except BrokenPipeError:  # `trustfix check … | head`: the reader left, nothing to report
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown quiet
+        return 0
     except KeyboardInterrupt:
         print("trustfix: interrupted", file=sys.stderr)
         return 130
