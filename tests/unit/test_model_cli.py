@@ -114,13 +114,17 @@ def test_bad_label(events: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "label" in run_error(["eval", "--data", str(bad)], capsys)
 
 
+def copy_artifact(source: Path, target: Path) -> Path:
+    target.mkdir()
+    for name in ("manifest.json", "params.json"):
+        (target / name).write_bytes((source / name).read_bytes())
+    return target
+
+
 def test_tampered_artifact(
     trained: Path, events: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    copy = tmp_path / "copy"
-    copy.mkdir()
-    for name in ("manifest.json", "params.json"):
-        (copy / name).write_bytes((trained / "bundled" / name).read_bytes())
+    copy = copy_artifact(trained / "bundled", tmp_path / "copy")
     params = json.loads((copy / "params.json").read_text())
     params["coef"][0] = float(np.float64(params["coef"][0]) + 1)
     (copy / "params.json").write_text(json.dumps(params))
@@ -131,10 +135,7 @@ def test_tampered_artifact(
 def test_wrong_schema_artifact(
     trained: Path, events: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    copy = tmp_path / "copy"
-    copy.mkdir()
-    for name in ("manifest.json", "params.json"):
-        (copy / name).write_bytes((trained / "bundled" / name).read_bytes())
+    copy = copy_artifact(trained / "bundled", tmp_path / "copy")
     manifest = json.loads((copy / "manifest.json").read_text())
     manifest["schema_version"] = -1
     (copy / "manifest.json").write_text(json.dumps(manifest))
