@@ -12,6 +12,12 @@ columns the weights were learned on.
   basis can learn a bend (e.g. "one edit is fine, five is suspicious") while every column still
   belongs to exactly one feature — which is what makes hover explanations exact sums.
   0/1 flags stay a single 0/1 column.
+* Per-rule slopes (`SlopeEncoding`, optional): for each frequent rule, a column holding a numeric
+  feature's standardised value on that rule's rows and 0 elsewhere, so that "the fix deletes
+  whole lines" can mean one thing for F401 and another for ERA001. This is the varying-
+  coefficient form of an interaction: still linear in the columns, so explanations stay exact;
+  its contribution is reported as its own feature ("…, for this rule") in the base feature's
+  group.
 
 Every column records its feature and the feature's group (`FeatureSpec.group`), so the scorer
 can add contributions up per group without knowing how a feature was encoded.
@@ -113,7 +119,55 @@ def hat_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     return out
 
 
-Encoding = CategoricalEncoding | NumericEncoding
+@dataclass(frozen=True)
+class SlopeEncoding:
+    """A numeric feature's per-rule slope: one column per rule in `rules`, holding the feature's
+    standardised value (`log1p` first when `log`) on rows of that rule and 0 on all others."""
+
+    feature: str
+    by: str
+    rules: tuple[str, ...]
+    log: bool
+    center: float
+    spread: float
+
+    @property
+    def name(self) -> str:
+        return slope_name(self.feature, self.by)
+
+    @property
+    def width(self) -> int:
+        return len(self.rules)
+
+    def encode(self, keys: Sequence[str], values: np.ndarray) -> np.ndarray:
+        x = np.log1p(np.maximum(values, 0.0)) if self.log else values
+        z = (x - self.center) / self.spread
+        index = {r: i for i, r in enumerate(self.rules)}
+        out = np.zeros((len(keys), self.width))
+        for row, key in enumerate(keys):
+            col = index.get(key)
+            if col is not None:
+                out[row, col] = z[row]
+        return out
+
+    def details(self) -> list[str]:
+        return [f"{self.by}={r}" for r in self.rules]
+
+
+def slope_name(feature: str, by: str) -> str:
+    return f"{feature}|{by}"
+
+
+def slope_spec(name: str) -> FeatureSpec | None:
+    """The spec of a per-rule slope column group, derived from its base feature's spec."""
+    feature, _, by = name.partition("|")
+    base = {s.name: s for s in FEATURES}.get(feature)
+    if not by or base is None or base.kind != "numeric":
+        return None
+    return FeatureSpec(name, "slope", base.group, f"{base.label}, for this {by}")
+
+
+Encoding = CategoricalEncoding | NumericEncoding | SlopeEncoding
 
 
 @dataclass(frozen=True)
@@ -156,6 +210,9 @@ class Design:
         for enc in self.encodings:
             if isinstance(enc, CategoricalEncoding):
                 blocks.append(enc.encode(categorical_column(rows, enc.name)))
+            elif isinstance(enc, SlopeEncoding):
+                keys = categorical_column(rows, enc.by)
+                blocks.append(enc.encode(keys, numeric_column(rows, enc.feature)))
             else:
                 blocks.append(enc.encode(numeric_column(rows, enc.name)))
         if not blocks:
@@ -174,6 +231,10 @@ class Design:
         feature schema, so an artifact naming a feature this version does not know is refused."""
         specs = {s.name: s for s in FEATURES}
         encodings = tuple(encoding_from_dict(d) for d in data["features"])
+        for enc in encodings:
+            derived = slope_spec(enc.name) if isinstance(enc, SlopeEncoding) else None
+            if derived is not None:
+                specs[enc.name] = derived
         unknown = [e.name for e in encodings if e.name not in specs]
         if unknown:
             raise SchemaError(f"model uses features this trustfix does not know: {unknown}")
@@ -223,8 +284,12 @@ def fit_design(
     min_count: int = MIN_CATEGORY_COUNT,
     knot_quantiles: Sequence[float] = KNOT_QUANTILES,
     schema_version: int = SCHEMA_VERSION,
+    slopes_by: str | None = None,
+    slope_min_count: int = 0,
 ) -> Design:
-    """Learn vocabularies and knots from training rows."""
+    """Learn vocabularies and knots from training rows. With `slopes_by` (a categorical feature,
+    in practice "rule"), add a per-category slope for every numeric feature, for the
+    categories with at least `slope_min_count` rows (default: `min_count`)."""
     if not rows:
         raise SchemaError("cannot fit a design on zero rows")
     encodings: list[Encoding] = []
@@ -237,7 +302,31 @@ def fit_design(
             encodings.append(
                 fit_numeric(spec.name, numeric_column(rows, spec.name), knot_quantiles)
             )
-    return Design(schema_version, tuple(encodings), tuple(specs))
+    all_specs = list(specs)
+    if slopes_by is not None:
+        keys = categorical_column(rows, slopes_by)
+        counts = Counter(keys)
+        frequent = tuple(
+            sorted(k for k, n in counts.items() if n >= (slope_min_count or min_count))
+        )
+        for enc in list(encodings):
+            if isinstance(enc, NumericEncoding):
+                slope = fit_slope(enc, slopes_by, frequent, numeric_column(rows, enc.name))
+                derived = slope_spec(slope.name)
+                assert derived is not None
+                encodings.append(slope)
+                all_specs.append(derived)
+    return Design(schema_version, tuple(encodings), tuple(all_specs))
+
+
+def fit_slope(
+    base: NumericEncoding, by: str, rules: tuple[str, ...], values: np.ndarray
+) -> SlopeEncoding:
+    x = np.log1p(np.maximum(values, 0.0)) if base.log else values
+    spread = float(np.std(x))
+    return SlopeEncoding(
+        base.name, by, rules, base.log, float(np.mean(x)), spread if spread > 0 else 1.0
+    )
 
 
 def fit_categorical(name: str, values: Sequence[str], min_count: int) -> CategoricalEncoding:
@@ -270,12 +359,35 @@ def dedupe_knots(knots: np.ndarray, tol: float = 1e-9) -> np.ndarray:
 def encoding_to_dict(enc: Encoding) -> dict[str, Any]:
     if isinstance(enc, CategoricalEncoding):
         return {"name": enc.name, "kind": "categorical", "categories": list(enc.categories)}
+    if isinstance(enc, SlopeEncoding):
+        return {
+            "name": enc.name,
+            "kind": "slope",
+            "feature": enc.feature,
+            "by": enc.by,
+            "rules": list(enc.rules),
+            "log": enc.log,
+            "center": enc.center,
+            "spread": enc.spread,
+        }
     return {"name": enc.name, "kind": "numeric", "log": enc.log, "knots": list(enc.knots)}
 
 
 def encoding_from_dict(data: Mapping[str, Any]) -> Encoding:
     if data["kind"] == "categorical":
         return CategoricalEncoding(str(data["name"]), tuple(str(c) for c in data["categories"]))
+    if data["kind"] == "slope":
+        center, spread = float(data["center"]), float(data["spread"])
+        if not (math.isfinite(center) and math.isfinite(spread) and spread > 0):
+            raise SchemaError(f"standardisation of {data['name']!r} is not finite and positive")
+        return SlopeEncoding(
+            str(data["feature"]),
+            str(data["by"]),
+            tuple(str(r) for r in data["rules"]),
+            bool(data["log"]),
+            center,
+            spread,
+        )
     knots = tuple(float(k) for k in data["knots"])
     if any(not math.isfinite(k) for k in knots) or any(b <= a for a, b in pairwise(knots)):
         raise SchemaError(f"knots of {data['name']!r} are not strictly increasing")

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..features.featurize import GROUPS, SCHEMA_VERSION
 from .artifact import Artifact, Thresholds, load_artifact
-from .design import CategoricalEncoding
+from .design import CategoricalEncoding, SlopeEncoding
 
 TOP_FEATURES = 3
 
@@ -127,7 +127,7 @@ class TrustModel:
         out = []
         for enc in design.encodings:
             spec = specs[enc.name]
-            value = row[enc.name]
+            value = row[enc.feature if isinstance(enc, SlopeEncoding) else enc.name]
             if isinstance(enc, CategoricalEncoding):
                 value = str(value)
                 label = f"{spec.label}: {value}"

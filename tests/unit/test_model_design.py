@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from test_model_tables import make_rows
@@ -11,6 +13,7 @@ from trustfix.model.design import (
     CategoricalEncoding,
     Design,
     SchemaError,
+    SlopeEncoding,
     dedupe_knots,
     fit_design,
     hat_basis,
@@ -92,3 +95,17 @@ def test_non_numeric_value_is_a_schema_error(design: Design) -> None:
     rows, _ = make_rows(1)
     with pytest.raises(SchemaError, match="number"):
         design.transform([dict(rows[0], file_lines="many")])
+
+
+def test_per_rule_slopes_only_for_frequent_rules_and_zero_elsewhere() -> None:
+    rows, _ = make_rows(400)
+    rows[0] = {**rows[0], "rule": "RARE1"}
+    design = fit_design(rows, slopes_by="rule", slope_min_count=30)
+    slope = next(e for e in design.encodings if isinstance(e, SlopeEncoding))
+    assert "RARE1" not in slope.rules and len(slope.rules) == 8
+    x = design.transform(rows[:1])[0]
+    assert not x[design.feature_slices()[slope.name]].any()  # a rare rule has no slope columns
+    again = Design.from_dict(json.loads(json.dumps(design.to_dict())))
+    assert np.array_equal(again.transform(rows), design.transform(rows))
+    spec = next(s for s in again.specs if s.name == slope.name)
+    assert spec.label.endswith(", for this rule") and spec.group != "slope"
