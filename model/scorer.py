@@ -24,7 +24,7 @@ import numpy as np
 
 from ..features.featurize import GROUPS, SCHEMA_VERSION
 from .artifact import Artifact, Thresholds, load_artifact
-from .design import CategoricalEncoding, SlopeEncoding
+from .design import CategoricalEncoding, Encoding, NumericEncoding, SlopeEncoding
 
 TOP_FEATURES = 3
 
@@ -124,10 +124,13 @@ class TrustModel:
         design = self.artifact.design
         specs = {s.name: s for s in design.specs}
         slices = design.feature_slices()
+        flags = {  # 0/1 features: the design keeps them as one raw column
+            e.name for e in design.encodings if isinstance(e, NumericEncoding) and not e.knots
+        }
         out = []
         for enc in design.encodings:
             spec = specs[enc.name]
-            value = row[enc.feature if isinstance(enc, SlopeEncoding) else enc.name]
+            value = row[feature_name(enc)]
             if isinstance(enc, CategoricalEncoding):
                 value = str(value)
                 label = f"{spec.label}: {value}"
@@ -135,7 +138,7 @@ class TrustModel:
                     label += " (rarely seen in training)"
             else:
                 value = float(value)
-                label = spec.label
+                label = numeric_label(spec.label, value, feature_name(enc) in flags)
             out.append(
                 FeatureContribution(
                     name=enc.name,
@@ -146,6 +149,19 @@ class TrustModel:
                 )
             )
         return out
+
+
+def feature_name(enc: Encoding) -> str:
+    """The feature-row key an encoding reads (a per-rule slope reads its base feature)."""
+    return enc.feature if isinstance(enc, SlopeEncoding) else enc.name
+
+
+def numeric_label(label: str, value: float, flag: bool) -> str:
+    """`the fix only deletes: no` — the value belongs in the words, since a contribution is
+    relative to the average fix and "the fix edits an import lowers trust" would misread."""
+    if flag:
+        return f"{label}: {'yes' if value else 'no'}"
+    return f"{label}: {value:.3g}"
 
 
 def load_model(path: str | os.PathLike[str] | None = None) -> TrustModel:
