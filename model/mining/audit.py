@@ -12,6 +12,7 @@ import csv
 import gzip
 import json
 import random
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from ...features.ruff import LintResult, fixable_rules
 from .git import Commit, Repository
 from .label import LineMap, Side, apply_in_region, clusters, region_text
-from .miner import MineConfig, _lint_pairs, _style, path_hash
+from .miner import MineConfig, lint_pairs, path_hash, project_style
 
 CONTEXT_LINES = 2
 
@@ -85,12 +86,10 @@ def render_event(row: dict[str, str], mirrors: Path, select: tuple[str, ...]) ->
         if p_bytes is None or c_bytes is None:
             return None
         p_text, c_text = p_bytes.decode(), c_bytes.decode()
-        style = _style(repo, commit, {})
+        style = project_style(repo, commit, {})
         config = replace(MineConfig(), select=select)
-        import tempfile
-
         with tempfile.TemporaryDirectory() as tmp:
-            results = _lint_pairs({pair: (p_text, c_text)}, style, config, Path(tmp))
+            results = lint_pairs({pair: (p_text, c_text)}, style, config, Path(tmp))
         p_result = results.get(f"p/{pair.new_path}", LintResult(()))
         violation = next(
             (

@@ -206,7 +206,7 @@ def _mine_chunk(
     return rows, counts
 
 
-def _style(
+def project_style(
     repo: Repository, commit: Commit, cache: dict[tuple[str, ...], ProjectStyle]
 ) -> ProjectStyle:
     root = repo.tree_names(commit.sha)
@@ -240,8 +240,8 @@ def _mine_commit(
     texts = _read_pairs(repo, commit, pairs, config, counts)
     if not texts:
         return
-    style = _style(repo, commit, styles)
-    results = _lint_pairs(texts, style, config, tmp)
+    style = project_style(repo, commit, styles)
+    results = lint_pairs(texts, style, config, tmp)
     hunks = repo.hunks(commit)
     for pair, (p_text, c_text) in texts.items():
         p_result = results.get(os.path.join("p", pair.new_path), LintResult(()))
@@ -289,7 +289,7 @@ def _read_pairs(
     return texts
 
 
-def _lint_pairs(
+def lint_pairs(
     texts: dict[FilePair, tuple[str, str]], style: ProjectStyle, config: MineConfig, tmp: Path
 ) -> dict[str, LintResult]:
     for side in ("p", "c"):
