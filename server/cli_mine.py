@@ -1,4 +1,4 @@
-"""`trustfix mine`, `trustfix dataset` and `trustfix audit`: building the training data."""
+"""`trustfix mine`, `trustfix dataset` and `trustfix audit`: building and checking the data."""
 
 from __future__ import annotations
 
@@ -29,6 +29,16 @@ def register(commands: Any) -> None:
     dataset.add_argument("--manifest", type=Path, default=Path("data/MANIFEST.json"))
     dataset.set_defaults(handler=run_dataset)
 
+    audit = commands.add_parser(
+        "audit", help="write blind before/fix/after cards of random events for a label audit"
+    )
+    audit.add_argument("--data", type=Path, default=Path("data/events.csv.gz"))
+    audit.add_argument("--mirrors", type=Path, required=True, help="folder of owner+name/repo")
+    audit.add_argument("--out", type=Path, default=Path("audit"), help="local, never committed")
+    audit.add_argument("--per-label", type=int, default=50)
+    audit.add_argument("--seed", type=int, default=2026)
+    audit.set_defaults(handler=run_audit)
+
 
 def run_mine(args: argparse.Namespace) -> int:
     from ..model.mining.git import GitError, Repository
@@ -55,6 +65,14 @@ def run_mine(args: argparse.Namespace) -> int:
             f"{c['kept']} kept, {c['not_kept']} not kept, {stats.seconds:.0f}s",
             file=sys.stderr,
         )
+    return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from ..model.mining.audit import write_audit
+
+    cards = write_audit(args.data, args.mirrors, args.out, args.per_label, args.seed)
+    print(f"{cards} cards in {args.out / 'cards.txt'}; the labels are in {args.out / 'key.json'}")
     return 0
 
 
