@@ -8,6 +8,7 @@ are common and mostly uncontroversial, so that the first run shows something use
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 from .ruff import RuffOptions
@@ -45,4 +46,4 @@ def options_for(path: Path, base: RuffOptions | None = None) -> tuple[RuffOption
     base = base or RuffOptions()
     if find_ruff_config(path.resolve()) is not None:
         return base, True
-    return RuffOptions(**{**base.__dict__, "select": base.select or DEFAULT_SELECT}), False
+    return replace(base, select=base.select or DEFAULT_SELECT), False

@@ -14,10 +14,6 @@ from collections.abc import Sequence
 from . import cli_check, cli_mine, cli_model
 
 
-class CommandError(Exception):
-    """An expected failure whose message is shown to the user as is."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trustfix", description="Ruff quick fixes, scored by how much you can trust them."
@@ -48,15 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _expected(exc: Exception) -> bool:
     from ..features.ruff import RuffError
+    from ..model.artifact import ArtifactError
     from ..model.mining.git import GitError
 
-    expected: tuple[type[Exception], ...] = (CommandError, RuffError, GitError, OSError, ValueError)
-    try:
-        from ..model.artifact import ArtifactError
-
-        expected += (ArtifactError,)
-    except ImportError:
-        pass
+    expected = (RuffError, GitError, ArtifactError, OSError, ValueError)
     return isinstance(exc, expected)
 
 

@@ -38,7 +38,7 @@ from ...features.ruff import (
     ruff_version,
 )
 from .git import Commit, FilePair, Repository
-from .label import LineMap, Side, label_resolution
+from .label import Hunk, LineMap, Side, label_resolution
 from .project import CONFIG_FILES, ProjectStyle, read_style
 
 # Kept aside for independent evaluation of the bundled model: never mined into training data.
@@ -319,7 +319,7 @@ def _label_pair(
     c_text: str,
     p_result: LintResult,
     c_result: LintResult,
-    hunks: list,
+    hunks: list[Hunk],
     style: ProjectStyle,
     config: MineConfig,
     counts: Counter[str],
