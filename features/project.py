@@ -8,6 +8,7 @@ are common and mostly uncontroversial, so that the first run shows something use
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,9 +42,15 @@ def _has_ruff_table(pyproject: Path) -> bool:
     return isinstance(tool, dict) and "ruff" in tool
 
 
-def options_for(path: Path, base: RuffOptions | None = None) -> tuple[RuffOptions, bool]:
-    """Ruff options for linting `path`, and whether the project configures Ruff itself."""
+def options_for(
+    path: Path, base: RuffOptions | None = None, default_select: Sequence[str] = ()
+) -> tuple[RuffOptions, bool]:
+    """Ruff options for linting `path`, and whether the project configures Ruff itself.
+
+    `default_select` (or `DEFAULT_SELECT`) applies only where the project has no configuration:
+    a project that chose its rules gets exactly those.
+    """
     base = base or RuffOptions()
     if find_ruff_config(path.resolve()) is not None:
         return base, True
-    return replace(base, select=base.select or DEFAULT_SELECT), False
+    return replace(base, select=tuple(default_select) or base.select or DEFAULT_SELECT), False

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 APPLICABILITIES = ("safe", "unsafe", "display-only")
-_NEWLINE = re.compile("\n")
+SYNTAX_ERROR = "invalid-syntax"
+_NEWLINE = re.compile("\r\n|\r|\n")  # the line breaks Ruff and LSP both count
+_LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _RULE_CODE = re.compile(r"^[A-Z]+[0-9]+$")
 
 
@@ -67,10 +69,18 @@ class Violation:
 
 @dataclass(frozen=True)
 class LintResult:
-    """Ruff's answer for one file: violations, plus whether Ruff could parse the file at all."""
+    """Ruff's answer for one file: rule violations, and the syntax errors that stopped parsing.
+
+    Syntax errors come as `Violation`s with the rule `invalid-syntax` and no fix, kept apart so
+    that nothing counting or featurizing rule violations ever sees them.
+    """
 
     violations: tuple[Violation, ...]
-    syntax_errors: int = 0
+    errors: tuple[Violation, ...] = ()
+
+    @property
+    def syntax_errors(self) -> int:
+        return len(self.errors)
 
 
 def rule_family(rule: str) -> str:
@@ -191,9 +201,8 @@ def lint_text(
     results = list(parse_output(_run(cmd, options, text, cwd)).values())
     # Ruff reads one buffer here, so every diagnostic belongs to it, whatever name it prints.
     violations = tuple(v for r in results for v in r.violations)
-    return LintResult(
-        tuple(sorted(violations, key=_sort_key)), sum(r.syntax_errors for r in results)
-    )
+    errors = tuple(e for r in results for e in r.errors)
+    return LintResult(tuple(sorted(violations, key=_sort_key)), errors)
 
 
 def lint_tree(
@@ -220,7 +229,7 @@ def parse_output(
         fixable = {item.get("code") for item in items if item.get("fix")}
         items = [item for item in items if not _is_rule(item) or item["code"] in fixable]
     grouped: dict[str, list[Violation]] = {}
-    errors: dict[str, int] = {}
+    errors: dict[str, list[Violation]] = {}
     prefix = str(root.resolve()) + os.sep if root is not None else ""
     for item in items:
         filename = os.path.normpath(item.get("filename") or "")
@@ -228,11 +237,11 @@ def parse_output(
             filename = filename[len(prefix) :]
         grouped.setdefault(filename, [])
         if not _is_rule(item):
-            errors[filename] = errors.get(filename, 0) + 1
+            errors.setdefault(filename, []).append(parse_syntax_error(item))
             continue
         grouped[filename].append(parse_violation(item))
     return {
-        name: LintResult(tuple(sorted(vs, key=_sort_key)), errors.get(name, 0))
+        name: LintResult(tuple(sorted(vs, key=_sort_key)), tuple(errors.get(name, ())))
         for name, vs in grouped.items()
     }
 
@@ -262,6 +271,13 @@ def parse_violation(item: Mapping) -> Violation:
         noqa_line=int(item["noqa_row"]) - 1 if item.get("noqa_row") else None,
         url=item.get("url"),
     )
+
+
+def parse_syntax_error(item: Mapping) -> Violation:
+    start = _position(item["location"]) if item.get("location") else Position(0, 0)
+    end = _position(item["end_location"]) if item.get("end_location") else start
+    message = str(item.get("message") or "syntax error").removeprefix("SyntaxError: ")
+    return Violation(SYNTAX_ERROR, "invalid-syntax", message, start, end, None)
 
 
 def _parse_fix(fix: Mapping) -> Fix | None:
@@ -318,3 +334,37 @@ def apply_edits(text: str, edits: Iterable[Edit], index: LineIndex | None = None
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def diff_edits(old: str, new: str) -> list[Edit]:
+    """Whole-line edits turning `old` into `new`, touching only the lines that differ.
+
+    Editors keep cursors, folds and marks outside the changed lines, which a whole-document
+    replacement would reset.
+    """
+    from difflib import SequenceMatcher
+
+    index = LineIndex(old)
+    a, b = _lines(old), _lines(new)
+    edits = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        start = index.position(_line_offset(index, i1))
+        end = index.position(_line_offset(index, i2))
+        edits.append(Edit(start, end, "".join(b[j1:j2])))
+    return edits
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their breaks, split where Ruff and LSP split (`str.splitlines` splits more)."""
+    return _LINE.findall(text)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their breaks, split where Ruff and LSP split (`\\x0c` is no line break)."""
+    return _NEWLINE.split(text)
+
+
+def _line_offset(index: LineIndex, line: int) -> int:
+    return index.starts[line] if line < len(index.starts) else len(index.text)

@@ -20,6 +20,7 @@ from .artifact import Thresholds
 from .scorer import TrustModel
 
 AUTO, REVIEW, MANUAL = "auto-apply", "review-suggested", "manual-only"
+UNSCORED = "unscored"  # no model could be loaded: Ruff's tier is all there is, nothing is automatic
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,25 @@ class Candidate:
     violation: Violation
     fix: Fix
     row: Row
-    score: float
+    score: float | None
     band: str
 
 
 @dataclass(frozen=True)
 class Analysis:
+    """Everything known about one version of a file; `text` is the version it describes."""
+
     path: str
+    text: str
     violations: tuple[Violation, ...]
     candidates: tuple[Candidate, ...]
-    syntax_errors: int
+    errors: tuple[Violation, ...]
     project_ruff_config: bool
+    model_version: str | None
+
+    @property
+    def syntax_errors(self) -> int:
+        return len(self.errors)
 
 
 def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:
@@ -52,13 +61,17 @@ def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:
 def analyze(
     text: str,
     path: Path,
-    model: TrustModel,
+    model: TrustModel | None,
     ruff: RuffOptions | None = None,
     history: Callable[[str], RuleHistory] | None = None,
     thresholds: Thresholds | None = None,
+    default_select: Sequence[str] = (),
 ) -> Analysis:
-    """Lint `text` as the file at `path` (its project's Ruff config applies) and score every fix."""
-    options, configured = options_for(path, ruff)
+    """Lint `text` as the file at `path` (its project's Ruff config applies) and score every fix.
+
+    Without a model every fix is `UNSCORED`: still offered, never applied automatically.
+    """
+    options, configured = options_for(path, ruff, default_select)
     where = path.resolve()
     cwd = str(where.parent) if where.parent.is_dir() else None  # Ruff resolves config from here
     result = lint_text(text, str(where), options, cwd=cwd)
@@ -69,14 +82,31 @@ def analyze(
     rows = [
         featurize(ctx, v, fix, history(v.rule) if history else None, index) for v, fix in fixable
     ]
-    scores = model.score(rows) if rows else np.zeros(0)
-    limits = thresholds or model.thresholds
-    candidates = tuple(
-        Candidate(v, fix, row, float(s), band_of(float(s), fix.applicability, limits))
-        for (v, fix), row, s in zip(fixable, rows, scores, strict=True)
+    if model is None:
+        candidates = tuple(
+            Candidate(v, fix, row, None, UNSCORED)
+            for (v, fix), row in zip(fixable, rows, strict=True)
+        )
+    else:
+        scores = model.score(rows) if rows else np.zeros(0)
+        limits = thresholds or model.thresholds
+        candidates = tuple(
+            Candidate(v, fix, row, float(s), band_of(float(s), fix.applicability, limits))
+            for (v, fix), row, s in zip(fixable, rows, scores, strict=True)
+        )
+    return Analysis(
+        path=str(path),
+        text=text,
+        violations=result.violations,
+        candidates=candidates,
+        errors=result.errors,
+        project_ruff_config=configured,
+        model_version=model.version if model is not None else None,
     )
-    return Analysis(str(path), result.violations, candidates, result.syntax_errors, configured)
 
 
 def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: (-c.score, c.violation.start))
+    """Most trusted first; unscored fixes last, in file order."""
+    return sorted(
+        candidates, key=lambda c: (-(c.score if c.score is not None else -1.0), c.violation.start)
+    )

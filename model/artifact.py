@@ -72,9 +72,14 @@ class Artifact:
         return str(self.manifest.get("model_version", "unversioned"))
 
 
+BUNDLED_ENV = "TRUSTFIX_BUNDLED_MODEL"
+
+
 def bundled_model_dir() -> Path:
-    """Where the model shipped with trustfix lives (package data of `trustfix.model`)."""
-    return Path(__file__).resolve().parent / "bundled"
+    """Where the model shipped with trustfix lives: package data of `trustfix.model`, unless
+    `TRUSTFIX_BUNDLED_MODEL` names another directory (for packagers who relocate data)."""
+    override = os.environ.get(BUNDLED_ENV)
+    return Path(override) if override else Path(__file__).resolve().parent / "bundled"
 
 
 def load_model(path: str | os.PathLike[str] | None = None) -> TrustModel:

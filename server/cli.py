@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import cli_check, cli_mine, cli_model
+from . import cli_check, cli_mine, cli_model, cli_serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_check.register(commands)
+    cli_serve.register(commands)
     cli_mine.register(commands)
     cli_model.register(commands)
     return parser

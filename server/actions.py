@@ -1,0 +1,164 @@
+"""Code actions from a cached analysis: trust-badged quick fixes, `# noqa`, apply-all-trusted.
+
+Every edit is a `TextDocumentEdit` carrying the version it was computed for, so an editor whose
+text has moved on rejects it instead of applying it in the wrong place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lsprotocol import types as t
+
+from ..features.noqa import noqa_edit
+from ..features.ruff import SYNTAX_ERROR, Edit, Position, Violation, diff_edits
+from ..model.analysis import AUTO, Candidate, ranked
+from ..model.autofix import FixRun
+from .documents import Analyzed
+from .present import diagnostic, fix_title
+
+FIX_ALL_KIND = "source.fixAll.trustfix"
+RECORD_COMMAND = "trustfix.recordAcceptance"
+APPLY_TRUSTED_COMMAND = "trustfix.applyTrustedFixes"
+FIX_ALL_TITLE = "trustfix: apply all trusted fixes"
+
+
+def wants(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether a request's `context.only` asks for `kind` (kinds are dot-separated hierarchies)."""
+    if not only:
+        return True
+    return any(kind == k or kind.startswith(f"{k}.") for k in only)
+
+
+def overlaps(v: Violation, start: Position, end: Position) -> bool:
+    return v.start <= end and start <= v.end
+
+
+def versioned_edit(analyzed: Analyzed, edits: Sequence[Edit]) -> t.WorkspaceEdit:
+    positions = analyzed.positions
+    return t.WorkspaceEdit(
+        document_changes=[
+            t.TextDocumentEdit(
+                text_document=t.OptionalVersionedTextDocumentIdentifier(
+                    uri=analyzed.uri, version=analyzed.version
+                ),
+                edits=[
+                    t.TextEdit(range=positions.range(e.start, e.end), new_text=e.content)
+                    for e in edits
+                ],
+            )
+        ]
+    )
+
+
+def quick_fixes(
+    analyzed: Analyzed, start: Position, end: Position, style: str
+) -> list[t.CodeAction]:
+    """One action per fixable violation in the range, most trusted first."""
+    index = {id(v): i for i, v in enumerate(analyzed.analysis.violations)}
+    actions = []
+    for c in ranked(analyzed.analysis.candidates):
+        if not overlaps(c.violation, start, end):
+            continue
+        actions.append(
+            t.CodeAction(
+                title=fix_title(c, style),
+                kind=t.CodeActionKind.QuickFix,
+                diagnostics=[_diagnostic(analyzed, c.violation, index[id(c.violation)])],
+                is_preferred=preferred(c) or None,
+                edit=versioned_edit(analyzed, c.fix.edits),
+                command=t.Command(
+                    title="Record that the fix was applied",
+                    command=RECORD_COMMAND,
+                    arguments=[acceptance(analyzed, c)],
+                ),
+            )
+        )
+    return actions
+
+
+def preferred(candidate: Candidate) -> bool:
+    """Only a fix the model trusts *and* Ruff calls safe may be the editor's default choice."""
+    return candidate.band == AUTO and candidate.fix.applicability == "safe"
+
+
+def acceptance(analyzed: Analyzed, c: Candidate) -> dict[str, object]:
+    """What the record command gets: identifiers and numbers, never source text."""
+    return {
+        "uri": analyzed.uri,
+        "version": analyzed.version,
+        "rule": c.violation.rule,
+        "line": c.violation.start.line,
+        "score": c.score,
+        "band": c.band,
+        "applicability": c.fix.applicability,
+        "model": analyzed.analysis.model_version,
+    }
+
+
+def noqa_actions(analyzed: Analyzed, start: Position, end: Position) -> list[t.CodeAction]:
+    """`# noqa: CODE` for each rule violation in the range, merged into the line's directive."""
+    analysis = analyzed.analysis
+    actions = []
+    seen: set[tuple[str, int]] = set()
+    for i, v in enumerate(analysis.violations):
+        if v.rule == SYNTAX_ERROR or not overlaps(v, start, end):
+            continue
+        edit = noqa_edit(analysis.text, v)
+        if edit is None or (v.rule, edit.start.line) in seen:
+            continue
+        seen.add((v.rule, edit.start.line))
+        actions.append(
+            t.CodeAction(
+                title=f"Ignore {v.rule} on this line (# noqa: {v.rule})",
+                kind=t.CodeActionKind.QuickFix,
+                diagnostics=[_diagnostic(analyzed, v, i)],
+                edit=versioned_edit(analyzed, [edit]),
+            )
+        )
+    return actions
+
+
+def _diagnostic(analyzed: Analyzed, v: Violation, index: int) -> t.Diagnostic:
+    return diagnostic(v, analyzed.positions, diagnostic_data(analyzed, index, v))
+
+
+def diagnostic_data(analyzed: Analyzed, index: int, v: Violation) -> dict[str, object]:
+    return {"version": analyzed.version, "index": index, "fixable": v.fix is not None}
+
+
+def fix_all_action(analyzed: Analyzed, run: FixRun | None, resolvable: bool) -> t.CodeAction:
+    """Apply-all-trusted, with its edit when `run` is known; otherwise resolved later (or, for a
+    client that cannot resolve, carried out by a command that applies the edit itself)."""
+    action = t.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND)
+    if run is not None:
+        action.title = fix_all_title(run)
+        action.edit = fix_all_edit(analyzed, run)
+    elif resolvable:
+        action.data = {"uri": analyzed.uri, "version": analyzed.version, "fixAll": True}
+    else:
+        action.command = t.Command(
+            title=FIX_ALL_TITLE,
+            command=APPLY_TRUSTED_COMMAND,
+            arguments=[{"uri": analyzed.uri, "version": analyzed.version}],
+        )
+    return action
+
+
+def fix_all_edit(analyzed: Analyzed, run: FixRun) -> t.WorkspaceEdit:
+    return versioned_edit(analyzed, diff_edits(analyzed.analysis.text, run.text))
+
+
+def fix_all_title(run: FixRun) -> str:
+    n = len(run.applied)
+    return f"trustfix: apply {n} trusted fix{'' if n == 1 else 'es'}"
+
+
+def dropped_message(run: FixRun) -> str | None:
+    if not run.dropped:
+        return None
+    rules = ", ".join(sorted({c.violation.rule for c in run.dropped}))
+    return (
+        f"trustfix: {len(run.dropped)} trusted fixes ({rules}) were not applied: together they "
+        "left the file with a syntax error. The other trusted fixes were applied."
+    )

@@ -1,0 +1,409 @@
+"""The trustfix language server: its state, and the one place handlers are wired to LSP methods.
+
+Handlers are thin: they find the document's cached analysis, make one call into `actions`,
+`present` or `model.autofix`, and return lsprotocol values. Anything that goes wrong below a
+handler is caught at this boundary, logged with its traceback, shown once in words, and the
+request gets an empty answer: the server keeps serving.
+
+Try it: `trustfix serve` (stdio) or `trustfix serve --tcp 127.0.0.1:2087`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types as t
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from ..features.ruff import RuffError, RuffOptions
+from ..model.analysis import Analysis, analyze
+from ..model.artifact import ArtifactError, Thresholds, load_model
+from ..model.autofix import FixRun, fix_until_stable
+from ..model.scorer import TrustModel
+from . import actions
+from .documents import Analyses, Analyzed
+from .positions import Positions
+from .present import diagnostic, hover_markdown
+from .settings import SECTION, Settings, parse_settings
+
+VERSION = "0.1.0"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TrustServer(LanguageServer):
+    """Server state: settings, the loaded model, the analysis cache and a pool for Ruff runs."""
+
+    def __init__(self) -> None:
+        super().__init__("trustfix", VERSION)
+        self.init_options: Any = None
+        self.settings = Settings()
+        self.model: TrustModel | None = None
+        self.model_source: str | None = None
+        self.analyses = Analyses(self._analyze_and_publish)
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="trustfix")
+        self._last_lint_error: str | None = None
+        self._skipped_large: set[str] = set()
+
+    # -- messages -------------------------------------------------------------------------
+
+    def tell(self, message: str, kind: t.MessageType = t.MessageType.Warning) -> None:
+        self.window_show_message(t.ShowMessageParams(type=kind, message=message))
+        self.log(message, kind)
+
+    def log(self, message: str, kind: t.MessageType = t.MessageType.Info) -> None:
+        self.window_log_message(t.LogMessageParams(type=kind, message=message))
+
+    # -- settings and model ---------------------------------------------------------------
+
+    def apply_settings(self, raw_config: Any) -> bool:
+        """Settings = defaults < initializationOptions < workspace configuration. Returns
+        whether anything changed."""
+        base = parse_settings(self.init_options)
+        parsed = parse_settings(raw_config, base.settings) if raw_config is not None else base
+        problems = dict.fromkeys(base.problems + parsed.problems)
+        if problems:
+            self.tell("trustfix settings: " + "; ".join(problems))
+        changed = parsed.settings != self.settings
+        reload = parsed.settings.model_path != self.settings.model_path or self.model is None
+        self.settings = parsed.settings
+        if reload:
+            self.load_model()
+        return changed
+
+    def load_model(self) -> None:
+        """The configured model, else the bundled one, else none (fixes are then unscored)."""
+        path = self.settings.model_path
+        if path:
+            try:
+                self.model, self.model_source = load_model(path), path
+                return
+            except ArtifactError as exc:
+                self.tell(
+                    f"trustfix: cannot load the model at {path} ({exc}); using the bundled one"
+                )
+        try:
+            self.model, self.model_source = load_model(), "bundled"
+        except ArtifactError as exc:
+            self.model, self.model_source = None, None
+            self.tell(
+                f"trustfix: no trust model could be loaded ({exc}); fixes are shown without "
+                "scores and none is applied automatically",
+                t.MessageType.Error,
+            )
+
+    def thresholds(self) -> Thresholds | None:
+        if self.model is None:
+            return None
+        card = self.model.thresholds
+        return Thresholds(
+            auto=self.settings.auto_threshold
+            if self.settings.auto_threshold is not None
+            else card.auto,
+            review=self.settings.review_threshold
+            if self.settings.review_threshold is not None
+            else card.review,
+        )
+
+    # -- analysis ---------------------------------------------------------------------------
+
+    def path_of(self, uri: str) -> Path:
+        """Where Ruff should think the buffer lives (its config and per-file rules follow)."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path:
+            return Path(path)
+        root = self.workspace.root_path or str(Path.cwd())
+        name = uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "untitled"
+        return Path(root) / (name if name.endswith(".py") else f"{name}.py")
+
+    def analyze_text(self, uri: str, text: str) -> Analysis:
+        """Lint and score `text` as the document `uri` (blocking: runs in the pool)."""
+        s = self.settings
+        ruff = RuffOptions(executable=s.ruff_path, extra_args=s.ruff_args, timeout=s.lint_timeout)
+        return analyze(text, self.path_of(uri), self.model, ruff, None, self.thresholds(), s.select)
+
+    async def _analyze_and_publish(self, uri: str, version: int, text: str) -> Analyzed | None:
+        if len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_size:
+            self._skip_large(uri, version, text)
+            return None
+        loop = asyncio.get_running_loop()
+        try:
+            analysis = await loop.run_in_executor(self.pool, self.analyze_text, uri, text)
+        except RuffError as exc:
+            self._lint_failed(uri, version, str(exc))
+            return None
+        except Exception as exc:  # a bug of ours must not take the editor down with it
+            self.log(traceback.format_exc(), t.MessageType.Error)
+            self._lint_failed(uri, version, f"internal error while analysing ({exc!r})")
+            return None
+        self._last_lint_error = None
+        analyzed = Analyzed(
+            uri, version, analysis, Positions(text, self.workspace.position_encoding)
+        )
+        if self._is_current(uri, version):
+            self.publish(analyzed)
+        return analyzed
+
+    def _is_current(self, uri: str, version: int) -> bool:
+        doc = self.workspace.text_documents.get(uri)
+        return doc is not None and doc.version == version
+
+    def _lint_failed(self, uri: str, version: int, message: str) -> None:
+        if message != self._last_lint_error:
+            self.tell(f"trustfix: {message}", t.MessageType.Error)
+        self._last_lint_error = message
+        self._clear(uri, version)
+
+    def _clear(self, uri: str, version: int | None = None) -> None:
+        self.text_document_publish_diagnostics(
+            t.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[])
+        )
+
+    def _skip_large(self, uri: str, version: int, text: str) -> None:
+        if uri not in self._skipped_large:
+            self._skipped_large.add(uri)
+            size = len(text.encode("utf-8", "surrogatepass")) / 1e6
+            self.tell(
+                f"trustfix: {uri.rsplit('/', 1)[-1]} is {size:.1f} MB; files above "
+                f"{self.settings.max_file_size / 1e6:g} MB are not linted "
+                f"(setting {SECTION}.maxFileSize)",
+                t.MessageType.Info,
+            )
+        self._clear(uri, version)
+
+    def publish(self, analyzed: Analyzed) -> None:
+        analysis = analyzed.analysis
+        diagnostics = [
+            diagnostic(v, analyzed.positions, actions.diagnostic_data(analyzed, i, v))
+            for i, v in enumerate(analysis.violations)
+        ] + [diagnostic(e, analyzed.positions, None) for e in analysis.errors]
+        self.text_document_publish_diagnostics(
+            t.PublishDiagnosticsParams(
+                uri=analyzed.uri, version=analyzed.version, diagnostics=diagnostics
+            )
+        )
+
+    def schedule(self, uri: str, delay: float) -> None:
+        doc = self.workspace.text_documents.get(uri)
+        if doc is not None:
+            self.analyses.schedule(uri, doc.version or 0, doc.source, delay)
+
+    async def current(self, uri: str) -> Analyzed | None:
+        """The analysis of the document as the editor has it now; None if it is not open."""
+        doc = self.workspace.text_documents.get(uri)
+        if doc is None:
+            return None
+        return await self.analyses.get(uri, doc.version or 0, doc.source)
+
+    def relint_all(self) -> None:
+        for uri in self.analyses.invalidate_all():
+            self.schedule(uri, 0)
+
+    async def fix_run(self, analyzed: Analyzed) -> FixRun:
+        """Apply-all-trusted from the cached analysis (re-linting happens between rounds)."""
+        loop = asyncio.get_running_loop()
+
+        def relint(text: str) -> Analysis:
+            return self.analyze_text(analyzed.uri, text)
+
+        run = await loop.run_in_executor(self.pool, fix_until_stable, analyzed.analysis, relint)
+        message = actions.dropped_message(run)
+        if message:
+            self.tell(message)
+        return run
+
+
+def guarded(default: Any = None) -> Callable[[F], F]:
+    """Catch what a handler raises: log it with its traceback, tell the user once, answer
+    `default`. pygls would answer an error instead, which editors show as a failed request."""
+
+    def wrap(handler: F) -> F:
+        @functools.wraps(handler)  # keeps the signature pygls reads to inject `ls` and args
+        async def run(ls: TrustServer, *args: Any) -> Any:
+            try:
+                result = handler(ls, *args)
+                return await result if asyncio.iscoroutine(result) else result
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                ls.log(traceback.format_exc(), t.MessageType.Error)
+                ls.tell(f"trustfix: {handler.__name__} failed ({exc!r}); please report this")
+                return default
+
+        return run  # type: ignore[return-value]
+
+    return wrap
+
+
+def client_supports_resolve(ls: TrustServer) -> bool:
+    properties = get_capability(
+        ls.client_capabilities, "text_document.code_action.resolve_support.properties", []
+    )
+    return "edit" in properties
+
+
+def client_supports_configuration(ls: TrustServer) -> bool:
+    return bool(get_capability(ls.client_capabilities, "workspace.configuration", False))
+
+
+def build_server() -> TrustServer:
+    """A server with every feature wired; the only place that calls `@server.feature`."""
+    server = TrustServer()
+
+    @server.feature(t.INITIALIZE)
+    @guarded()
+    def initialize(ls: TrustServer, params: t.InitializeParams) -> None:
+        ls.init_options = params.initialization_options
+        ls.apply_settings(None)
+
+    @server.feature(t.INITIALIZED)
+    @guarded()
+    async def initialized(ls: TrustServer, params: t.InitializedParams) -> None:
+        await refresh_settings(ls, None)
+
+    @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @guarded()
+    async def did_change_configuration(
+        ls: TrustServer, params: t.DidChangeConfigurationParams
+    ) -> None:
+        await refresh_settings(ls, params.settings)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+    @guarded()
+    def did_open(ls: TrustServer, params: t.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
+    @guarded()
+    def did_change(ls: TrustServer, params: t.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, ls.settings.debounce_ms / 1000)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
+    @guarded()
+    def did_save(ls: TrustServer, params: t.DidSaveTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
+    @guarded()
+    def did_close(ls: TrustServer, params: t.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.analyses.forget(uri)
+        ls._clear(uri)
+
+    @server.feature(
+        t.TEXT_DOCUMENT_CODE_ACTION,
+        t.CodeActionOptions(
+            code_action_kinds=[
+                t.CodeActionKind.QuickFix,
+                t.CodeActionKind.SourceFixAll,
+                actions.FIX_ALL_KIND,
+            ],
+            resolve_provider=True,
+        ),
+    )
+    @guarded(default=None)
+    async def code_action(ls: TrustServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
+        analyzed = await ls.current(params.text_document.uri)
+        if analyzed is None:
+            return None
+        only = params.context.only
+        start = analyzed.positions.from_client(params.range.start)
+        end = analyzed.positions.from_client(params.range.end)
+        found: list[t.CodeAction] = []
+        if actions.wants(t.CodeActionKind.QuickFix, only):
+            found += actions.quick_fixes(analyzed, start, end, ls.settings.badge_style)
+            found += actions.noqa_actions(analyzed, start, end)
+        if actions.wants(actions.FIX_ALL_KIND, only) and analyzed.analysis.candidates:
+            explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
+            run = await ls.fix_run(analyzed) if explicit else None
+            found.append(actions.fix_all_action(analyzed, run, client_supports_resolve(ls)))
+        return found or None
+
+    @server.feature(t.CODE_ACTION_RESOLVE)
+    @guarded(default=None)
+    async def resolve(ls: TrustServer, action: t.CodeAction) -> t.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        if not data.get("fixAll"):
+            return action
+        analyzed = await ls.current(str(data.get("uri")))
+        if analyzed is None or analyzed.version != data.get("version"):
+            return action  # the text moved on: no edit rather than a wrong one
+        return actions.fix_all_action(analyzed, await ls.fix_run(analyzed), True)
+
+    @server.feature(t.TEXT_DOCUMENT_HOVER)
+    @guarded(default=None)
+    async def hover(ls: TrustServer, params: t.HoverParams) -> t.Hover | None:
+        analyzed = await ls.current(params.text_document.uri)
+        if analyzed is None:
+            return None
+        at = analyzed.positions.from_client(params.position)
+        found = [
+            c for c in analyzed.analysis.candidates if c.violation.start <= at <= c.violation.end
+        ]
+        if not found:
+            return None
+        text = "\n\n---\n\n".join(hover_markdown(c, ls.model, None) for c in found)
+        v = found[0].violation
+        return t.Hover(
+            contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
+            range=analyzed.positions.range(v.start, v.end),
+        )
+
+    @server.command(actions.RECORD_COMMAND)
+    @guarded(default=None)
+    def record_acceptance(ls: TrustServer, *args: Any) -> None:
+        ls.log(f"fix accepted: {args[0] if args else {}}")
+
+    @server.command(actions.APPLY_TRUSTED_COMMAND)
+    @guarded(default=None)
+    async def apply_trusted(ls: TrustServer, *args: Any) -> dict[str, Any]:
+        target = args[0] if args else None
+        uri = target.get("uri") if isinstance(target, dict) else target
+        if not isinstance(uri, str):
+            raise ValueError("expected a document URI or {uri, version}")
+        analyzed = await ls.current(uri)
+        if analyzed is None:
+            return {"applied": 0, "reason": "document not open"}
+        wanted = target.get("version") if isinstance(target, dict) else None
+        if wanted is not None and wanted != analyzed.version:
+            return {"applied": 0, "reason": "stale version"}
+        run = await ls.fix_run(analyzed)
+        if run.applied:
+            edit = actions.fix_all_edit(analyzed, run)
+            await ls.workspace_apply_edit_async(
+                t.ApplyWorkspaceEditParams(edit=edit, label="trustfix")
+            )
+        return {"applied": len(run.applied), "dropped": len(run.dropped), "rounds": run.rounds}
+
+    return server
+
+
+async def refresh_settings(ls: TrustServer, pushed: Any) -> None:
+    """Pull `trustfix` settings when the client can answer, else take what it pushed."""
+    config = pushed
+    if client_supports_configuration(ls):
+        try:
+            (config,) = await ls.workspace_configuration_async(
+                t.ConfigurationParams(items=[t.ConfigurationItem(section=SECTION)])
+            )
+        except Exception as exc:  # a client may announce the capability and still fail
+            ls.log(f"workspace/configuration failed ({exc!r}); keeping the current settings")
+            return
+    if ls.apply_settings(config):
+        ls.relint_all()
+
+
+def start(tcp: str | None = None) -> None:
+    server = build_server()
+    if tcp is None:
+        server.start_io()
+        return
+    host, _, port = tcp.rpartition(":")
+    server.start_tcp(host, int(port))

@@ -1,0 +1,116 @@
+"""How trust is shown: badges, diagnostics, quick-fix titles and hover text.
+
+Pure functions from an `Analysis` to lsprotocol values, shared by every handler (and the badge by
+the CLI), so the editor and the terminal never word the same score differently.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types as t
+
+from ..features.ruff import SYNTAX_ERROR, Violation
+from ..model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Candidate
+from ..model.scorer import TrustModel
+from .positions import Positions
+
+BADGE_MARKS = {
+    "unicode": {AUTO: "✓", REVIEW: "?", MANUAL: "✗", UNSCORED: "·"},
+    "ascii": {AUTO: "+", REVIEW: "?", MANUAL: "-", UNSCORED: "."},
+    "percent": {AUTO: "", REVIEW: "", MANUAL: "", UNSCORED: ""},
+}
+SOURCE = "trustfix"
+SAFETY_NOTES = {
+    "safe": "Ruff marks this fix **safe**: it keeps the code's meaning.",
+    "unsafe": "Ruff marks this fix **unsafe**: it may change behaviour or drop comments, so it "
+    "is never applied automatically.",
+    "display-only": "Ruff only **displays** this fix: it is never applied automatically.",
+}
+_ERROR_RULES = ("F821", "F822", "F823", "F631", "F632", "F633", "F701", "F702", "F704", "F706")
+_UNNECESSARY = ("F401", "F811", "F841", "ERA001", "RUF100", "F504", "F522", "F523")
+_DEPRECATED = ("UP",)
+
+
+def badge(candidate: Candidate, style: str = "unicode") -> str:
+    """`✓ 97%`: the band's mark and the score; `· n/a` when no model could be loaded."""
+    mark = BADGE_MARKS.get(style, BADGE_MARKS["unicode"])[candidate.band]
+    return f"{mark} {percent(candidate.score)}".strip()
+
+
+def percent(score: float | None) -> str:
+    """Whole percent, never 0% or 100%: the model is never certain, so neither is the badge."""
+    return "n/a" if score is None else f"{min(99, max(1, round(100 * score)))}%"
+
+
+def fix_title(candidate: Candidate, style: str) -> str:
+    fix = candidate.fix.message or f"Fix {candidate.violation.rule}"
+    title = f"{badge(candidate, style)} {fix}"
+    if candidate.score is None:
+        title += f" (trust score unavailable; Ruff: {candidate.fix.applicability})"
+    return title
+
+
+def severity(violation: Violation) -> t.DiagnosticSeverity:
+    if violation.rule == SYNTAX_ERROR or violation.rule.startswith("E9"):
+        return t.DiagnosticSeverity.Error
+    if violation.rule in _ERROR_RULES:
+        return t.DiagnosticSeverity.Error
+    return t.DiagnosticSeverity.Warning
+
+
+def tags(violation: Violation) -> list[t.DiagnosticTag] | None:
+    if violation.rule in _UNNECESSARY:
+        return [t.DiagnosticTag.Unnecessary]
+    if violation.rule.startswith(_DEPRECATED) and violation.rule[2:].isdigit():
+        return [t.DiagnosticTag.Deprecated]
+    return None
+
+
+def diagnostic(violation: Violation, positions: Positions, data: dict | None) -> t.Diagnostic:
+    """One Ruff finding as an LSP diagnostic; `data` lets code actions and hover find its fix."""
+    is_rule = violation.rule != SYNTAX_ERROR
+    return t.Diagnostic(
+        range=positions.range(violation.start, violation.end),
+        message=violation.message,
+        severity=severity(violation),
+        code=violation.rule if is_rule else None,
+        code_description=t.CodeDescription(href=violation.url) if violation.url else None,
+        source=SOURCE,
+        tags=tags(violation),
+        data=data,
+    )
+
+
+def hover_markdown(candidate: Candidate, model: TrustModel | None, history: str | None) -> str:
+    """Rule, score, band, the factors that moved the score (adding up to its log-odds), tier."""
+    v = candidate.violation
+    rule = f"[{v.rule}]({v.url})" if v.url else v.rule
+    name = f" `{v.name}`" if v.name else ""
+    fix = candidate.fix.message or "Apply Ruff's fix"
+    lines = [f"**{rule}**{name}: {v.message}", ""]
+    if candidate.score is None or model is None:
+        lines.append(f"**Trust score unavailable** (no model could be loaded) · {fix}")
+    else:
+        lines.append(
+            f"**{badge(candidate)} · {candidate.band}** · {fix}  \n"
+            f"P(you keep this fix) = {candidate.score:.3f} · model `{model.version}`"
+        )
+        lines += ["", *factor_table(candidate, model)]
+    lines += ["", SAFETY_NOTES.get(candidate.fix.applicability, "")]
+    if history:
+        lines += ["", history]
+    return "\n".join(lines).rstrip()
+
+
+def factor_table(candidate: Candidate, model: TrustModel, top: int = 4) -> list[str]:
+    """The biggest pushes on the log-odds in words; the rows add up exactly to the total."""
+    e = model.explain(candidate.row, top=top)
+    shown = sum(f.contribution for f in e.top)
+    rest = e.logit - e.base - shown
+    rows = ["| | log-odds |", "| --- | ---: |", f"| an average fix | {e.base:+.2f} |"]
+    for f in e.top:
+        direction = "raises" if f.contribution > 0 else "lowers"
+        factor = f"{f.label} {direction} trust"
+        rows.append(f"| {factor} | {f.contribution:+.2f} |")
+    rows.append(f"| everything else | {rest:+.2f} |")
+    rows.append(f"| **total** (= {percent(candidate.score)}) | **{e.logit:+.2f}** |")
+    return rows

@@ -1,0 +1,276 @@
+"""End-to-end set-up: the real `trustfix serve` process, real Ruff, driven by pytest-lsp clients.
+
+`editor` starts a session the way an editor would — capabilities of a real client preset (or a
+deliberately minimal client that supports neither resolve nor progress), initialization options,
+workspace configuration — and gives tests the few verbs a user story needs: open, change, ask
+for code actions or hover, apply an edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Union
+
+import pytest
+from lsprotocol import types as t
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+SERVER = [sys.executable, "-m", "trustfix.server.cli", "serve"]
+PRESETS = ("visual_studio_code", "neovim", "emacs", "minimal")
+WAIT = 60.0  # generous: CI machines are slow; a hang fails the test instead of blocking it
+
+
+def _converter() -> Any:
+    """lsprotocol decodes any item with a "command" key as `Command`, dropping a CodeAction's
+    kind and edit; decide by the type of that key instead (editors are unaffected)."""
+    conv = default_converter()
+
+    def hook(obj: Any, _: Any) -> Any:
+        kind = t.Command if isinstance(obj.get("command"), str) else t.CodeAction
+        return conv.structure(obj, kind)
+
+    conv.register_structure_hook(Union[t.Command, t.CodeAction], hook)  # noqa: UP007
+    return conv
+
+
+def make_client() -> LanguageClient:
+    client = LanguageClient(converter_factory=_converter)
+    features = dict(DEFAULT_CLIENT_FEATURES)
+    features[t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _publish
+    register_lsp_features(client, features)
+    return client
+
+
+def _publish(client: LanguageClient, params: t.PublishDiagnosticsParams) -> None:
+    """Keep the version each publish was for, so tests wait for the right one."""
+    client.diagnostics[params.uri] = params.diagnostics
+    client.published_versions[params.uri] = params.version  # type: ignore[attr-defined]
+
+
+def capabilities(preset: str) -> t.ClientCapabilities:
+    if preset == "minimal":  # no resolve, no progress, no configuration, UTF-16 only
+        return t.ClientCapabilities(
+            text_document=t.TextDocumentClientCapabilities(
+                code_action=t.CodeActionClientCapabilities(),
+                hover=t.HoverClientCapabilities(),
+                publish_diagnostics=t.PublishDiagnosticsClientCapabilities(),
+            )
+        )
+    return client_capabilities(preset)
+
+
+class Editor:
+    """A test's handle on one editor session."""
+
+    def __init__(self, client: LanguageClient, result: t.InitializeResult, root: Path) -> None:
+        self.client = client
+        self.result = result
+        self.root = root
+        self.texts: dict[str, str] = {}
+        self.versions: dict[str, int] = {}
+        self.applied_edits: list[t.ApplyWorkspaceEditParams] = []
+
+    @property
+    def encoding(self) -> str:
+        return str(self.result.capabilities.position_encoding or t.PositionEncodingKind.Utf16)
+
+    async def open(self, name: str, text: str) -> str:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        uri = path.as_uri()
+        self.texts[uri], self.versions[uri] = text, 1
+        self.client.text_document_did_open(
+            t.DidOpenTextDocumentParams(
+                text_document=t.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=text
+                )
+            )
+        )
+        await self.diagnostics(uri)
+        return uri
+
+    async def change(self, uri: str, text: str, wait: bool = True) -> None:
+        version = self.versions[uri] + 1
+        self.texts[uri], self.versions[uri] = text, version
+        self.client.text_document_did_change(
+            t.DidChangeTextDocumentParams(
+                text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[t.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        if wait:
+            await self.diagnostics(uri)
+
+    async def diagnostics(self, uri: str) -> list[t.Diagnostic]:
+        """Diagnostics published for the current version (waits for them)."""
+        version = self.versions[uri]
+
+        async def published() -> None:
+            while (
+                self.client.diagnostics.get(uri) is None or self._published_version(uri) != version
+            ):
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(published(), WAIT)
+        return list(self.client.diagnostics[uri])
+
+    def _published_version(self, uri: str) -> int | None:
+        return self.client.published_versions.get(uri)  # type: ignore[attr-defined]
+
+    async def code_actions(
+        self,
+        uri: str,
+        line: int | None = None,
+        only: Sequence[str] | None = None,
+        trigger: t.CodeActionTriggerKind | None = None,
+    ) -> list[t.CodeAction]:
+        """Code actions for one line (or the whole file), with its diagnostics as context."""
+        lines = self.texts[uri].split("\n")
+        first, last = (0, len(lines) - 1) if line is None else (line, line)
+        wanted = [
+            d for d in self.client.diagnostics.get(uri, ()) if first <= d.range.start.line <= last
+        ]
+        result = await asyncio.wait_for(
+            self.client.text_document_code_action_async(
+                t.CodeActionParams(
+                    text_document=t.TextDocumentIdentifier(uri=uri),
+                    range=t.Range(
+                        start=t.Position(line=first, character=0),
+                        end=t.Position(line=last, character=len(lines[last])),
+                    ),
+                    context=t.CodeActionContext(
+                        diagnostics=wanted, only=list(only) if only else None, trigger_kind=trigger
+                    ),
+                )
+            ),
+            WAIT,
+        )
+        return [a for a in result or () if isinstance(a, t.CodeAction)]
+
+    async def hover(self, uri: str, line: int, character: int) -> t.Hover | None:
+        return await asyncio.wait_for(
+            self.client.text_document_hover_async(
+                t.HoverParams(
+                    text_document=t.TextDocumentIdentifier(uri=uri),
+                    position=t.Position(line=line, character=character),
+                )
+            ),
+            WAIT,
+        )
+
+    async def execute(self, command: str, *arguments: Any) -> Any:
+        return await asyncio.wait_for(
+            self.client.workspace_execute_command_async(
+                t.ExecuteCommandParams(command=command, arguments=list(arguments))
+            ),
+            WAIT,
+        )
+
+    def apply(self, uri: str, edit: t.WorkspaceEdit) -> str:
+        """The document text after `edit`, as an editor applies it (rejecting stale versions)."""
+        (change,) = edit.document_changes or ()
+        assert isinstance(change, t.TextDocumentEdit)
+        assert change.text_document.uri == uri
+        assert change.text_document.version == self.versions[uri], "edit for another version"
+        return apply_text_edits(self.texts[uri], change.edits, self.encoding)
+
+    def messages(self) -> list[str]:
+        return [m.message for m in self.client.messages]
+
+
+def apply_text_edits(text: str, edits: Sequence[Any], encoding: str) -> str:
+    lines = text.split("\n")
+
+    def offset(pos: t.Position) -> int:
+        before = sum(len(line) + 1 for line in lines[: pos.line])
+        line = lines[pos.line] if pos.line < len(lines) else ""
+        return before + code_points(line, pos.character, encoding)
+
+    spans = sorted(
+        ((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True
+    )
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def code_points(line: str, units: int, encoding: str) -> int:
+    """Client units to a code-point column, done independently of the server's own code."""
+    if encoding == t.PositionEncodingKind.Utf32:
+        return units
+    codec = "utf-8" if encoding == t.PositionEncodingKind.Utf8 else "utf-16-le"
+    width = 1 if codec == "utf-8" else 2
+    return len(line.encode(codec, "surrogatepass")[: units * width].decode(codec, "ignore"))
+
+
+def client_units(line: str, column: int, encoding: str) -> int:
+    if encoding == t.PositionEncodingKind.Utf32:
+        return column
+    if encoding == t.PositionEncodingKind.Utf8:
+        return len(line[:column].encode("utf-8"))
+    return len(line[:column].encode("utf-16-le")) // 2
+
+
+Session = Callable[..., Any]
+
+
+@pytest.fixture
+def editor(tmp_path: Path) -> Session:
+    """`async with editor(preset, init_options=…, config=…, env=…) as e:` starts a session."""
+
+    @asynccontextmanager
+    async def session(
+        preset: str = "visual_studio_code",
+        init_options: Any = None,
+        config: Any = None,
+        env: dict[str, str] | None = None,
+    ) -> AsyncIterator[Editor]:
+        server_env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), **(env or {})}
+        setup = ClientServerConfig(
+            server_command=SERVER, client_factory=make_client, server_env=server_env
+        )
+        client = await setup.start()
+        assert isinstance(client, LanguageClient)
+        if config is not None:
+            client.set_configuration(config, section="trustfix")
+        editor: Editor | None = None
+        client.published_versions = {}  # type: ignore[attr-defined]
+
+        @client.feature(t.WORKSPACE_APPLY_EDIT)
+        def apply_edit(params: t.ApplyWorkspaceEditParams) -> t.ApplyWorkspaceEditResult:
+            assert editor is not None
+            editor.applied_edits.append(params)
+            return t.ApplyWorkspaceEditResult(applied=True)
+
+        @client.feature(t.CLIENT_REGISTER_CAPABILITY)
+        def register(params: t.RegistrationParams) -> None: ...
+
+        root = tmp_path / "project"
+        root.mkdir(exist_ok=True)
+        result = await asyncio.wait_for(
+            client.initialize_session(
+                t.InitializeParams(
+                    capabilities=capabilities(preset),
+                    initialization_options=init_options,
+                    root_uri=root.as_uri(),
+                    workspace_folders=[t.WorkspaceFolder(uri=root.as_uri(), name="project")],
+                )
+            ),
+            WAIT,
+        )
+        editor = Editor(client, result, root)
+        try:
+            yield editor
+        finally:
+            await asyncio.wait_for(client.shutdown_session(), WAIT)
+            await client.stop()
+
+    return session
