@@ -176,7 +176,9 @@ def _run(cmd: Sequence[str], options: RuffOptions, stdin: str | None, cwd: str |
     try:
         proc = subprocess.run(
             list(cmd),
-            input=stdin.encode("utf-8", "surrogatepass") if stdin is not None else None,
+            # A lone surrogate (a non-UTF-8 file decoded leniently) becomes one "?": Ruff needs
+            # valid UTF-8, and one character for one keeps every position where it was.
+            input=stdin.encode("utf-8", "replace") if stdin is not None else None,
             capture_output=True,
             timeout=options.timeout,
             cwd=cwd,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..features.ruff import apply_edits
+from ..features.ruff import Position, apply_edits
 from .analysis import AUTO, Analysis, Candidate, ranked
 
 MAX_ROUNDS = 20  # Ruff stops at 100; real files settle in two or three rounds
@@ -70,20 +70,24 @@ def fix_until_stable(
 
 
 def non_overlapping(candidates: Iterable[Candidate]) -> list[Candidate]:
-    """Greedy by trust: keep a fix only if none of its edits touches an edit already kept.
+    """Greedy by trust: keep a fix only if none of its edits overlaps an edit already kept.
 
-    Touching counts as overlapping (two insertions at one point have no defined order); the
-    loser is not lost, it is offered again in the next round on the re-linted text.
+    Edits that merely touch (one ends where the next begins) are compatible, as in Ruff's own
+    loop; two insertions at one point are not (their order would be arbitrary). A fix left out
+    is not lost: it is offered again in the next round, on the re-linted text.
     """
     kept: list[Candidate] = []
-    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    spans: list[tuple[Position, Position]] = []
     for candidate in candidates:
-        mine = [
-            ((e.start.line, e.start.column), (e.end.line, e.end.column))
-            for e in candidate.fix.edits
-        ]
-        if any(a <= d and c <= b for a, b in mine for c, d in spans):
+        mine = [(e.start, e.end) for e in candidate.fix.edits]
+        if any(_clash(a, b) for a in mine for b in spans):
             continue
         kept.append(candidate)
         spans.extend(mine)
     return kept
+
+
+def _clash(a: tuple[Position, Position], b: tuple[Position, Position]) -> bool:
+    if a[0] == a[1] == b[0] == b[1]:
+        return True
+    return a[0] < b[1] and b[0] < a[1]

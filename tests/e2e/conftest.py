@@ -144,7 +144,10 @@ class Editor:
                     text_document=t.TextDocumentIdentifier(uri=uri),
                     range=t.Range(
                         start=t.Position(line=first, character=0),
-                        end=t.Position(line=last, character=len(lines[last])),
+                        end=t.Position(
+                            line=last,
+                            character=client_units(lines[last], len(lines[last]), self.encoding),
+                        ),
                     ),
                     context=t.CodeActionContext(
                         diagnostics=wanted, only=list(only) if only else None, trigger_kind=trigger

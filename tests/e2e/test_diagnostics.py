@@ -1,0 +1,84 @@
+"""Opening and editing a file shows Ruff's findings, in the project's own configuration."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types as t
+
+from .conftest import PRESETS, Session, client_units
+from .samples import MESSY, UNUSED_IMPORT
+
+
+async def test_open_publishes_codes_links_and_severities(editor: Session) -> None:
+    async with editor() as e:
+        uri = await e.open("messy.py", MESSY)
+        diagnostics = await e.diagnostics(uri)
+        codes = {d.code for d in diagnostics}
+        assert {"F401", "UP006", "UP015", "UP031"} <= codes
+        f401 = next(d for d in diagnostics if d.code == "F401")
+        assert f401.source == "trustfix"
+        assert f401.code_description is not None
+        assert f401.code_description.href == "https://docs.astral.sh/ruff/rules/unused-import"
+        assert f401.severity == t.DiagnosticSeverity.Warning
+        assert list(f401.tags or ()) == [t.DiagnosticTag.Unnecessary]
+        assert f401.range == t.Range(
+            start=t.Position(line=0, character=7), end=t.Position(line=0, character=9)
+        )
+        assert isinstance(f401.data, dict) and f401.data["fixable"] is True
+
+
+async def test_syntax_errors_are_errors_and_the_rest_still_lints(editor: Session) -> None:
+    async with editor() as e:
+        uri = await e.open("broken.py", "import os\ndef f(:\n    pass\n")
+        diagnostics = await e.diagnostics(uri)
+        errors = [d for d in diagnostics if d.severity == t.DiagnosticSeverity.Error]
+        assert errors and all(d.code is None for d in errors)
+        assert errors[0].range.start.line == 1
+
+
+async def test_edits_are_linted_again_for_the_new_version(editor: Session) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        assert [d.code for d in await e.diagnostics(uri)] == ["F401"]
+        await e.change(uri, "import os\n\nVALUE = os.sep\n")
+        assert await e.diagnostics(uri) == []
+        assert e.client.published_versions[uri] == 2  # type: ignore[attr-defined]
+
+
+async def test_the_projects_own_ruff_configuration_is_honoured(editor: Session) -> None:
+    async with editor() as e:
+        (e.root / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["UP"]\n')
+        uri = await e.open("m.py", MESSY)
+        codes = {d.code for d in await e.diagnostics(uri)}
+        assert "F401" not in codes and {"UP006", "UP015"} <= codes
+
+
+async def test_per_file_ignores_follow_the_buffers_path(editor: Session) -> None:
+    async with editor() as e:
+        (e.root / "ruff.toml").write_text(
+            '[lint]\nselect = ["F401"]\nper-file-ignores = {"tests/*" = ["F401"]}\n'
+        )
+        in_tests = await e.open("tests/test_m.py", UNUSED_IMPORT)
+        elsewhere = await e.open("pkg/m.py", UNUSED_IMPORT)
+        assert await e.diagnostics(in_tests) == []
+        assert [d.code for d in await e.diagnostics(elsewhere)] == ["F401"]
+
+
+async def test_without_configuration_the_default_selection_applies(editor: Session) -> None:
+    async with editor(config={"select": ["UP015"]}) as e:
+        uri = await e.open("m.py", MESSY)
+        assert {d.code for d in await e.diagnostics(uri)} == {"UP015"}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+async def test_columns_are_in_the_clients_encoding(editor: Session, preset: str) -> None:
+    line = 'x = "😀é😀"; import os'  # two non-BMP characters and a 2-byte one before the import
+    async with editor(preset) as e:
+        uri = await e.open("emoji.py", f"{line}\n")
+        (f401,) = [d for d in await e.diagnostics(uri) if d.code == "F401"]
+        assert f401.range.start.character == client_units(line, line.index("os"), e.encoding)
+        assert f401.range.end.character == client_units(line, len(line), e.encoding)
+        fix = next(a for a in await e.code_actions(uri, 0) if "unused import" in a.title)
+        assert fix.edit is not None
+        fixed = e.apply(uri, fix.edit)
+        assert fixed.startswith('x = "😀é😀"') and "import" not in fixed

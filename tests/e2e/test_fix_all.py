@@ -1,0 +1,96 @@
+"""Apply all trusted fixes: the autopilot applies the auto-apply band, to a fixed point, and
+nothing else — from the source-action menu, on save, or as a command."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from lsprotocol import types as t
+
+from .conftest import Session
+from .samples import MESSY
+
+FIX_ALL = "source.fixAll.trustfix"
+
+
+def bands(actions: list[t.CodeAction]) -> dict[str, set[str]]:
+    """Band -> rules, from the quick fixes' record-command arguments."""
+    out: dict[str, set[str]] = {}
+    for a in actions:
+        if a.command and a.command.command == "trustfix.recordAcceptance":
+            facts = (a.command.arguments or [{}])[0]
+            out.setdefault(facts["band"], set()).add(facts["rule"])
+    return out
+
+
+async def test_fix_all_on_save_applies_the_auto_band_to_a_fixed_point(editor: Session) -> None:
+    async with editor() as e:
+        uri = await e.open("messy.py", MESSY)
+        before = bands(await e.code_actions(uri))
+        (action,) = await e.code_actions(
+            uri, only=[t.CodeActionKind.SourceFixAll], trigger=t.CodeActionTriggerKind.Automatic
+        )
+        assert action.kind == FIX_ALL and action.edit is not None
+        fixed = e.apply(uri, action.edit)
+        ast.parse(fixed)
+        await e.change(uri, fixed)
+        after = bands(await e.code_actions(uri))
+        assert "auto-apply" not in after  # nothing trusted is left behind
+        gone = set().union(*before.values()) - set().union(*after.values())
+        assert gone and gone <= before["auto-apply"]  # and only trusted fixes were made
+
+
+async def test_fix_all_matches_the_command_line_autopilot(editor: Session) -> None:
+    async with editor() as e:
+        uri = await e.open("messy.py", MESSY)
+        (action,) = await e.code_actions(uri, only=[FIX_ALL])
+        assert action.edit is not None
+        fixed = e.apply(uri, action.edit)
+    path = e.root / "messy.py"
+    subprocess.run(
+        [sys.executable, "-m", "trustfix.server.cli", "fix", str(path)], check=True, timeout=120
+    )
+    assert path.read_text() == fixed
+
+
+async def test_without_an_explicit_request_the_edit_is_resolved_lazily(editor: Session) -> None:
+    async with editor("visual_studio_code") as e:
+        uri = await e.open("messy.py", MESSY)
+        (lazy,) = [a for a in await e.code_actions(uri) if a.kind == FIX_ALL]
+        assert lazy.edit is None and lazy.data
+        resolved = await e.client.code_action_resolve_async(lazy)
+        assert resolved.edit is not None
+        ast.parse(e.apply(uri, resolved.edit))
+
+
+async def test_a_resolve_for_an_old_version_returns_no_edit(editor: Session) -> None:
+    async with editor("visual_studio_code") as e:
+        uri = await e.open("messy.py", MESSY)
+        (lazy,) = [a for a in await e.code_actions(uri) if a.kind == FIX_ALL]
+        await e.change(uri, MESSY + "\nX = 1\n")
+        resolved = await e.client.code_action_resolve_async(lazy)
+        assert resolved.edit is None
+
+
+async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
+    editor: Session,
+) -> None:
+    async with editor("emacs") as e:
+        uri = await e.open("messy.py", MESSY)
+        (action,) = [a for a in await e.code_actions(uri) if a.kind == FIX_ALL]
+        assert action.edit is None and action.command is not None
+        result = await e.execute(action.command.command, *(action.command.arguments or ()))
+        assert result["applied"] >= 3 and result["dropped"] == 0
+        (applied,) = e.applied_edits
+        ast.parse(e.apply(uri, applied.edit))
+
+
+async def test_a_file_with_nothing_trusted_gets_no_fix_all(editor: Session) -> None:
+    async with editor(config={"autoThreshold": 1.0}) as e:
+        uri = await e.open("messy.py", MESSY)
+        (action,) = await e.code_actions(uri, only=[FIX_ALL])
+        assert action.edit is not None
+        assert action.title == "trustfix: apply 0 trusted fixes"
+        assert e.apply(uri, action.edit) == MESSY

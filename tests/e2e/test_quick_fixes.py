@@ -1,0 +1,94 @@
+"""The quick-fix menu: every fix carries its trust, the list is ranked, and only fixes that are
+trusted and safe are preferred."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types as t
+
+from .conftest import PRESETS, Session
+from .samples import MESSY, UNUSED_IMPORT
+
+MARKS = {"auto-apply": "✓", "review-suggested": "?", "manual-only": "✗"}
+THRESHOLDS = {"autoThreshold": 0.8, "reviewThreshold": 0.5}
+
+
+def fixes(actions: list[t.CodeAction]) -> list[t.CodeAction]:
+    return [a for a in actions if a.command and a.command.command == "trustfix.recordAcceptance"]
+
+
+def record(action: t.CodeAction) -> dict:
+    assert action.command is not None and action.command.arguments
+    return action.command.arguments[0]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+async def test_every_fix_is_badged_ranked_and_preferred_only_when_trusted_and_safe(
+    editor: Session, preset: str
+) -> None:
+    async with editor(preset, init_options=THRESHOLDS) as e:
+        uri = await e.open("messy.py", MESSY)
+        offered = fixes(await e.code_actions(uri))
+        assert len(offered) >= 6
+        scores = [record(a)["score"] for a in offered]
+        assert scores == sorted(scores, reverse=True)
+        for action in offered:
+            facts = record(action)
+            expected_band = (
+                "auto-apply"
+                if facts["score"] >= 0.8 and facts["applicability"] == "safe"
+                else "review-suggested"
+                if facts["score"] >= 0.5
+                else "manual-only"
+            )
+            assert facts["band"] == expected_band
+            percent = min(99, max(1, round(100 * facts["score"])))
+            assert action.title.startswith(f"{MARKS[expected_band]} {percent}% ")
+            assert action.kind == t.CodeActionKind.QuickFix
+            assert bool(action.is_preferred) == (expected_band == "auto-apply")
+            assert action.diagnostics and action.diagnostics[0].code == facts["rule"]
+        assert {record(a)["band"] for a in offered} >= {"auto-apply", "review-suggested"}
+
+
+async def test_applying_a_fix_gives_the_fixed_text_at_the_version_it_was_made_for(
+    editor: Session,
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        (fix,) = fixes(await e.code_actions(uri, 0))
+        assert fix.title.endswith("Remove unused import: `os`")
+        assert fix.edit is not None
+        change = (fix.edit.document_changes or [None])[0]
+        assert isinstance(change, t.TextDocumentEdit) and change.text_document.version == 1
+        assert e.apply(uri, fix.edit) == "\nVALUE = 1\n"
+
+
+async def test_recording_an_accepted_fix_is_harmless(editor: Session) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        (fix,) = fixes(await e.code_actions(uri, 0))
+        assert fix.command is not None
+        assert await e.execute(fix.command.command, *(fix.command.arguments or ())) is None
+        assert e.messages() == []
+
+
+async def test_a_range_only_gets_the_fixes_inside_it(editor: Session) -> None:
+    async with editor() as e:
+        uri = await e.open("messy.py", MESSY)
+        on_line_7 = fixes(await e.code_actions(uri, 6))
+        assert {record(a)["rule"] for a in on_line_7} == {"UP015"}
+
+
+async def test_ascii_badges_on_request(editor: Session) -> None:
+    async with editor(config={"badgeStyle": "ascii", **THRESHOLDS}) as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        (fix,) = fixes(await e.code_actions(uri, 0))
+        mark, percent = fix.title.split()[:2]
+        assert mark in {"+", "?", "-"} and percent.endswith("%")
+
+
+async def test_asking_for_quick_fixes_only_leaves_out_source_actions(editor: Session) -> None:
+    async with editor() as e:
+        uri = await e.open("messy.py", MESSY)
+        kinds = {a.kind for a in await e.code_actions(uri, only=[t.CodeActionKind.QuickFix])}
+        assert kinds == {t.CodeActionKind.QuickFix}
