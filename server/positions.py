@@ -37,7 +37,7 @@ class Positions:
 
     def from_client(self, pos: t.Position) -> Position:
         """A client position in code points, clamped to the text (clients send stale ones)."""
-        line = min(max(pos.line, 0), len(self.lines))
+        line = min(max(pos.line, 0), len(self.lines) - 1)
         text = self._line(line)
         units = max(pos.character, 0)
         if self.encoding == t.PositionEncodingKind.Utf32 or text.isascii():

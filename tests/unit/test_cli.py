@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +82,69 @@ def test_bad_input_is_one_clear_line_and_exit_2(args: list[str], message: str) -
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("trustfix: error:"), result.stderr
     assert message in lines[0]
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def golden(name: str, actual: str) -> None:
+    """Compare with a committed expected output; `TRUSTFIX_UPDATE_GOLDEN=1` rewrites it after a
+    deliberate change (a retrained model moves scores)."""
+    path = GOLDEN / name
+    if os.environ.get("TRUSTFIX_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual)
+    assert actual == path.read_text()
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    copy = tmp_path / "sample"
+    shutil.copytree(SAMPLE, copy)
+    return copy
+
+
+def test_check_output_on_the_sample_project(sample: Path) -> None:
+    result = trustfix("check", ".", cwd=sample)
+    assert result.returncode == 1, result.stderr
+    golden("check_sample.txt", result.stdout)
+
+
+def test_fix_diff_on_the_sample_project_writes_nothing(sample: Path) -> None:
+    before = {p: p.read_text() for p in sample.rglob("*.py")}
+    result = trustfix("fix", ".", "--diff", cwd=sample)
+    assert result.returncode == 1  # like `ruff --diff`: 1 when there is something to change
+    golden("fix_sample.diff", result.stdout)
+    golden("fix_sample.summary", result.stderr)
+    assert {p: p.read_text() for p in sample.rglob("*.py")} == before
+
+
+def test_fix_applies_the_auto_band_and_leaves_valid_python(sample: Path) -> None:
+    result = trustfix("fix", ".", cwd=sample)
+    assert result.returncode == 0, result.stderr
+    for path in sample.rglob("*.py"):
+        ast.parse(path.read_text())
+    after = json.loads(trustfix("check", ".", "--format", "json", cwd=sample).stdout)
+    assert not [f for file in after for f in file["fixes"] if f["band"] == "auto-apply"]
+    assert "applied" in result.stdout and "skipped" in result.stdout
+
+
+def test_a_lower_bar_with_unsafe_fixes_applies_more(sample: Path, tmp_path: Path) -> None:
+    strict = tmp_path / "strict"
+    shutil.copytree(sample, strict)
+    trustfix("fix", ".", cwd=strict)
+    trustfix("fix", ".", "--min-trust", "0", "--unsafe-fixes", cwd=sample)
+    remaining = json.loads(trustfix("check", ".", "--format", "json", cwd=sample).stdout)
+    left_strict = json.loads(trustfix("check", ".", "--format", "json", cwd=strict).stdout)
+    count = sum(len(f["fixes"]) for f in remaining)
+    assert count < sum(len(f["fixes"]) for f in left_strict)
+    assert all(f["applicability"] == "display-only" for file in remaining for f in file["fixes"])
+
+
+def test_a_file_that_is_not_utf8_is_reported_and_the_rest_still_checked(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_bytes(b"x = '\xff'\n")
+    (tmp_path / "good.py").write_text("import os\n")
+    result = trustfix("check", str(tmp_path), "--format", "json")
+    assert result.returncode == 2
+    assert "bad.py: not UTF-8 text" in result.stderr
+    assert [f["rule"] for f in json.loads(result.stdout)[0]["fixes"]] == ["F401"]

@@ -1,0 +1,50 @@
+"""The autopilot's guards, on real Ruff output: overlapping fixes wait a round, and a round that
+breaks the file is undone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from trustfix.features.ruff import Edit, Fix, Position, RuffOptions
+from trustfix.model.analysis import AUTO, Analysis, analyze
+from trustfix.model.artifact import load_model
+from trustfix.model.autofix import fix_until_stable, non_overlapping
+
+MODEL = load_model()
+RUFF = RuffOptions(select=("F401", "UP015"))
+
+
+def lint(text: str, tmp_path: Path) -> Analysis:
+    return analyze(text, tmp_path / "m.py", MODEL, RUFF)
+
+
+def everything(candidate: object) -> bool:
+    return True
+
+
+def test_fixes_run_to_a_fixed_point(tmp_path: Path) -> None:
+    text = 'import os\nimport sys\nopen("f", "r")\n'
+    run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), everything)
+    assert run.text == 'open("f")\n'
+    assert sorted(c.violation.rule for c in run.applied) == ["F401", "F401", "UP015"]
+    assert run.final.candidates == () and run.dropped == ()
+
+
+def test_a_round_that_breaks_the_file_is_dropped(tmp_path: Path) -> None:
+    analysis = lint("import os\n", tmp_path)
+    (good,) = analysis.candidates
+    opener = Edit(Position(0, 0), Position(0, 0), "(")
+    breaking = replace(good, fix=Fix("safe", "break it", (opener,)))
+    broken = replace(analysis, candidates=(replace(breaking, band=AUTO),))
+    run = fix_until_stable(broken, lambda t: lint(t, tmp_path))
+    assert run.text == "import os\n" and not run.applied
+    assert [c.fix.message for c in run.dropped] == ["break it"]
+
+
+def test_overlapping_fixes_keep_the_most_trusted(tmp_path: Path) -> None:
+    (c,) = lint("import os\n", tmp_path).candidates
+    rival = replace(c, score=0.1)
+    assert non_overlapping([c, rival]) == [c]
+    insert = replace(c, fix=Fix("safe", "", (Edit(Position(1, 0), Position(1, 0), "x"),)))
+    assert non_overlapping([c, insert]) == [c, insert]  # touching edits are compatible

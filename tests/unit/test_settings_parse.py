@@ -1,0 +1,46 @@
+"""Settings: typed defaults, field-by-field checks, and a reference generated from one table."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pytest
+
+from trustfix.server.settings import FIELDS, Settings, parse_settings, settings_table
+
+
+def test_every_setting_has_one_checked_field() -> None:
+    assert {f.attr for f in FIELDS} == {f.name for f in fields(Settings)}
+
+
+def test_nested_and_flat_forms_are_read_alike() -> None:
+    flat = parse_settings({"autoThreshold": 0.9, "ruffArgs": ["--preview"]})
+    nested = parse_settings({"trustfix": {"autoThreshold": 0.9, "ruffArgs": ["--preview"]}})
+    assert flat == nested
+    assert flat.settings.auto_threshold == 0.9 and flat.settings.ruff_args == ("--preview",)
+    assert flat.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ({"autoThreshold": 1.5}, "trustfix.autoThreshold: expected a number between 0 and 1"),
+        ({"autoThreshold": True}, "trustfix.autoThreshold"),
+        ({"debounceMs": 2.5}, "trustfix.debounceMs: expected a whole number"),
+        ({"select": ["f401"]}, "trustfix.select: expected rule codes"),
+        ({"ruffArgs": "--preview"}, "trustfix.ruffArgs: expected a list of strings"),
+        ({"autoThreshold": 0.4, "reviewThreshold": 0.6}, "reviewThreshold (0.6) is above"),
+        ({"typo": 1}, "unknown setting trustfix.typo"),
+        ([1, 2], "settings must be an object"),
+    ],
+)
+def test_a_bad_value_is_named_and_only_that_field_falls_back(raw: object, problem: str) -> None:
+    parsed = parse_settings({**raw, "badgeStyle": "ascii"} if isinstance(raw, dict) else raw)
+    assert any(problem in p for p in parsed.problems), parsed.problems
+    if isinstance(raw, dict):
+        assert parsed.settings.badge_style == "ascii"
+
+
+def test_the_reference_table_lists_every_setting() -> None:
+    table = settings_table()
+    assert all(f"`trustfix.{f.key}`" in table for f in FIELDS)

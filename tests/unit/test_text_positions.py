@@ -1,0 +1,53 @@
+"""Line splitting, diff edits and client position encodings agree with Ruff and LSP."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from lsprotocol import types as t
+
+from trustfix.features.ruff import LineIndex, Position, apply_edits, diff_edits, split_lines
+from trustfix.server.positions import Positions
+
+
+def test_lines_break_where_ruff_and_lsp_break_them() -> None:
+    assert split_lines("a\r\nb\rc\nd\x0ce") == ["a", "b", "c", "d\x0ce"]
+    index = LineIndex("a\r\nb\rc\n")
+    assert index.offset(Position(2, 0)) == 5
+
+
+def test_diff_edits_turn_any_text_into_any_other() -> None:
+    rng = random.Random(7)
+    pool = ["a\n", "b\n", "c\r\n", "d\r", "e", "\n", "x\x0cy\n", "😀\n"]
+    for _ in range(2000):
+        old = "".join(rng.choice(pool) for _ in range(rng.randint(0, 8)))
+        new = "".join(rng.choice(pool) for _ in range(rng.randint(0, 8)))
+        assert apply_edits(old, diff_edits(old, new)) == new
+
+
+def test_diff_edits_touch_only_changed_lines() -> None:
+    (edit,) = diff_edits("a\nb\nc\n", "a\nB\nc\n")
+    assert (edit.start, edit.end, edit.content) == (Position(1, 0), Position(2, 0), "B\n")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "units"),
+    [
+        (t.PositionEncodingKind.Utf16, 8),  # 😀 is two UTF-16 units
+        (t.PositionEncodingKind.Utf8, 13),  # 😀 four bytes, é two
+        (t.PositionEncodingKind.Utf32, 6),
+    ],
+)
+def test_code_points_convert_to_each_encoding_and_back(encoding: str, units: int) -> None:
+    text = 'x="😀é😀"\n'
+    positions = Positions(text, encoding)
+    client = positions.to_client(Position(0, 6))
+    assert client == t.Position(line=0, character=units)
+    assert positions.from_client(client) == Position(0, 6)
+
+
+def test_positions_out_of_range_are_clamped() -> None:
+    positions = Positions("ab\n", t.PositionEncodingKind.Utf16)
+    assert positions.from_client(t.Position(line=99, character=99)) == Position(1, 0)
+    assert positions.from_client(t.Position(line=0, character=99)) == Position(0, 2)
