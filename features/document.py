@@ -112,8 +112,8 @@ class Document:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                     inner_name = f"{qualname}.{node.name}" if qualname else node.name
                     self.scope_names.add(inner_name)
-                for line in range(start, end + 1):  # `else:`, `except:` and blank lines inside
-                    self._assign(line, line, nesting + 1, inner_scope, inner_name, False)
+                # `else:`, `except:` and blank lines inside are each their own one-line span
+                self._assign_lines(start, end, nesting + 1, inner_scope, inner_name)
                 self._assign(start, header_end, nesting, scope, qualname, False)
                 for child in children:
                     self._visit(child, nesting + 1, inner_scope, inner_name)
@@ -124,14 +124,30 @@ class Document:
     def _assign(
         self, start: int, end: int, nesting: int, scope: str, qualname: str, imports: bool
     ) -> None:
-        last = len(self.statement_start) - 1
-        for i in range(max(start, 0), min(end, last) + 1):
-            self.statement_start[i] = start
-            self.statement_end[i] = end
-            self.nesting[i] = nesting
-            self.scope[i] = scope
-            self.qualname[i] = qualname
-            self.is_import[i] = imports
+        """Lines `start..end` form one statement (slice assignment: this runs per AST node)."""
+        lo, hi = max(start, 0), min(end, len(self.statement_start) - 1) + 1
+        if lo >= hi:
+            return
+        n = hi - lo
+        self.statement_start[lo:hi] = [start] * n
+        self.statement_end[lo:hi] = [end] * n
+        self._fill(lo, hi, nesting, scope, qualname, imports)
+
+    def _assign_lines(self, start: int, end: int, nesting: int, scope: str, qualname: str) -> None:
+        """Lines `start..end` each form their own one-line span."""
+        lo, hi = max(start, 0), min(end, len(self.statement_start) - 1) + 1
+        if lo >= hi:
+            return
+        self.statement_start[lo:hi] = range(lo, hi)
+        self.statement_end[lo:hi] = range(lo, hi)
+        self._fill(lo, hi, nesting, scope, qualname, False)
+
+    def _fill(self, lo: int, hi: int, nesting: int, scope: str, qualname: str, imports: bool) -> None:
+        n = hi - lo
+        self.nesting[lo:hi] = [nesting] * n
+        self.scope[lo:hi] = [scope] * n
+        self.qualname[lo:hi] = [qualname] * n
+        self.is_import[lo:hi] = [imports] * n
 
 
 def _child_bodies(node: ast.stmt) -> list[list[ast.stmt]]:

@@ -29,6 +29,8 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from operator import itemgetter
 from itertools import pairwise
 from typing import Any
 
@@ -67,12 +69,20 @@ class CategoricalEncoding:
     def width(self) -> int:
         return len(self.categories) + 1
 
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.categories)}
+
     def encode(self, values: Sequence[str]) -> np.ndarray:
-        index = {c: i for i, c in enumerate(self.categories)}
+        index = self.index
         out = np.zeros((len(values), self.width))
         cols = [index.get(v, len(self.categories)) for v in values]
         out[np.arange(len(values)), cols] = 1.0
         return out
+
+    def weigh(self, values: Distinct, weights: np.ndarray) -> np.ndarray:
+        """`encode(values) @ weights` without building the one-hot block."""
+        return weights[values.codes(self.index, len(self.categories))]
 
     def details(self) -> list[str]:
         return [*self.categories, OTHER]
@@ -139,19 +149,45 @@ class SlopeEncoding:
     def width(self) -> int:
         return len(self.rules)
 
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {r: i for i, r in enumerate(self.rules)}
+
     def encode(self, keys: Sequence[str], values: np.ndarray) -> np.ndarray:
         x = np.log1p(np.maximum(values, 0.0)) if self.log else values
         z = (x - self.center) / self.spread
-        index = {r: i for i, r in enumerate(self.rules)}
+        index = self.index
+        cols = np.fromiter((index.get(k, -1) for k in keys), dtype=int, count=len(keys))
+        rows = np.nonzero(cols >= 0)[0]
         out = np.zeros((len(keys), self.width))
-        for row, key in enumerate(keys):
-            col = index.get(key)
-            if col is not None:
-                out[row, col] = z[row]
+        out[rows, cols[rows]] = z[rows]
         return out
+
+    def weigh(self, keys: Distinct, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """`encode(keys, values) @ weights` without building the mostly-zero block."""
+        x = np.log1p(np.maximum(values, 0.0)) if self.log else values
+        z = (x - self.center) / self.spread
+        cols = keys.codes(self.index, -1)
+        return np.where(cols >= 0, z * weights[np.maximum(cols, 0)], 0.0)
 
     def details(self) -> list[str]:
         return [f"{self.by}={r}" for r in self.rules]
+
+
+class Distinct:
+    """A text column as its distinct values and each row's position among them: lookups then
+    run once per distinct value (a file has a few dozen rules, not hundreds)."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        positions: dict[str, int] = {}
+        self.inverse = np.fromiter(
+            (positions.setdefault(v, len(positions)) for v in values), dtype=int, count=len(values)
+        )
+        self.values = list(positions)
+
+    def codes(self, index: dict[str, int], missing: int) -> np.ndarray:
+        lookup = np.array([index.get(v, missing) for v in self.values], dtype=int)
+        return lookup[self.inverse] if len(self.values) else np.zeros(0, dtype=int)
 
 
 def slope_name(feature: str, by: str) -> str:
@@ -207,17 +243,65 @@ class Design:
         rows were built with; a row may also carry its own `schema_version` key."""
         check_schema(self.schema_version, schema_version, rows)
         blocks = []
+        words: dict[str, list[str]] = {}  # each raw column is read from the rows once
+        numbers: dict[str, np.ndarray] = {}
+
+        def text(name: str) -> list[str]:
+            if name not in words:
+                words[name] = categorical_column(rows, name)
+            return words[name]
+
+        def number(name: str) -> np.ndarray:
+            if name not in numbers:
+                numbers[name] = numeric_column(rows, name)
+            return numbers[name]
+
         for enc in self.encodings:
             if isinstance(enc, CategoricalEncoding):
-                blocks.append(enc.encode(categorical_column(rows, enc.name)))
+                blocks.append(enc.encode(text(enc.name)))
             elif isinstance(enc, SlopeEncoding):
-                keys = categorical_column(rows, enc.by)
-                blocks.append(enc.encode(keys, numeric_column(rows, enc.feature)))
+                blocks.append(enc.encode(text(enc.by), number(enc.feature)))
             else:
-                blocks.append(enc.encode(numeric_column(rows, enc.name)))
+                blocks.append(enc.encode(number(enc.name)))
         if not blocks:
             return np.zeros((len(rows), 0))
         return np.hstack(blocks)
+
+    def linear(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        coef: np.ndarray,
+        schema_version: int = SCHEMA_VERSION,
+    ) -> np.ndarray:
+        """`transform(rows) @ coef`, feature by feature, never building the design matrix: the
+        one-hot and per-rule blocks are almost all zeros, and serving scores many rows at once."""
+        check_schema(self.schema_version, schema_version, rows)
+        total = np.zeros(len(rows))
+        words: dict[str, Distinct] = {}
+        numbers = numeric_columns(rows, self.numeric_features())
+        for enc, part in zip(self.encodings, self.feature_slices().values(), strict=True):
+            weights = coef[part]
+            if isinstance(enc, CategoricalEncoding):
+                if enc.name not in words:
+                    words[enc.name] = Distinct(categorical_column(rows, enc.name))
+                total += enc.weigh(words[enc.name], weights)
+                continue
+            feature = enc.feature if isinstance(enc, SlopeEncoding) else enc.name
+            if isinstance(enc, SlopeEncoding):
+                if enc.by not in words:
+                    words[enc.by] = Distinct(categorical_column(rows, enc.by))
+                total += enc.weigh(words[enc.by], numbers[feature], weights)
+            else:
+                total += enc.encode(numbers[feature]) @ weights
+        return total
+
+    def numeric_features(self) -> list[str]:
+        names = (
+            e.feature if isinstance(e, SlopeEncoding) else e.name
+            for e in self.encodings
+            if not isinstance(e, CategoricalEncoding)
+        )
+        return list(dict.fromkeys(names))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -264,6 +348,22 @@ def categorical_column(rows: Sequence[Mapping[str, Any]], name: str) -> list[str
         return [str(row[name]) for row in rows]
     except KeyError:
         raise SchemaError(f"feature row lacks the feature {name!r}") from None
+
+
+def numeric_columns(rows: Sequence[Mapping[str, Any]], names: list[str]) -> dict[str, np.ndarray]:
+    """Several numeric columns in one pass over the rows (the per-row cost is what counts)."""
+    if not names or not rows:
+        return {n: np.zeros(len(rows)) for n in names}
+    get = itemgetter(*names)
+    try:
+        matrix = np.array([get(row) for row in rows], dtype=float).reshape(len(rows), len(names))
+    except KeyError as exc:
+        raise SchemaError(f"feature row lacks the feature {exc.args[0]!r}") from None
+    except (TypeError, ValueError):
+        return {n: numeric_column(rows, n) for n in names}  # names the offending feature
+    if not np.all(np.isfinite(matrix)):
+        return {n: numeric_column(rows, n) for n in names}
+    return {n: matrix[:, i] for i, n in enumerate(names)}
 
 
 def numeric_column(rows: Sequence[Mapping[str, Any]], name: str) -> np.ndarray:

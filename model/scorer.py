@@ -1,7 +1,8 @@
 """Score fixes and explain scores with numpy alone: this is what the language server runs.
 
-`TrustModel.score` is `sigmoid(X @ w + b)` on the stored design, bit-for-bit the same arithmetic
-scikit-learn's `predict_proba` does, so the numbers shipped are the numbers evaluated.
+`TrustModel.score` is `sigmoid(X @ w + b)` on the stored design — computed feature by feature
+without building the mostly-zero X, equal to scikit-learn's `predict_proba` to rounding (the
+tests hold it to 1e-9) — so the numbers shipped are the numbers evaluated.
 
 `TrustModel.explain` is exact because the model is additive: centring every design column on its
 training mean gives
@@ -87,8 +88,8 @@ class TrustModel:
     def logits(
         self, rows: Sequence[Mapping[str, Any]], schema_version: int = SCHEMA_VERSION
     ) -> np.ndarray:
-        x = self.artifact.design.transform(rows, schema_version)
-        return x @ self.artifact.coef + self.artifact.intercept
+        linear = self.artifact.design.linear(rows, self.artifact.coef, schema_version)
+        return linear + self.artifact.intercept
 
     def score(
         self, rows: Sequence[Mapping[str, Any]], schema_version: int = SCHEMA_VERSION
