@@ -15,7 +15,7 @@ import numpy as np
 from ..features.document import Document
 from ..features.featurize import FileContext, Row, RuleHistory, featurize
 from ..features.project import options_for
-from ..features.ruff import Fix, LineIndex, RuffOptions, Violation, lint_text
+from ..features.ruff import Fix, LineIndex, LintResult, RuffOptions, Violation, lint_text
 from .artifact import Thresholds
 from .scorer import TrustModel
 
@@ -58,24 +58,38 @@ def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:
     return REVIEW if score >= thresholds.review else MANUAL
 
 
-def analyze(
-    text: str,
-    path: Path,
-    model: TrustModel | None,
-    ruff: RuffOptions | None = None,
-    history: Callable[[str], RuleHistory] | None = None,
-    thresholds: Thresholds | None = None,
-    default_select: Sequence[str] = (),
-) -> Analysis:
-    """Lint `text` as the file at `path` (its project's Ruff config applies) and score every fix.
+@dataclass(frozen=True)
+class Linted:
+    """Ruff's findings for one text, before any scoring: enough to publish diagnostics."""
 
-    Without a model every fix is `UNSCORED`: still offered, never applied automatically.
-    """
+    result: LintResult
+    project_ruff_config: bool
+
+
+def lint(
+    text: str, path: Path, ruff: RuffOptions | None = None, default_select: Sequence[str] = ()
+) -> Linted:
+    """Lint `text` as the file at `path`: its project's Ruff config applies, or the default."""
     options, configured = options_for(path, ruff, default_select)
     where = path.resolve()
     cwd = str(where.parent) if where.parent.is_dir() else None  # Ruff resolves config from here
-    result = lint_text(text, str(where), options, cwd=cwd)
-    document = Document(text, str(path))
+    return Linted(lint_text(text, str(where), options, cwd=cwd), configured)
+
+
+def assess(
+    text: str,
+    path: Path,
+    linted: Linted,
+    model: TrustModel | None,
+    history: Callable[[str], RuleHistory] | None = None,
+    thresholds: Thresholds | None = None,
+    document: Document | None = None,
+) -> Analysis:
+    """Featurize and score every fix Ruff offered. Without a model every fix is `UNSCORED`:
+    still offered, never applied automatically. `document` may be parsed ahead, in parallel
+    with Ruff, by a caller in a hurry."""
+    result, configured = linted.result, linted.project_ruff_config
+    document = document or Document(text, str(path))
     ctx = FileContext.build(document, result.violations, configured)
     index = LineIndex(text)
     fixable = [(v, v.fix) for v in result.violations if v.fix is not None]
@@ -103,6 +117,20 @@ def analyze(
         project_ruff_config=configured,
         model_version=model.version if model is not None else None,
     )
+
+
+def analyze(
+    text: str,
+    path: Path,
+    model: TrustModel | None,
+    ruff: RuffOptions | None = None,
+    history: Callable[[str], RuleHistory] | None = None,
+    thresholds: Thresholds | None = None,
+    default_select: Sequence[str] = (),
+) -> Analysis:
+    """Lint `text` as the file at `path` and score every fix: `lint` then `assess`."""
+    linted = lint(text, path, ruff, default_select)
+    return assess(text, path, linted, model, history, thresholds)
 
 
 def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:

@@ -30,8 +30,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from operator import itemgetter
 from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 import numpy as np

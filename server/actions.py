@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from lsprotocol import types as t
 
 from ..features.noqa import noqa_edit
-from ..features.ruff import SYNTAX_ERROR, Edit, Position, Violation, diff_edits
+from ..features.ruff import SYNTAX_ERROR, Edit, LineIndex, Position, Violation, diff_edits
 from ..model.analysis import AUTO, Candidate, ranked
 from ..model.autofix import FixRun
 from .documents import Analyzed
@@ -99,12 +99,13 @@ def acceptance(analyzed: Analyzed, c: Candidate) -> dict[str, object]:
 def noqa_actions(analyzed: Analyzed, start: Position, end: Position) -> list[t.CodeAction]:
     """`# noqa: CODE` for each rule violation in the range, merged into the line's directive."""
     analysis = analyzed.analysis
+    lines = LineIndex(analysis.text)
     actions = []
     seen: set[tuple[str, int]] = set()
     for i, v in enumerate(analysis.violations):
         if v.rule == SYNTAX_ERROR or not overlaps(v, start, end):
             continue
-        edit = noqa_edit(analysis.text, v)
+        edit = noqa_edit(analysis.text, v, lines)
         if edit is None or (v.rule, edit.start.line) in seen:
             continue
         seen.add((v.rule, edit.start.line))
@@ -120,11 +121,11 @@ def noqa_actions(analyzed: Analyzed, start: Position, end: Position) -> list[t.C
 
 
 def _diagnostic(analyzed: Analyzed, v: Violation, index: int) -> t.Diagnostic:
-    return diagnostic(v, analyzed.positions, diagnostic_data(analyzed, index, v))
+    return diagnostic(v, analyzed.positions, diagnostic_data(analyzed.version, index, v))
 
 
-def diagnostic_data(analyzed: Analyzed, index: int, v: Violation) -> dict[str, object]:
-    return {"version": analyzed.version, "index": index, "fixable": v.fix is not None}
+def diagnostic_data(version: int, index: int, v: Violation) -> dict[str, object]:
+    return {"version": version, "index": index, "fixable": v.fix is not None}
 
 
 def fix_all_action(analyzed: Analyzed, run: FixRun | None, resolvable: bool) -> t.CodeAction:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,8 +23,9 @@ from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from ..features.ruff import RuffError, RuffOptions
-from ..model.analysis import Analysis, analyze
+from ..features.document import Document
+from ..features.ruff import RuffError, RuffOptions, Violation
+from ..model.analysis import Analysis, assess, lint
 from ..model.artifact import ArtifactError, Thresholds, load_model
 from ..model.autofix import FixRun, fix_until_stable
 from ..model.scorer import TrustModel
@@ -123,19 +124,38 @@ class TrustServer(LanguageServer):
         name = uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "untitled"
         return Path(root) / (name if name.endswith(".py") else f"{name}.py")
 
+    def ruff_options(self) -> RuffOptions:
+        s = self.settings
+        return RuffOptions(executable=s.ruff_path, extra_args=s.ruff_args, timeout=s.lint_timeout)
+
     def analyze_text(self, uri: str, text: str) -> Analysis:
         """Lint and score `text` as the document `uri` (blocking: runs in the pool)."""
-        s = self.settings
-        ruff = RuffOptions(executable=s.ruff_path, extra_args=s.ruff_args, timeout=s.lint_timeout)
-        return analyze(text, self.path_of(uri), self.model, ruff, None, self.thresholds(), s.select)
+        path = self.path_of(uri)
+        linted = lint(text, path, self.ruff_options(), self.settings.select)
+        return assess(text, path, linted, self.model, None, self.thresholds())
 
     async def _analyze_and_publish(self, uri: str, version: int, text: str) -> Analyzed | None:
+        """Ruff's diagnostics go out as soon as Ruff answers; scoring (for code actions and
+        hover) follows, with the document parsed while Ruff was still running."""
         if len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_size:
             self._skip_large(uri, version, text)
             return None
         loop = asyncio.get_running_loop()
+        path = self.path_of(uri)
+        parsing = loop.run_in_executor(self.pool, Document, text, str(path))
         try:
-            analysis = await loop.run_in_executor(self.pool, self.analyze_text, uri, text)
+            linted = await loop.run_in_executor(
+                self.pool, lint, text, path, self.ruff_options(), self.settings.select
+            )
+            positions = Positions(text, self.workspace.position_encoding)
+            if self._is_current(uri, version):
+                self.publish(
+                    uri, version, linted.result.violations, linted.result.errors, positions
+                )
+            document = await parsing
+            analysis = await loop.run_in_executor(
+                self.pool, assess, text, path, linted, self.model, None, self.thresholds(), document
+            )
         except RuffError as exc:
             self._lint_failed(uri, version, str(exc))
             return None
@@ -144,12 +164,7 @@ class TrustServer(LanguageServer):
             self._lint_failed(uri, version, f"internal error while analysing ({exc!r})")
             return None
         self._last_lint_error = None
-        analyzed = Analyzed(
-            uri, version, analysis, Positions(text, self.workspace.position_encoding)
-        )
-        if self._is_current(uri, version):
-            self.publish(analyzed)
-        return analyzed
+        return Analyzed(uri, version, analysis, positions)
 
     def _is_current(self, uri: str, version: int) -> bool:
         doc = self.workspace.text_documents.get(uri)
@@ -178,16 +193,20 @@ class TrustServer(LanguageServer):
             )
         self._clear(uri, version)
 
-    def publish(self, analyzed: Analyzed) -> None:
-        analysis = analyzed.analysis
+    def publish(
+        self,
+        uri: str,
+        version: int,
+        violations: Sequence[Violation],
+        errors: Sequence[Violation],
+        positions: Positions,
+    ) -> None:
         diagnostics = [
-            diagnostic(v, analyzed.positions, actions.diagnostic_data(analyzed, i, v))
-            for i, v in enumerate(analysis.violations)
-        ] + [diagnostic(e, analyzed.positions, None) for e in analysis.errors]
+            diagnostic(v, positions, actions.diagnostic_data(version, i, v))
+            for i, v in enumerate(violations)
+        ] + [diagnostic(e, positions, None) for e in errors]
         self.text_document_publish_diagnostics(
-            t.PublishDiagnosticsParams(
-                uri=analyzed.uri, version=analyzed.version, diagnostics=diagnostics
-            )
+            t.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
         )
 
     def schedule(self, uri: str, delay: float) -> None:
