@@ -83,13 +83,11 @@ def assess(
     model: TrustModel | None,
     history: Callable[[str], RuleHistory] | None = None,
     thresholds: Thresholds | None = None,
-    document: Document | None = None,
 ) -> Analysis:
     """Featurize and score every fix Ruff offered. Without a model every fix is `UNSCORED`:
-    still offered, never applied automatically. `document` may be parsed ahead, in parallel
-    with Ruff, by a caller in a hurry."""
+    still offered, never applied automatically."""
     result, configured = linted.result, linted.project_ruff_config
-    document = document or Document(text, str(path))
+    document = Document(text, str(path))
     ctx = FileContext.build(document, result.violations, configured)
     index = LineIndex(text)
     fixable = [(v, v.fix) for v in result.violations if v.fix is not None]

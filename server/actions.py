@@ -55,26 +55,34 @@ def quick_fixes(
     analyzed: Analyzed, start: Position, end: Position, style: str
 ) -> list[t.CodeAction]:
     """One action per fixable violation in the range, most trusted first."""
-    index = {id(v): i for i, v in enumerate(analyzed.analysis.violations)}
-    actions = []
-    for c in ranked(analyzed.analysis.candidates):
-        if not overlaps(c.violation, start, end):
-            continue
-        actions.append(
-            t.CodeAction(
-                title=fix_title(c, style),
-                kind=t.CodeActionKind.QuickFix,
-                diagnostics=[_diagnostic(analyzed, c.violation, index[id(c.violation)])],
-                is_preferred=preferred(c) or None,
-                edit=versioned_edit(analyzed, c.fix.edits),
-                command=t.Command(
-                    title="Record that the fix was applied",
-                    command=RECORD_COMMAND,
-                    arguments=[acceptance(analyzed, c)],
-                ),
-            )
-        )
-    return actions
+    return [a for v, a in _all_fixes(analyzed, style) if overlaps(v, start, end)]
+
+
+def _all_fixes(analyzed: Analyzed, style: str) -> list[tuple[Violation, t.CodeAction]]:
+    """Every quick fix of the version, built once: editors ask again at every cursor move."""
+    key = ("fixes", style)
+    if key not in analyzed.memo:
+        index = {id(v): i for i, v in enumerate(analyzed.analysis.violations)}
+        analyzed.memo[key] = [
+            (c.violation, _fix_action(analyzed, c, index[id(c.violation)], style))
+            for c in ranked(analyzed.analysis.candidates)
+        ]
+    return analyzed.memo[key]
+
+
+def _fix_action(analyzed: Analyzed, c: Candidate, index: int, style: str) -> t.CodeAction:
+    return t.CodeAction(
+        title=fix_title(c, style),
+        kind=t.CodeActionKind.QuickFix,
+        diagnostics=[_diagnostic(analyzed, c.violation, index)],
+        is_preferred=preferred(c) or None,
+        edit=versioned_edit(analyzed, c.fix.edits),
+        command=t.Command(
+            title="Record that the fix was applied",
+            command=RECORD_COMMAND,
+            arguments=[acceptance(analyzed, c)],
+        ),
+    )
 
 
 def preferred(candidate: Candidate) -> bool:
@@ -98,26 +106,30 @@ def acceptance(analyzed: Analyzed, c: Candidate) -> dict[str, object]:
 
 def noqa_actions(analyzed: Analyzed, start: Position, end: Position) -> list[t.CodeAction]:
     """`# noqa: CODE` for each rule violation in the range, merged into the line's directive."""
+    return [a for v, a in _all_noqa(analyzed) if overlaps(v, start, end)]
+
+
+def _all_noqa(analyzed: Analyzed) -> list[tuple[Violation, t.CodeAction]]:
+    if "noqa" in analyzed.memo:
+        return analyzed.memo["noqa"]
     analysis = analyzed.analysis
     lines = LineIndex(analysis.text)
-    actions = []
+    out = []
     seen: set[tuple[str, int]] = set()
     for i, v in enumerate(analysis.violations):
-        if v.rule == SYNTAX_ERROR or not overlaps(v, start, end):
-            continue
-        edit = noqa_edit(analysis.text, v, lines)
+        edit = noqa_edit(analysis.text, v, lines) if v.rule != SYNTAX_ERROR else None
         if edit is None or (v.rule, edit.start.line) in seen:
             continue
         seen.add((v.rule, edit.start.line))
-        actions.append(
-            t.CodeAction(
-                title=f"Ignore {v.rule} on this line (# noqa: {v.rule})",
-                kind=t.CodeActionKind.QuickFix,
-                diagnostics=[_diagnostic(analyzed, v, i)],
-                edit=versioned_edit(analyzed, [edit]),
-            )
+        action = t.CodeAction(
+            title=f"Ignore {v.rule} on this line (# noqa: {v.rule})",
+            kind=t.CodeActionKind.QuickFix,
+            diagnostics=[_diagnostic(analyzed, v, i)],
+            edit=versioned_edit(analyzed, [edit]),
         )
-    return actions
+        out.append((v, action))
+    analyzed.memo["noqa"] = out
+    return out
 
 
 def _diagnostic(analyzed: Analyzed, v: Violation, index: int) -> t.Diagnostic:

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model.analysis import Analysis
 from .positions import Positions
@@ -20,12 +21,14 @@ from .positions import Positions
 
 @dataclass(frozen=True)
 class Analyzed:
-    """An analysis with the document version it belongs to and its position converter."""
+    """An analysis with the document version it belongs to and its position converter.
+    `memo` keeps what requests derive from it (built actions), valid as long as it is."""
 
     uri: str
     version: int
     analysis: Analysis
     positions: Positions
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
