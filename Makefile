@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := server model features
 
-.PHONY: demo test lint typecheck unit eval train mine dataset clean
+.PHONY: demo test lint typecheck unit eval train mine dataset bench clean
 
 $(BIN)/trustfix: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ eval: $(BIN)/trustfix
 
 train: $(BIN)/trustfix
 	$(BIN)/trustfix train --data data/events.csv.gz --out model/bundled
+
+## Latency and memory against `ruff server` and bare `ruff check` (README, "Speed").
+bench: $(BIN)/trustfix
+	$(BIN)/python benchmarks/run.py
 
 ## Re-mining: REPOS is a list of git directories (see data/README.md).
 mine: $(BIN)/trustfix

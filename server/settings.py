@@ -8,6 +8,7 @@ so one typo never switches the rest of a user's configuration off.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -172,7 +173,9 @@ def settings_table() -> str:
     lines = ["| setting | default | meaning |", "| --- | --- | --- |"]
     for f in FIELDS:
         default = getattr(defaults, f.attr)
-        shown = "model card" if default is None and "Threshold" in f.key else default
-        shown = list(shown) if isinstance(shown, tuple) else shown
-        lines.append(f"| `trustfix.{f.key}` | `{shown!r}` | {f.doc} |".replace("`None`", "none"))
+        if default is None:
+            shown = "model card" if "Threshold" in f.key else "none"
+        else:
+            shown = "`" + json.dumps(list(default) if isinstance(default, tuple) else default) + "`"
+        lines.append(f"| `trustfix.{f.key}` | {shown} | {f.doc} |")
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,8 @@ def test_a_bad_value_is_named_and_only_that_field_falls_back(raw: object, proble
 def test_the_reference_table_lists_every_setting() -> None:
     table = settings_table()
     assert all(f"`trustfix.{f.key}`" in table for f in FIELDS)
+
+
+def test_the_readme_documents_every_setting_as_defined() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme
