@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lsprotocol import types as t
 
@@ -82,3 +84,15 @@ async def test_columns_are_in_the_clients_encoding(editor: Session, preset: str)
         assert fix.edit is not None
         fixed = e.apply(uri, fix.edit)
         assert fixed.startswith('x = "😀é😀"') and "import" not in fixed
+
+
+async def test_typing_waits_for_a_pause_but_saving_lints_at_once(editor: Session) -> None:
+    async with editor(config={"debounceMs": 10_000}) as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        await e.change(uri, "import os\nimport sys\n", wait=False)
+        await asyncio.sleep(0.5)
+        assert e.client.published_versions[uri] == 1  # type: ignore[attr-defined]
+        e.client.text_document_did_save(
+            t.DidSaveTextDocumentParams(text_document=t.TextDocumentIdentifier(uri=uri))
+        )
+        assert [d.code for d in await e.diagnostics(uri)] == ["F401", "F401"]
