@@ -20,8 +20,8 @@ demo: $(BIN)/trustfix
 test: lint typecheck unit
 
 lint: $(BIN)/trustfix
-	$(BIN)/ruff check $(PACKAGES) tests
-	$(BIN)/ruff format --check $(PACKAGES) tests
+	$(BIN)/ruff check $(PACKAGES) tests benchmarks
+	$(BIN)/ruff format --check $(PACKAGES) tests benchmarks
 
 typecheck: $(BIN)/trustfix
 	$(BIN)/mypy $(PACKAGES)

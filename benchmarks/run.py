@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -244,12 +245,12 @@ async def bench_server(
         diagnostics = await client.diagnostics(uri, version)
         quick = code_action_params(uri, text, diagnostics, None)
         actions = await client.timed(
-            lambda: client.lsp.text_document_code_action_async(quick), rounds
+            lambda quick=quick: client.lsp.text_document_code_action_async(quick), rounds
         )
         fix_all_kind = "source.fixAll.trustfix" if name == "trustfix" else "source.fixAll.ruff"
         fix_all = code_action_params(uri, text, diagnostics, [fix_all_kind])
         fix_all_times = await client.timed(
-            lambda: client.lsp.text_document_code_action_async(fix_all), 5
+            lambda fix_all=fix_all: client.lsp.text_document_code_action_async(fix_all), 5
         )
         entry = {
             "diagnostics": len(diagnostics),
@@ -263,7 +264,9 @@ async def bench_server(
             at = t.HoverParams(
                 text_document=t.TextDocumentIdentifier(uri=uri), position=fixable[0].range.start
             )
-            hovers = await client.timed(lambda: client.lsp.text_document_hover_async(at), rounds)
+            hovers = await client.timed(
+                lambda at=at: client.lsp.text_document_hover_async(at), rounds
+            )
             entry["hover_ms_p50"] = ms(percentile(hovers, 0.5))
             entry["hover_ms_p99"] = ms(percentile(hovers, 0.99))
         result["files"][path.name] = entry
@@ -312,8 +315,6 @@ def scoring_500(path: Path) -> float:
 
 
 def machine() -> dict[str, Any]:
-    import os
-
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -352,31 +353,44 @@ async def main(rounds: int) -> dict[str, Any]:
     return report
 
 
+HEADER = (
+    "| file (lines) | bare `ruff check` | trustfix diagnostics | ratio "
+    "| code action p50 / p99: trustfix | `ruff server` | p99 ratio "
+    "| hover p50 / p99 | fix-all: trustfix / `ruff server` |\n"
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
 def table(report: dict[str, Any]) -> str:
+    """The README's table: one row per file, then the one-off numbers and the machine."""
     tf, rs, bare = report["trustfix"], report["ruff_server"], report["ruff_check_ms"]
-    rows = [
-        "| file (lines) | bare `ruff check` | trustfix diagnostics (×ruff) | code action p50 / p99: trustfix | `ruff server` | p99 ratio | hover p50 / p99 | fix-all: trustfix / `ruff server` |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
+    rows = [HEADER]
     for name, lines in report["lines"].items():
         a, b = tf["files"][name], rs["files"][name]
-        rows.append(
-            f"| `{name}` ({lines}) | {bare[name]} ms | {a['diagnostics_ms_median']} ms ({a['diagnostics_ms_median'] / bare[name]:.2f}×) "
-            f"| {a['code_action_ms_p50']} / {a['code_action_ms_p99']} ms | {b['code_action_ms_p50']} / {b['code_action_ms_p99']} ms "
-            f"| {a['code_action_ms_p99'] / b['code_action_ms_p99']:.2f} | {a.get('hover_ms_p50', '–')} / {a.get('hover_ms_p99', '–')} ms "
-            f"| {a['fix_all_ms_median']} / {b['fix_all_ms_median']} ms |"
-        )
-    rows.append("")
-    rows.append(
-        f"`initialize`: trustfix {tf['initialize_ms']} ms, `ruff server` {rs['initialize_ms']} ms · "
-        f"resident memory after the run: trustfix {tf['rss_mb']} MB (peak {tf['peak_rss_mb']} MB), "
-        f"`ruff server` {rs['rss_mb']} MB · scoring 500 fixes: {report['score_500_ms']} ms · "
-        f"scikit-learn loaded by the server: {'yes' if tf['sklearn_loaded'] else 'no'}"
-    )
+        cells = [
+            f"`{name}` ({lines})",
+            f"{bare[name]} ms",
+            f"{a['diagnostics_ms_median']} ms",
+            f"{a['diagnostics_ms_median'] / bare[name]:.2f}",
+            f"{a['code_action_ms_p50']} / {a['code_action_ms_p99']} ms",
+            f"{b['code_action_ms_p50']} / {b['code_action_ms_p99']} ms",
+            f"{a['code_action_ms_p99'] / b['code_action_ms_p99']:.2f}",
+            f"{a.get('hover_ms_p50', '-')} / {a.get('hover_ms_p99', '-')} ms",
+            f"{a['fix_all_ms_median']} / {b['fix_all_ms_median']} ms",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    sklearn = "yes" if tf["sklearn_loaded"] else "no"
     m = report["machine"]
-    rows.append(
-        f"\nMachine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['ruff']}, {m['os']}; {report['rounds']} requests per measurement."
-    )
+    rows += [
+        "",
+        f"`initialize`: trustfix {tf['initialize_ms']} ms, `ruff server` {rs['initialize_ms']} ms."
+        f" Resident memory after the run: trustfix {tf['rss_mb']} MB (peak {tf['peak_rss_mb']}"
+        f" MB), `ruff server` {rs['rss_mb']} MB. Scoring 500 fixes: {report['score_500_ms']} ms."
+        f" scikit-learn loaded by the server: {sklearn}.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['ruff']}, {m['os']};"
+        f" {report['rounds']} requests per p50/p99.",
+    ]
     return "\n".join(rows)
 
 
