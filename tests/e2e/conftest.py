@@ -188,6 +188,16 @@ class Editor:
     def messages(self) -> list[str]:
         return [m.message for m in self.client.messages]
 
+    async def message(self, text: str) -> str:
+        """The first `window/showMessage` containing `text` (waits for it)."""
+
+        async def seen() -> str:
+            while not any(text in m for m in self.messages()):
+                await asyncio.sleep(0.01)
+            return next(m for m in self.messages() if text in m)
+
+        return await asyncio.wait_for(seen(), WAIT)
+
 
 def apply_text_edits(text: str, edits: Sequence[Any], encoding: str) -> str:
     lines = text.split("\n")

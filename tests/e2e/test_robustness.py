@@ -22,15 +22,6 @@ async def still_serving(e: Editor) -> None:
     assert any(a.title.endswith("Remove unused import: `os`") for a in await e.code_actions(uri))
 
 
-async def message(e: Editor, text: str) -> str:
-    async def seen() -> str:
-        while not any(text in m for m in e.messages()):
-            await asyncio.sleep(0.01)
-        return next(m for m in e.messages() if text in m)
-
-    return await asyncio.wait_for(seen(), 30)
-
-
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
@@ -46,7 +37,7 @@ async def test_ruff_missing_failing_or_slow_is_one_message_and_no_diagnostics(
         uri = await e.open("m.py", UNUSED_IMPORT)
         assert await e.diagnostics(uri) == []
         await e.change(uri, UNUSED_IMPORT + "\n")
-        assert expected in await message(e, expected)
+        assert expected in await e.message(expected)
         assert sum(expected in m for m in e.messages()) == 1  # not once per keystroke
         assert await e.code_actions(uri) == []
         e.client.set_configuration({}, section="trustfix")
@@ -80,7 +71,7 @@ async def test_a_huge_file_is_skipped_with_a_message(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("huge.py", text)
         assert await e.diagnostics(uri) == []
-        assert "is 10.5 MB" in await message(e, "trustfix.maxFileSize")
+        assert "is 10.5 MB" in await e.message("trustfix.maxFileSize")
         await still_serving(e)
 
 
@@ -122,7 +113,7 @@ async def test_a_broken_model_falls_back_to_the_bundled_one(
     shutil.copytree(bundled_model_dir(), broken)
     (broken / "params.json").write_text("{}")
     async with editor(config={"modelPath": str(broken)}) as e:
-        text = await message(e, "using the bundled one")
+        text = await e.message("using the bundled one")
         assert str(broken) in text
         uri = await e.open("m.py", UNUSED_IMPORT)
         (fix,) = [a for a in await e.code_actions(uri) if a.title.endswith("`os`")]
@@ -133,7 +124,7 @@ async def test_with_no_loadable_model_fixes_are_unscored_and_never_automatic(
     editor: Session, tmp_path: Path
 ) -> None:
     async with editor(env={"TRUSTFIX_BUNDLED_MODEL": str(tmp_path / "missing")}) as e:
-        assert "no trust model could be loaded" in await message(e, "no trust model")
+        assert "no trust model could be loaded" in await e.message("no trust model")
         uri = await e.open("m.py", UNUSED_IMPORT)
         (fix,) = [a for a in await e.code_actions(uri) if "Remove unused" in a.title]
         assert fix.title == "· n/a Remove unused import: `os` (trust score unavailable; Ruff: safe)"

@@ -18,15 +18,6 @@ async def bands(e: Editor, uri: str) -> list[str]:
     ]
 
 
-async def wait_for_message(e: Editor, text: str) -> str:
-    async def seen() -> str:
-        while not any(text in m for m in e.messages()):
-            await asyncio.sleep(0.01)
-        return next(m for m in e.messages() if text in m)
-
-    return await asyncio.wait_for(seen(), 30)
-
-
 async def test_a_configuration_change_relints_and_changes_bands(editor: Session) -> None:
     async with editor(config={"autoThreshold": 0.0, "reviewThreshold": 0.0}) as e:
         uri = await e.open("messy.py", MESSY)
@@ -73,7 +64,7 @@ async def test_pushed_settings_change_a_client_without_configuration(editor: Ses
 async def test_an_invalid_value_is_named_and_defaults_are_used(editor: Session) -> None:
     config = {"autoThreshold": 7, "badgeStyle": "emoji", "debounceMs": "fast", "colour": 1}
     async with editor(config=config) as e:
-        message = await wait_for_message(e, "trustfix settings")
+        message = await e.message("trustfix settings")
         assert "trustfix.autoThreshold: expected a number between 0 and 1, got 7" in message
         assert (
             "trustfix.badgeStyle: expected one of unicode, ascii, percent, got 'emoji'" in message
