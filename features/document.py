@@ -142,7 +142,9 @@ class Document:
         self.statement_end[lo:hi] = range(lo, hi)
         self._fill(lo, hi, nesting, scope, qualname, False)
 
-    def _fill(self, lo: int, hi: int, nesting: int, scope: str, qualname: str, imports: bool) -> None:
+    def _fill(
+        self, lo: int, hi: int, nesting: int, scope: str, qualname: str, imports: bool
+    ) -> None:
         n = hi - lo
         self.nesting[lo:hi] = [nesting] * n
         self.scope[lo:hi] = [scope] * n

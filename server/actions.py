@@ -18,7 +18,7 @@ from .documents import Analyzed
 from .present import diagnostic, fix_title
 
 FIX_ALL_KIND = "source.fixAll.trustfix"
-RECORD_COMMAND = "trustfix.recordAcceptance"
+RECORD_COMMAND = "trustfix.recordOutcome"
 APPLY_TRUSTED_COMMAND = "trustfix.applyTrustedFixes"
 FIX_ALL_TITLE = "trustfix: apply all trusted fixes"
 
@@ -80,7 +80,7 @@ def _fix_action(analyzed: Analyzed, c: Candidate, index: int, style: str) -> t.C
         command=t.Command(
             title="Record that the fix was applied",
             command=RECORD_COMMAND,
-            arguments=[acceptance(analyzed, c)],
+            arguments=[outcome_facts(analyzed, c.violation, c, "accepted")],
         ),
     )
 
@@ -90,17 +90,21 @@ def preferred(candidate: Candidate) -> bool:
     return candidate.band == AUTO and candidate.fix.applicability == "safe"
 
 
-def acceptance(analyzed: Analyzed, c: Candidate) -> dict[str, object]:
-    """What the record command gets: identifiers and numbers, never source text."""
+def outcome_facts(
+    analyzed: Analyzed, v: Violation, c: Candidate | None, outcome: str
+) -> dict[str, object]:
+    """What the record command gets back: identifiers and numbers, never source text."""
     return {
+        "outcome": outcome,
         "uri": analyzed.uri,
         "version": analyzed.version,
-        "rule": c.violation.rule,
-        "line": c.violation.start.line,
-        "score": c.score,
-        "band": c.band,
-        "applicability": c.fix.applicability,
+        "rule": v.rule,
+        "line": v.start.line,
+        "score": c.score if c else None,
+        "band": c.band if c else "none",
+        "applicability": c.fix.applicability if c else "none",
         "model": analyzed.analysis.model_version,
+        "features": dict(c.row) if c else {},
     }
 
 
@@ -114,6 +118,7 @@ def _all_noqa(analyzed: Analyzed) -> list[tuple[Violation, t.CodeAction]]:
         return analyzed.memo["noqa"]
     analysis = analyzed.analysis
     lines = LineIndex(analysis.text)
+    fixes = {id(c.violation): c for c in analysis.candidates}
     out = []
     seen: set[tuple[str, int]] = set()
     for i, v in enumerate(analysis.violations):
@@ -126,6 +131,11 @@ def _all_noqa(analyzed: Analyzed) -> list[tuple[Violation, t.CodeAction]]:
             kind=t.CodeActionKind.QuickFix,
             diagnostics=[_diagnostic(analyzed, v, i)],
             edit=versioned_edit(analyzed, [edit]),
+            command=t.Command(
+                title="Record that the rule was silenced",
+                command=RECORD_COMMAND,
+                arguments=[outcome_facts(analyzed, v, fixes.get(id(v)), "suppressed")],
+            ),
         )
         out.append((v, action))
     analyzed.memo["noqa"] = out

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import cli_check, cli_mine, cli_model, cli_serve
+from . import cli_check, cli_data, cli_mine, cli_model, cli_serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_check.register(commands)
     cli_serve.register(commands)
+    cli_data.register(commands)
     cli_mine.register(commands)
     cli_model.register(commands)
     return parser
@@ -47,8 +48,9 @@ def _expected(exc: Exception) -> bool:
     from ..features.ruff import RuffError
     from ..model.artifact import ArtifactError
     from ..model.mining.git import GitError
+    from ..model.store import StoreError
 
-    expected = (RuffError, GitError, ArtifactError, OSError, ValueError)
+    expected = (RuffError, GitError, ArtifactError, StoreError, OSError, ValueError)
     return isinstance(exc, expected)
 
 

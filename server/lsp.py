@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from ..model.analysis import Analysis, assess, lint
 from ..model.artifact import ArtifactError, Thresholds, load_model
 from ..model.autofix import FixRun, fix_until_stable
 from ..model.scorer import TrustModel
+from ..model.store import Outcome, Store, StoreError
 from . import actions
 from .documents import Analyses, Analyzed
 from .positions import Positions
@@ -51,6 +53,8 @@ class TrustServer(LanguageServer):
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="trustfix")
         self._last_lint_error: str | None = None
         self._skipped_large: set[str] = set()
+        self._store: Store | None = None
+        self._store_problem: str | None = None
 
     # -- messages -------------------------------------------------------------------------
 
@@ -73,6 +77,9 @@ class TrustServer(LanguageServer):
             self.tell("trustfix settings: " + "; ".join(problems))
         changed = parsed.settings != self.settings
         reload = parsed.settings.model_path != self.settings.model_path or self.model is None
+        where = (parsed.settings.data_dir, parsed.settings.collect_outcomes)
+        if where != (self.settings.data_dir, self.settings.collect_outcomes):
+            self.close_store()
         self.settings = parsed.settings
         if reload:
             self.load_model()
@@ -111,6 +118,46 @@ class TrustServer(LanguageServer):
             if self.settings.review_threshold is not None
             else card.review,
         )
+
+    # -- outcomes ---------------------------------------------------------------------------
+
+    def store(self) -> Store | None:
+        """The local outcome store, opened on first use; None when collection is off or the
+        store cannot be opened (the user is told once, and fixes keep working)."""
+        if not self.settings.collect_outcomes or self._store_problem is not None:
+            return None
+        if self._store is None:
+            directory = Path(self.settings.data_dir) if self.settings.data_dir else None
+            try:
+                self._store = Store.at(directory)
+            except (OSError, sqlite3.Error, StoreError) as exc:
+                self._store_failed(f"cannot open the local outcome store ({exc})")
+                return None
+            if self._store.notice:
+                self.tell(f"trustfix: {self._store.notice}")
+        return self._store
+
+    def _store_failed(self, problem: str) -> None:
+        self._store_problem = problem
+        self.tell(f"trustfix: {problem}; outcomes are not recorded, everything else works")
+
+    def close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        self._store, self._store_problem = None, None
+
+    def record(self, facts: Any) -> bool:
+        """Commit one outcome reported by a client command; True once it is on disk."""
+        store = self.store()
+        if store is None:
+            return False
+        root = self.workspace.root_path or ""
+        try:
+            store.record(outcome_from(facts, store.project_hash(root)))
+        except StoreError as exc:
+            self._store_failed(str(exc))
+            return False
+        return True
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -375,8 +422,8 @@ def build_server() -> TrustServer:
 
     @server.command(actions.RECORD_COMMAND)
     @guarded(default=None)
-    def record_acceptance(ls: TrustServer, *args: Any) -> None:
-        ls.log(f"fix accepted: {args[0] if args else {}}")
+    def record_outcome(ls: TrustServer, *args: Any) -> dict[str, Any]:
+        return {"recorded": ls.record(args[0] if args else None)}
 
     @server.command(actions.APPLY_TRUSTED_COMMAND)
     @guarded(default=None)
@@ -400,6 +447,29 @@ def build_server() -> TrustServer:
         return {"applied": len(run.applied), "dropped": len(run.dropped), "rounds": run.rounds}
 
     return server
+
+
+def outcome_from(facts: Any, project: str) -> Outcome:
+    """An `Outcome` from a record command's arguments, checked: they come back from a client."""
+    if not isinstance(facts, dict):
+        raise ValueError(f"expected the outcome's facts as an object, got {facts!r}")
+    features = facts.get("features")
+    if not isinstance(features, dict) or not all(
+        isinstance(v, int | float | str) for v in features.values()
+    ):
+        raise ValueError("expected `features` to map feature names to numbers or words")
+    score = facts.get("score")
+    return Outcome(
+        rule=str(facts.get("rule") or ""),
+        outcome=str(facts.get("outcome") or ""),
+        detected=str(facts.get("detected") or "command"),
+        band=str(facts.get("band") or "none"),
+        applicability=str(facts.get("applicability") or "none"),
+        features=features,
+        score=float(score) if isinstance(score, int | float) else None,
+        model=str(facts["model"]) if facts.get("model") else None,
+        project=project,
+    )
 
 
 async def refresh_settings(ls: TrustServer, pushed: Any) -> None:

@@ -31,6 +31,8 @@ class Settings:
     lint_timeout: float = 10.0
     max_file_size: int = 2_000_000
     model_path: str | None = None
+    collect_outcomes: bool = True
+    data_dir: str | None = None  # None: TRUSTFIX_DATA_DIR, else the platform's data directory
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,12 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
         return str(value)
 
     return check
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
 
 
 def _optional_text(value: Any) -> str | None:
@@ -122,6 +130,11 @@ FIELDS = (
           "Files larger than this many bytes are not linted."),
     Field("modelPath", "model_path", _optional_text,
           "A trust-model directory to use instead of the bundled one."),
+    Field("collectOutcomes", "collect_outcomes", _flag,
+          "Record what you do with offered fixes in the local store (never code, never sent)."),
+    Field("dataDir", "data_dir", _optional_text,
+          "Where the local store lives. Default: `TRUSTFIX_DATA_DIR`, else the platform's "
+          "per-user data directory."),
 )  # fmt: skip
 _BY_KEY = {f.key: f for f in FIELDS}
 

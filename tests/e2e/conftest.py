@@ -199,6 +199,14 @@ class Editor:
         return await asyncio.wait_for(seen(), WAIT)
 
 
+def is_fix(action: t.CodeAction) -> bool:
+    """A trust-scored quick fix (its command records an acceptance), not a noqa or fix-all."""
+    command = action.command
+    if command is None or command.command != "trustfix.recordOutcome" or not command.arguments:
+        return False
+    return bool(command.arguments[0].get("outcome") == "accepted")
+
+
 def apply_text_edits(text: str, edits: Sequence[Any], encoding: str) -> str:
     lines = text.split("\n")
 
@@ -246,7 +254,7 @@ def editor(tmp_path: Path) -> Session:
         config: Any = None,
         env: dict[str, str] | None = None,
     ) -> AsyncIterator[Editor]:
-        server_env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), **(env or {})}
+        server_env = {**os.environ, "TRUSTFIX_DATA_DIR": str(tmp_path / "data"), **(env or {})}
         setup = ClientServerConfig(
             server_command=SERVER, client_factory=make_client, server_env=server_env
         )

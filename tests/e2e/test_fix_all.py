@@ -9,7 +9,7 @@ import sys
 
 from lsprotocol import types as t
 
-from .conftest import Session
+from .conftest import Session, is_fix
 from .samples import MESSY
 
 FIX_ALL = "source.fixAll.trustfix"
@@ -19,7 +19,7 @@ def bands(actions: list[t.CodeAction]) -> dict[str, set[str]]:
     """Band -> rules, from the quick fixes' record-command arguments."""
     out: dict[str, set[str]] = {}
     for a in actions:
-        if a.command and a.command.command == "trustfix.recordAcceptance":
+        if is_fix(a):
             facts = (a.command.arguments or [{}])[0]
             out.setdefault(facts["band"], set()).add(facts["rule"])
     return out

@@ -34,4 +34,4 @@ async def test_capabilities_are_advertised_for_every_client(editor: Session, pre
         assert actions.resolve_provider is True
         assert caps.hover_provider
         commands = set(caps.execute_command_provider.commands)  # type: ignore[union-attr]
-        assert {"trustfix.applyTrustedFixes", "trustfix.recordAcceptance"} <= commands
+        assert {"trustfix.applyTrustedFixes", "trustfix.recordOutcome"} <= commands

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types as t
 
-from .conftest import PRESETS, Session
+from .conftest import PRESETS, Session, is_fix
 from .samples import MESSY, UNUSED_IMPORT
 
 MARKS = {"auto-apply": "✓", "review-suggested": "?", "manual-only": "✗"}
@@ -14,7 +14,7 @@ THRESHOLDS = {"autoThreshold": 0.8, "reviewThreshold": 0.5}
 
 
 def fixes(actions: list[t.CodeAction]) -> list[t.CodeAction]:
-    return [a for a in actions if a.command and a.command.command == "trustfix.recordAcceptance"]
+    return [a for a in actions if is_fix(a)]
 
 
 def record(action: t.CodeAction) -> dict:
@@ -63,12 +63,13 @@ async def test_applying_a_fix_gives_the_fixed_text_at_the_version_it_was_made_fo
         assert e.apply(uri, fix.edit) == "\nVALUE = 1\n"
 
 
-async def test_recording_an_accepted_fix_is_harmless(editor: Session) -> None:
+async def test_taking_a_fix_records_it_and_nothing_else(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         (fix,) = fixes(await e.code_actions(uri, 0))
         assert fix.command is not None
-        assert await e.execute(fix.command.command, *(fix.command.arguments or ())) is None
+        result = await e.execute(fix.command.command, *(fix.command.arguments or ()))
+        assert result == {"recorded": True}
         assert e.messages() == []
 
 

@@ -6,15 +6,13 @@ import asyncio
 
 from lsprotocol import types as t
 
-from .conftest import Editor, Session
+from .conftest import Editor, Session, is_fix
 from .samples import MESSY
 
 
 async def bands(e: Editor, uri: str) -> list[str]:
     return [
-        (a.command.arguments or [{}])[0]["band"]
-        for a in await e.code_actions(uri)
-        if a.command and a.command.command == "trustfix.recordAcceptance"
+        (a.command.arguments or [{}])[0]["band"] for a in await e.code_actions(uri) if is_fix(a)
     ]
 
 
