@@ -6,18 +6,19 @@ through `analyze`, so the number a user sees in the terminal is the one the edit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..features.document import Document
-from ..features.featurize import FileContext, Row, RuleHistory, featurize
+from ..features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
 from ..features.project import options_for
 from ..features.ruff import Fix, LineIndex, LintResult, RuffOptions, Violation, lint_text
 from .artifact import Thresholds
-from .scorer import TrustModel
+from .scorer import TrustModel, sigmoid
 
 AUTO, REVIEW, MANUAL = "auto-apply", "review-suggested", "manual-only"
 UNSCORED = "unscored"  # no model could be loaded: Ruff's tier is all there is, nothing is automatic
@@ -32,6 +33,9 @@ class Candidate:
     row: Row
     score: float | None
     band: str
+    personal: float = 0.0  # log-odds this user's record with the rule added to the model's
+    history: RuleHistory | None = None
+    demoted: str | None = None  # why this rule is never applied automatically for this user
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,32 @@ class Analysis:
     @property
     def syntax_errors(self) -> int:
         return len(self.errors)
+
+
+def personal_shift(record: RuleHistory | None) -> float:
+    """How far this user's record with a rule moves a score, in log-odds: the Beta-smoothed keep
+    rate against the prior it starts from, so no history means no shift and forty undone fixes
+    pull a rule far down. Exact and additive, so hover can show it as one more factor."""
+    if record is None or record.total == 0:
+        return 0.0
+    return _logit(record.rate) - _logit(HISTORY_PRIOR_MEAN)
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def demote(analysis: Analysis, reasons: Mapping[str, str]) -> Analysis:
+    """Take rules this user keeps rejecting out of the auto-apply band (`reasons` by rule)."""
+    if not reasons:
+        return analysis
+    candidates = tuple(
+        replace(c, band=REVIEW, demoted=reasons[c.violation.rule])
+        if c.band == AUTO and c.violation.rule in reasons
+        else c
+        for c in analysis.candidates
+    )
+    return replace(analysis, candidates=candidates)
 
 
 def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:
@@ -91,21 +121,24 @@ def assess(
     ctx = FileContext.build(document, result.violations, configured)
     index = LineIndex(text)
     fixable = [(v, v.fix) for v in result.violations if v.fix is not None]
-    rows = [
-        featurize(ctx, v, fix, history(v.rule) if history else None, index) for v, fix in fixable
-    ]
+    records = {v.rule: history(v.rule) for v, _ in fixable} if history else {}
+    rows = [featurize(ctx, v, fix, records.get(v.rule), index) for v, fix in fixable]
     if model is None:
         candidates = tuple(
-            Candidate(v, fix, row, None, UNSCORED)
+            Candidate(v, fix, row, None, UNSCORED, history=records.get(v.rule))
             for (v, fix), row in zip(fixable, rows, strict=True)
         )
     else:
-        scores = model.score(rows) if rows else np.zeros(0)
+        logits = model.logits(rows) if rows else np.zeros(0)
         limits = thresholds or model.thresholds
-        candidates = tuple(
-            Candidate(v, fix, row, float(s), band_of(float(s), fix.applicability, limits))
-            for (v, fix), row, s in zip(fixable, rows, scores, strict=True)
-        )
+        out = []
+        for (v, fix), row, logit in zip(fixable, rows, logits, strict=True):
+            record = records.get(v.rule)
+            shift = personal_shift(record)
+            score = float(sigmoid(np.array([logit + shift]))[0])
+            band = band_of(score, fix.applicability, limits)
+            out.append(Candidate(v, fix, row, score, band, shift, record))
+        candidates = tuple(out)
     return Analysis(
         path=str(path),
         text=text,

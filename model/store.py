@@ -138,19 +138,33 @@ class Store:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def record(self, outcome: Outcome) -> None:
-        """Commit one outcome; it is on disk when this returns."""
-        self.record_many([outcome])
+    def record(self, outcome: Outcome) -> int:
+        """Commit one outcome; it is on disk when this returns. Returns its row id."""
+        try:
+            with self.db:
+                cursor = self.db.execute(_INSERT, _row(outcome))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
+        return int(cursor.lastrowid or 0)
+
+    def revise(self, row_id: int, outcome: str, detected: str) -> None:
+        """An outcome turned out otherwise (an accepted fix was undone, or broke the file)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        try:
+            with self.db:
+                self.db.execute(
+                    "UPDATE outcomes SET outcome = ?, detected = ? WHERE id = ?",
+                    (outcome, detected, row_id),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
 
     def record_many(self, outcomes: Iterable[Outcome]) -> int:
         rows = [_row(o) for o in outcomes]
         try:
             with self.db:  # one transaction, committed on exit
-                self.db.executemany(
-                    "INSERT INTO outcomes (ts, rule, outcome, detected, score, band, model, "
-                    "applicability, project, features) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    rows,
-                )
+                self.db.executemany(_INSERT, rows)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
         return len(rows)
@@ -186,6 +200,15 @@ class Store:
             counts[outcome] = n
         return {"outcomes": counts, "events": sum(counts.values()), "path": str(self.path)}
 
+    def rule_records(self) -> dict[str, dict[str, int]]:
+        """Outcome counts per rule: what hover shows and what demotion is decided on."""
+        out: dict[str, dict[str, int]] = {}
+        for rule, outcome, n in self.db.execute(
+            "SELECT rule, outcome, COUNT(*) FROM outcomes GROUP BY 1, 2"
+        ):
+            out.setdefault(rule, dict.fromkeys(OUTCOMES, 0))[outcome] = n
+        return out
+
     def history(self, rule: str, before: float | None = None) -> RuleHistory:
         """This user's record with `rule` (only outcomes before `before`, when given)."""
         query = "SELECT outcome, COUNT(*) FROM outcomes WHERE rule = ?"
@@ -218,6 +241,10 @@ class Store:
         return out.getvalue()
 
 
+_INSERT = (
+    "INSERT INTO outcomes (ts, rule, outcome, detected, score, band, model, applicability, "
+    "project, features) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
 _COLUMNS = ["ts", "rule", "outcome", "detected", "score", "band", "model", "applicability",
             "project", "features"]  # fmt: skip
 
@@ -239,3 +266,29 @@ def migrate(db: sqlite3.Connection) -> None:
         )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         db.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+
+
+NEGATIVE = ("undone", "suppressed", "broke", "not-useful")
+DEMOTION_RATE = 0.10
+
+
+def demotions(records: Mapping[str, Mapping[str, int]], min_outcomes: int) -> dict[str, str]:
+    """Rules this user rejects often enough (≥ 10 % of at least `min_outcomes`) that none of
+    their fixes is applied automatically any more — with the reason, in words."""
+    out = {}
+    for rule, counts in records.items():
+        total = sum(counts.values())
+        rejected = sum(counts.get(k, 0) for k in NEGATIVE)
+        if total >= max(min_outcomes, 1) and rejected / total >= DEMOTION_RATE:
+            out[rule] = f"you rejected {rejected} of {total} {rule} fixes"
+    return out
+
+
+def record_words(rule: str, counts: Mapping[str, int]) -> str:
+    """`Your record with F401: kept 3 of 5 fixes (1 undone, 1 suppressed).`"""
+    total = sum(counts.values())
+    kept = sum(counts.get(k, 0) for k in KEPT)
+    others = ", ".join(f"{n} {k}" for k, n in counts.items() if n and k not in KEPT)
+    return f"Your record with {rule}: kept {kept} of {total} fixes" + (
+        f" ({others})." if others else "."
+    )

@@ -14,6 +14,7 @@ from ..features.noqa import noqa_edit
 from ..features.ruff import SYNTAX_ERROR, Edit, LineIndex, Position, Violation, diff_edits
 from ..model.analysis import AUTO, Candidate, ranked
 from ..model.autofix import FixRun
+from ..model.outcome_watch import text_hash
 from .documents import Analyzed
 from .present import diagnostic, fix_title
 
@@ -105,6 +106,8 @@ def outcome_facts(
         "applicability": c.fix.applicability if c else "none",
         "model": analyzed.analysis.model_version,
         "features": dict(c.row) if c else {},
+        "before": analyzed.memo.setdefault("hash", text_hash(analyzed.analysis.text)),
+        "syntax_errors": analyzed.analysis.syntax_errors,
     }
 
 

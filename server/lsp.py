@@ -24,12 +24,14 @@ from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
+from ..features.featurize import RuleHistory
 from ..features.ruff import RuffError, RuffOptions, Violation
-from ..model.analysis import Analysis, assess, lint
+from ..model.analysis import Analysis, assess, demote, lint
 from ..model.artifact import ArtifactError, Thresholds, load_model
 from ..model.autofix import FixRun, fix_until_stable
+from ..model.outcome_watch import OutcomeWatch
 from ..model.scorer import TrustModel
-from ..model.store import Outcome, Store, StoreError
+from ..model.store import Outcome, Store, StoreError, demotions, record_words
 from . import actions
 from .documents import Analyses, Analyzed
 from .positions import Positions
@@ -55,6 +57,8 @@ class TrustServer(LanguageServer):
         self._skipped_large: set[str] = set()
         self._store: Store | None = None
         self._store_problem: str | None = None
+        self._records: dict[str, dict[str, int]] = {}  # per-rule outcome counts, from the store
+        self.watch = OutcomeWatch()
 
     # -- messages -------------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ class TrustServer(LanguageServer):
                 return None
             if self._store.notice:
                 self.tell(f"trustfix: {self._store.notice}")
+            self._records = self._store.rule_records()
         return self._store
 
     def _store_failed(self, problem: str) -> None:
@@ -144,20 +149,72 @@ class TrustServer(LanguageServer):
     def close_store(self) -> None:
         if self._store is not None:
             self._store.close()
-        self._store, self._store_problem = None, None
+        self._store, self._store_problem, self._records = None, None, {}
 
     def record(self, facts: Any) -> bool:
-        """Commit one outcome reported by a client command; True once it is on disk."""
+        """Commit one outcome reported by a client command; True once it is on disk. Scores
+        react at once: open documents are analysed again with the new record."""
         store = self.store()
         if store is None:
             return False
         root = self.workspace.root_path or ""
+        outcome = outcome_from(facts, store.project_hash(root))
         try:
-            store.record(outcome_from(facts, store.project_hash(root)))
+            row_id = store.record(outcome)
         except StoreError as exc:
             self._store_failed(str(exc))
             return False
+        if outcome.outcome == "accepted":
+            self._watch_accepted(facts, row_id)
+        self._records = store.rule_records()
+        self.relint_all()
         return True
+
+    def _watch_accepted(self, facts: dict[str, Any], row_id: int) -> None:
+        uri, version = str(facts.get("uri")), facts.get("version")
+        before, errors = facts.get("before"), facts.get("syntax_errors")
+        if not isinstance(version, int) or not isinstance(before, str):
+            return
+        self.watch.undo_window = self.settings.undo_window
+        self.watch.accepted(uri, row_id, version, before, errors if isinstance(errors, int) else 0)
+        cached = self.analyses.cached(uri)  # the fixed text may be analysed already
+        if cached is not None:
+            self.revise(
+                self.watch.broke(uri, cached.version, cached.analysis.syntax_errors), "broke"
+            )
+
+    def revise(self, row_ids: list[int], outcome: str) -> None:
+        """Accepted fixes that were undone or broke the file become negatives."""
+        store = self.store()
+        if store is None or not row_ids:
+            return
+        try:
+            for row_id in row_ids:
+                store.revise(row_id, outcome, "undo" if outcome == "undone" else "syntax-error")
+        except StoreError as exc:
+            self._store_failed(str(exc))
+            return
+        self._records = store.rule_records()
+        self.log(f"{len(row_ids)} accepted fix(es) recorded as {outcome}")
+
+    def record_words(self, rule: str) -> str | None:
+        counts = self._records.get(rule)
+        return record_words(rule, counts) if counts else None
+
+    def history(self) -> Callable[[str], RuleHistory]:
+        """This user's record per rule, as the scorer reads it (a snapshot for one analysis)."""
+        records = dict(self._records)
+
+        def of(rule: str) -> RuleHistory:
+            counts = records.get(rule)
+            if not counts:
+                return RuleHistory()
+            return RuleHistory(kept=counts.get("accepted", 0), total=sum(counts.values()))
+
+        return of
+
+    def personalise(self, analysis: Analysis) -> Analysis:
+        return demote(analysis, demotions(self._records, self.settings.demotion_min_outcomes))
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -178,7 +235,8 @@ class TrustServer(LanguageServer):
         """Lint and score `text` as the document `uri` (blocking: runs in the pool)."""
         path = self.path_of(uri)
         linted = lint(text, path, self.ruff_options(), self.settings.select)
-        return assess(text, path, linted, self.model, None, self.thresholds())
+        analysis = assess(text, path, linted, self.model, self.history(), self.thresholds())
+        return self.personalise(analysis)
 
     async def _analyze_and_publish(self, uri: str, version: int, text: str) -> Analyzed | None:
         """Ruff's diagnostics go out as soon as Ruff answers; scoring (for code actions and
@@ -199,8 +257,10 @@ class TrustServer(LanguageServer):
                     uri, version, linted.result.violations, linted.result.errors, positions
                 )
             analysis = await loop.run_in_executor(
-                self.pool, assess, text, path, linted, self.model, None, self.thresholds()
+                self.pool, assess, text, path, linted, self.model, self.history(), self.thresholds()
             )
+            analysis = self.personalise(analysis)
+            self.revise(self.watch.broke(uri, version, analysis.syntax_errors), "broke")
         except RuffError as exc:
             self._lint_failed(uri, version, str(exc))
             return None
@@ -347,7 +407,10 @@ def build_server() -> TrustServer:
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
     @guarded()
     def did_change(ls: TrustServer, params: t.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, ls.settings.debounce_ms / 1000)
+        uri = params.text_document.uri
+        if ls.watch.watching(uri):
+            ls.revise(ls.watch.undone(uri, ls.workspace.get_text_document(uri).source), "undone")
+        ls.schedule(uri, ls.settings.debounce_ms / 1000)
 
     @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
     @guarded()
@@ -359,6 +422,7 @@ def build_server() -> TrustServer:
     def did_close(ls: TrustServer, params: t.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.analyses.forget(uri)
+        ls.watch.forget(uri)
         ls._clear(uri)
 
     @server.feature(
@@ -413,7 +477,9 @@ def build_server() -> TrustServer:
         ]
         if not found:
             return None
-        text = "\n\n---\n\n".join(hover_markdown(c, ls.model, None) for c in found)
+        text = "\n\n---\n\n".join(
+            hover_markdown(c, ls.model, ls.record_words(c.violation.rule)) for c in found
+        )
         v = found[0].violation
         return t.Hover(
             contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),

@@ -46,6 +46,8 @@ def fix_title(candidate: Candidate, style: str) -> str:
     title = f"{badge(candidate, style)} {fix}"
     if candidate.score is None:
         title += f" (trust score unavailable; Ruff: {candidate.fix.applicability})"
+    if candidate.demoted:
+        title += f" (not automatic: {candidate.demoted})"
     return title
 
 
@@ -96,6 +98,8 @@ def hover_markdown(candidate: Candidate, model: TrustModel | None, history: str 
         )
         lines += ["", *factor_table(candidate, model)]
     lines += ["", SAFETY_NOTES.get(candidate.fix.applicability, "")]
+    if candidate.demoted:
+        lines += ["", f"**Not applied automatically for you:** {candidate.demoted}."]
     if history:
         lines += ["", history]
     return "\n".join(lines).rstrip()
@@ -112,5 +116,10 @@ def factor_table(candidate: Candidate, model: TrustModel, top: int = 4) -> list[
         factor = f"{f.label} {direction} trust"
         rows.append(f"| {factor} | {f.contribution:+.2f} |")
     rows.append(f"| everything else | {rest:+.2f} |")
-    rows.append(f"| **total** (= {percent(candidate.score)}) | **{e.logit:+.2f}** |")
+    if candidate.personal and candidate.history is not None:
+        h = candidate.history
+        factor = f"your record with this rule: kept {h.kept} of {h.total}"
+        rows.append(f"| {factor} | {candidate.personal:+.2f} |")
+    total = e.logit + candidate.personal
+    rows.append(f"| **total** (= {percent(candidate.score)}) | **{total:+.2f}** |")
     return rows

@@ -32,6 +32,8 @@ class Settings:
     max_file_size: int = 2_000_000
     model_path: str | None = None
     collect_outcomes: bool = True
+    undo_window: float = 120.0
+    demotion_min_outcomes: int = 10
     data_dir: str | None = None  # None: TRUSTFIX_DATA_DIR, else the platform's data directory
 
 
@@ -132,6 +134,10 @@ FIELDS = (
           "A trust-model directory to use instead of the bundled one."),
     Field("collectOutcomes", "collect_outcomes", _flag,
           "Record what you do with offered fixes in the local store (never code, never sent)."),
+    Field("undoWindow", "undo_window", _bounded(float, 0, 86_400),
+          "Seconds after taking a fix in which returning to the old text counts as undoing it."),
+    Field("demotionMinOutcomes", "demotion_min_outcomes", _bounded(int, 1, 1_000_000),
+          "Outcomes of a rule needed before rejecting 10 % of them stops its automatic fixes."),
     Field("dataDir", "data_dir", _optional_text,
           "Where the local store lives. Default: `TRUSTFIX_DATA_DIR`, else the platform's "
           "per-user data directory."),

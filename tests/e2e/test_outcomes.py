@@ -67,3 +67,79 @@ async def test_an_unwritable_store_warns_once_and_fixes_keep_working(
             assert await run_command_of(e, uri, "Remove unused import") == {"recorded": False}
         assert sum("outcomes are not recorded" in m for m in e.messages()) == 1
         assert any(is_fix(a) for a in await e.code_actions(uri, 0))
+
+
+async def take(e: Editor, uri: str, pick: str, outcome: str = "accepted") -> dict:
+    """Apply the picked action's edit as the editor would, then run its command."""
+    action = next(a for a in await e.code_actions(uri) if pick in a.title)
+    assert action.edit is not None and action.command is not None
+    facts = {**(action.command.arguments or [{}])[0], "outcome": outcome}
+    if outcome != "not-useful":
+        await e.change(uri, e.apply(uri, action.edit))
+    return await e.execute(action.command.command, facts)
+
+
+async def stats_of(tmp_path: Path) -> dict[str, int]:
+    return json.loads(data(tmp_path, "stats", "--json"))["outcomes"]
+
+
+async def test_undoing_an_accepted_fix_turns_it_into_undone(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        assert await take(e, uri, "Remove unused import") == {"recorded": True}
+        await e.change(uri, UNUSED_IMPORT)  # the editor's undo: back to the text before the fix
+        await e.diagnostics(uri)
+    outcomes = await stats_of(tmp_path)
+    assert outcomes["undone"] == 1 and outcomes["accepted"] == 0
+
+
+async def test_a_later_edit_is_not_an_undo(editor: Session, tmp_path: Path) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        await take(e, uri, "Remove unused import")
+        await e.change(uri, "\nVALUE = 2\n")
+    assert (await stats_of(tmp_path))["accepted"] == 1
+
+
+async def test_a_fix_that_leaves_a_syntax_error_is_recorded_as_broke(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        action = next(a for a in await e.code_actions(uri) if "Remove unused" in a.title)
+        assert action.command is not None
+        await e.change(uri, "import os\n\nVALUE = (\n")  # as if the edit had gone wrong
+        await e.execute(action.command.command, *(action.command.arguments or ()))
+        await e.change(uri, "import os\n\nVALUE = (\n\n")
+    assert (await stats_of(tmp_path))["broke"] == 1
+
+
+async def test_not_useful_is_recorded(editor: Session, tmp_path: Path) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        assert await take(e, uri, "Remove unused import", "not-useful") == {"recorded": True}
+    assert (await stats_of(tmp_path))["not-useful"] == 1
+
+
+async def test_rejecting_a_rule_lowers_its_scores_demotes_it_and_hover_says_why(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor(config={"demotionMinOutcomes": 5}) as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        fix = next(a for a in await e.code_actions(uri) if is_fix(a))
+        assert fix.command is not None
+        facts = (fix.command.arguments or [{}])[0]
+        for _ in range(6):
+            await e.execute(fix.command.command, {**facts, "outcome": "not-useful"})
+        await e.change(uri, UNUSED_IMPORT + "\n")
+        after = next(a for a in await e.code_actions(uri) if is_fix(a))
+        later = (after.command.arguments or [{}])[0]  # type: ignore[union-attr]
+        assert later["score"] < facts["score"] - 0.2
+        assert later["band"] != "auto-apply" and not after.is_preferred
+        hover = await e.hover(uri, 0, 8)
+        assert hover is not None
+        text = hover.contents.value  # type: ignore[union-attr]
+        assert "Your record with F401: kept 0 of 6 fixes (6 not-useful)." in text
+        assert "your record with this rule: kept 0 of 6" in text
