@@ -99,6 +99,8 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = self._open()
+        except sqlite3.OperationalError as exc:  # locked, busy, unwritable: not corruption
+            raise StoreError(f"cannot open the outcome store {path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             aside = self._move_aside()
             self.notice = (
@@ -257,15 +259,24 @@ def _row(o: Outcome) -> Sequence[Any]:
 
 
 def migrate(db: sqlite3.Connection) -> None:
-    """Bring the schema to the newest version, one migration per transaction."""
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if version > len(MIGRATIONS):  # a newer trustfix wrote it: not corrupt, so not moved
-        raise StoreError(
-            f"the outcome store has schema {version}, newer than this trustfix knows "
-            f"({len(MIGRATIONS)}); upgrade trustfix to use it"
-        )
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        db.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+    """Bring the schema to the newest version in one write transaction: two editors opening a
+    new store at the same moment take turns instead of both creating it."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):  # a newer trustfix wrote it: not corrupt, so not moved
+            raise StoreError(
+                f"the outcome store has schema {version}, newer than this trustfix knows "
+                f"({len(MIGRATIONS)}); upgrade trustfix to use it"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in filter(str.strip, script.split(";")):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 NEGATIVE = ("undone", "suppressed", "broke", "not-useful")
