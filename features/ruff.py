@@ -323,9 +323,17 @@ class LineIndex:
 
 
 def apply_edits(text: str, edits: Iterable[Edit], index: LineIndex | None = None) -> str:
-    """Apply non-overlapping edits (Ruff guarantees this within one fix) from last to first."""
+    """Apply non-overlapping edits (Ruff guarantees this within one fix) from last to first.
+
+    Insertions at the same offset keep the order Ruff gave them in: TC00x fixes insert
+    `from typing import TYPE_CHECKING` and then the `if TYPE_CHECKING:` block at one point, and
+    sorting by content would put the block before the import it needs.
+    """
     index = index or LineIndex(text)
-    spans = sorted((index.offset(e.start), index.offset(e.end), e.content) for e in edits)
+    spans = sorted(
+        ((index.offset(e.start), index.offset(e.end), e.content) for e in edits),
+        key=lambda span: span[:2],
+    )
     out: list[str] = []
     cursor = 0
     for start, end, content in spans:

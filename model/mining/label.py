@@ -2,20 +2,29 @@
 
 A fixable violation present before a commit and gone after it was *resolved*. We compare three
 versions of the code around it — before (P), P with Ruff's fix applied (F), after (C) — at the
-token level, so whitespace and unrelated edits elsewhere do not matter:
+token level, so whitespace, a formatter's trailing commas and unrelated edits elsewhere do not
+matter:
 
-* **kept** (1): C reads as F around every change the fix makes;
-* **not kept** (0): a `# noqa` for the rule appeared, or the developer changed exactly what the
-  fix changes but differently, *keeping the code's content* (same names, numbers and string
-  words) — another spelling of the same code, which is a real choice against the fix;
+* **kept** (1): C reads as F around every change the fix makes; for fixes whose layout is
+  incidental (imports, docstring layout — see `canonical.py`), C equals F once the order of
+  imports or the whitespace inside the docstring is forgotten;
+* **not kept** (0): a `# noqa` for the rule appeared on the line Ruff reads it from for this
+  violation; or the developer made a *deliberate alternative*: changed exactly the tokens the fix
+  changes, all of them and little else, into another spelling of the same content (the same
+  names, numbers and string words, as often) — an f-string where Ruff offers `.format`,
+  `strict=True` where it offers `strict=False`;
 * **dropped** (None, with a reason): everything that only looks like a decision — the code was
   deleted or its scope removed, a large rewrite around it, content changed (a new value, a
-  removed argument), the edit did not touch what the fix touches, code commented out.
+  removed argument, `List` swapped for `Sequence`), the edit left part of what the fix changes
+  untouched or spread beyond it, the edit did not touch what the fix touches, code commented
+  out, or a same-content rewrite of an import or docstring-layout fix (there the layout is not
+  the fix, so another layout is no choice against it: `layout_equivalent`).
 
 The history study found that most "resolved differently" events are incidental (the developer
-changed the flagged code for another reason); the content check is what separates those from
-deliberate alternatives, so it is deliberately strict: a dropped event costs a little data, a
-wrong negative teaches the model that good fixes are bad.
+changed the flagged code for another reason), and a blind audit found 40 % of the negatives
+wrong when any same-content change near the fix counted; hence the narrow definition of an
+alternative. A dropped event costs a little data, a wrong negative teaches the model that good
+fixes are bad.
 """
 
 from __future__ import annotations
@@ -27,11 +36,16 @@ from difflib import SequenceMatcher
 from functools import cached_property
 
 from ...features.document import Document
+from ...features.noqa import noqa_line
 from ...features.ruff import Edit, Fix, LineIndex, Position, Violation, apply_edits, rule_family
-from .tokens import COMMON_NAMES, atoms, is_comment, string_body, tokens
+from .canonical import layout_kind, same_canonical
+from .tokens import COMMON_NAMES, atoms, is_comment, string_body, tokens, without_magic_commas
 
 NEAR_LINES = 3  # fix edits further than this from the violation are checked on their own
 MAX_EXTRA_HUNK_LINES = 10  # developer hunks this much larger than the statement: a rewrite
+MAX_IMPORT_SPAN = 60  # lines an import fix's edits may spread over and still be one region
+SPOT_SLACK = 4  # half-token steps (two tokens) a deliberate alternative may reach past the fix
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 
 
@@ -97,6 +111,13 @@ class LineMap:
     def unchanged(self, line: int) -> int | None:
         return self.p_to_c[line] if 0 <= line < len(self.p_to_c) else None
 
+    def aligned(self, line: int) -> int | None:
+        """The C line standing where changed P line `line` stood, if its hunk kept the count."""
+        for h in self.hunks:
+            if h.p_start <= line < h.p_start + h.p_len and h.p_len == h.c_len:
+                return h.c_start + line - h.p_start
+        return None
+
     def touching(self, a: int, b: int) -> list[Hunk]:
         """Hunks that change lines a..b, or insert strictly inside them."""
         return [h for h in self.hunks if _changes(h, a, b)]
@@ -129,7 +150,16 @@ class Region:
 
 
 def clusters(doc: Document, violation: Violation, fix: Fix) -> tuple[Region, list[Region]]:
-    """The statement(s) around the violation and its near edits, and one region per far edit."""
+    """The statement(s) around the violation and its near edits, and one region per far edit.
+
+    An import fix within one import block is a single region however far its edits lie apart:
+    TC00x deletes the import at the violation and adds `if TYPE_CHECKING:` after the block, and
+    a developer who puts that block elsewhere in it made the same fix (judged in `canonical.py`).
+    """
+    lines = [violation.start.line, *(e.start.line for e in fix.edits)]
+    one_block = max(lines) - min(lines) <= MAX_IMPORT_SPAN
+    if one_block and layout_kind(violation.rule, fix, doc) == "imports":
+        return _region(doc, [violation.start.line, violation.end.line], list(fix.edits)), []
     near = [e for e in fix.edits if abs(e.start.line - violation.start.line) <= NEAR_LINES]
     far = [e for e in fix.edits if e not in near]
     primary = _region(doc, [violation.start.line, violation.end.line], near)
@@ -219,8 +249,9 @@ def _label_region(
         return Outcome(1, "exact")  # includes a fix that deletes lines the developer deleted
     if not c_text.strip():
         return drop("deleted")
-    pt, ft, ct = tokens(p_text), tokens(f_text), tokens(c_text)
-    if _noqa_added(p_text, c_text, violation.rule):
+    rule = violation.rule
+    pt, ft, ct = _comparable(p_text, rule), _comparable(f_text, rule), _comparable(c_text, rule)
+    if _noqa_on_violation_line(p, c, line_map, violation, c_first, c_last):
         return Outcome(0, "noqa")
     if pt == ft:  # a whitespace-only fix that the developer did not make exactly
         return drop("whitespace_other")
@@ -231,13 +262,27 @@ def _label_region(
     if not violation.rule.startswith("Q") and _joined_strings(ft) == _joined_strings(ct):
         return Outcome(1, "strings_rewrapped")
     combined = _combined(p, region, fix, sibling_fixes, first, last)
-    if combined is not None and (
-        _code(tokens(combined)) == _code(ct) or _changes_present(pt, tokens(combined), ct)
-    ):
-        return Outcome(1, "combined")
-    return _judge_alternative(
+    if combined is not None:
+        bt = _comparable(combined, rule)
+        if _code(bt) == _code(ct) or _changes_present(pt, bt, ct):
+            return Outcome(1, "combined")
+    kind = layout_kind(rule, fix, p.document)
+    moved = _layout(p_text) != _layout(c_text)
+    if kind is not None and moved and same_canonical(kind, p_text, f_text, c_text, c.text):
+        return Outcome(1, "canonical")
+    outcome = _judge_alternative(
         p_text, c_text, pt, ft, ct, violation, new_violations, c_first, c_last
     )
+    if outcome.label == 0 and outcome.detail != "noqa" and kind is not None:
+        # Same content, other layout, for a fix whose layout is incidental: no choice against it.
+        return drop("layout_equivalent")
+    return outcome
+
+
+def _comparable(text: str, rule: str) -> list[str]:
+    """Tokens of `text`; outside COM rules, without the trailing commas a formatter adds when it
+    explodes a call (for COM812 that comma is the fix itself)."""
+    return tokens(text if rule_family(rule) == "COM" else without_magic_commas(text))
 
 
 def _judge_alternative(
@@ -272,12 +317,17 @@ def _judge_alternative(
         return drop("unfocused")
     if dev_size > 2 * fix_size + 8:
         return drop("big_rewrite")
-    new = c_atoms - p_atoms - f_atoms - COMMON_NAMES
+    new = [atom for atom in c_atoms - (p_atoms | f_atoms) if atom not in COMMON_NAMES]
     lost = (p_atoms & f_atoms) - c_atoms
     if new or lost:
         return drop("content_changed")
     if _deletion_only(pt, ct):
         return drop("deletion_only")
+    fix_spots, dev_spots = _spots(pt, ft), _spots(pt, ct)
+    if not _covers(dev_spots, pt, ft):
+        return drop("fix_spot_kept")
+    if not _confined(dev_spots, fix_spots, pt):
+        return drop("edit_spread")
     return Outcome(0, "rewritten")
 
 
@@ -317,16 +367,38 @@ def _code(toks: list[str]) -> list[str]:
     return [t for t in toks if not is_comment(t)]
 
 
-def _noqa_added(p_text: str, c_text: str, rule: str) -> bool:
-    def covering(text: str) -> int:
-        count = 0
-        for match in _NOQA.finditer(text):
-            codes = match.group("codes")
-            if codes is None or rule in re.split(r"[\s,]+", codes.upper()):
-                count += 1
-        return count
+def _noqa_on_violation_line(
+    p: Side, c: Side, line_map: LineMap, violation: Violation, c_first: int, c_last: int
+) -> bool:
+    """A `# noqa` covering the rule appeared on the line Ruff reads it from for this violation.
 
-    return covering(c_text) > covering(p_text)
+    That is the violation's start line, or the end of a multi-line string (Ruff's `noqa_row`).
+    A directive added on another line of the statement silences something else; this violation
+    went away for another reason. The line is found again in C by its code (comment aside), or
+    by its place in a hunk that replaced as many lines as it removed.
+    """
+    line = noqa_line(violation)
+    if line >= len(p.lines) or line_map.unchanged(line) is not None:
+        return False
+    before = p.lines[line]
+    code = _code(tokens(before))
+    aligned = line_map.aligned(line)
+    already = _covering_noqa(before, violation.rule)
+    return any(
+        _covering_noqa(c.lines[j], violation.rule) > already
+        and (j == aligned or _code(tokens(c.lines[j])) == code)
+        for j in range(max(c_first, 0), min(c_last, len(c.lines) - 1) + 1)
+    )
+
+
+def _covering_noqa(text: str, rule: str) -> int:
+    """How many `# noqa` directives in `text` silence `rule` (bare ones silence every rule)."""
+    count = 0
+    for match in _NOQA.finditer(text):
+        codes = match.group("codes")
+        if codes is None or rule in re.split(r"[\s,]+", codes.upper()):
+            count += 1
+    return count
 
 
 def _changes_present(pt: list[str], ft: list[str], ct: list[str]) -> bool:
@@ -359,6 +431,64 @@ def _touched(a: list[str], b: list[str]) -> tuple[set[int], int]:
         touched.update(range(i1, i2) if i2 > i1 else (i1 - 1, i1))
         size += max(i2 - i1, j2 - j1)
     return touched, size
+
+
+def _spots(a: list[str], b: list[str]) -> set[int]:
+    """Where an edit a→b changes `a`, in half-token steps: 2i+1 for token i replaced or deleted,
+    2i for an insertion just before token i."""
+    spots: set[int] = set()
+    for i1, i2 in _changed_runs(a, b):
+        spots.update(range(2 * i1 + 1, 2 * i2, 2) if i2 > i1 else (2 * i1,))
+    return spots
+
+
+def _changed_runs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return [(i1, i2) for tag, i1, i2, _, _ in ops if tag != "equal"]
+
+
+def _covers(dev: set[int], pt: list[str], ft: list[str]) -> bool:
+    """The developer changed something inside every run of tokens the fix changes, and beside
+    every point where it only inserts. Within a run any part will do (`data = f()` → `_ = f()`
+    against deleting `data =`); the alignment of an insertion is arbitrary (`% x` → `.format(x)`
+    may match `)` before or after `x`), hence the token of leeway."""
+    for i1, i2 in _changed_runs(pt, ft):
+        if i2 > i1 and not any(2 * i1 < d < 2 * i2 for d in dev):
+            return False
+        if i2 == i1 and not any(abs(2 * i1 - d) <= 3 for d in dev):
+            return False
+    return True
+
+
+def _confined(dev: set[int], fix: set[int], toks: list[str]) -> bool:
+    """The developer changed nothing beyond a couple of tokens around what the fix changes, or
+    a bracket group right beside it: `"%s" % (a, b)` → `f"{a}"...` consumes the tuple that the
+    `.format(a, b)` fix keeps, while a quote fix does not reach the closing brace of the dict."""
+    if not dev or not fix:
+        return False
+    lo, hi = min(fix), max(fix)
+    after = (hi + 1) // 2  # the first token past the fix
+    if after < len(toks) and toks[after] in _OPENING:
+        hi = 2 * _partner(toks, after, 1) + 1
+    before = (lo - 1) // 2 - lo % 2  # the last token before the fix
+    if before >= 0 and toks[before] in _CLOSING:
+        lo = 2 * _partner(toks, before, -1) + 1
+    return lo - SPOT_SLACK <= min(dev) and max(dev) <= hi + SPOT_SLACK
+
+
+def _partner(toks: list[str], i: int, step: int) -> int:
+    """Index of the bracket matching toks[i], walking by `step`; the region's edge if none."""
+    depth = 0
+    j = i
+    while 0 <= j < len(toks):
+        if toks[j] in _OPENING:
+            depth += step
+        elif toks[j] in _CLOSING:
+            depth -= step
+        if depth == 0:
+            return j
+        j += step
+    return j - step
 
 
 def _near(a: set[int], b: set[int]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-import typing
+from collections import Counter
 
 _TOKEN = re.compile(
     r"""
@@ -28,11 +28,22 @@ _TOKEN = re.compile(
 _WORD = re.compile(r"[^\W\d]\w*|\d+")
 _STRING_BODY = re.compile(r"^[rRbBuUfFtT]{0,3}('''|\"\"\"|'|\")(.*)\1$", re.DOTALL)
 
-# Names a developer may bring in while choosing another spelling of the same fix (`Optional`
-# instead of `Union[None, ...]`, `list` instead of `List`): they do not mean the code changed.
-COMMON_NAMES = frozenset(
-    set(dir(builtins)) | set(typing.__all__) | set(keyword.kwlist) | set(keyword.softkwlist)
-) | {"self", "cls", "collections", "abc", "typing", "annotations", "__future__", "format"}
+# Names a developer may bring in while choosing another spelling of the same fix (`list` instead
+# of `List`, `isinstance`, `self`): they do not mean the code changed. Names from `typing` are
+# *not* here: `List` → `Sequence` or `Optional` → `Iterable` changes what a type says, and
+# letting those through made incidental type edits look like alternative spellings of a fix.
+COMMON_NAMES = frozenset(set(dir(builtins)) | set(keyword.kwlist) | set(keyword.softkwlist)) | {
+    "self",
+    "cls",
+    "collections",
+    "abc",
+    "typing",
+    "annotations",
+    "__future__",
+    "format",
+}
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+_MAGIC_COMMA = re.compile(r",([ \t]*(?:#[^\n]*)?\n\s*[)\]}])")
 
 
 def tokens(text: str) -> list[str]:
@@ -54,14 +65,15 @@ def string_body(token: str) -> str | None:
     return match.group(2) if match else None
 
 
-def atoms(toks: list[str]) -> set[str]:
+def atoms(toks: list[str]) -> Counter[str]:
     """The content of code: names, numbers and the words inside strings, not its spelling.
 
     Two versions of a statement with the same atoms say the same thing in different words
     (quotes, commas, `%` vs `.format`); different atoms mean the developer changed *what* the
-    code does, which is why the flagged spot moved — not a verdict on the fix.
+    code does, which is why the flagged spot moved — not a verdict on the fix. Atoms are counted:
+    a docstring that says `WS?` four more times was rewritten, not respelt.
     """
-    found: set[str] = set()
+    found: Counter[str] = Counter()
     for tok in toks:
         if is_comment(tok):
             continue
@@ -69,5 +81,52 @@ def atoms(toks: list[str]) -> set[str]:
         if body is not None:
             found.update(_WORD.findall(body))
         elif tok[0].isalnum() or tok[0] == "_":
-            found.add(tok)
+            found[tok] += 1
     return found
+
+
+def without_magic_commas(text: str) -> str:
+    """`text` without commas that end a line right before a closing bracket.
+
+    A formatter adds that comma whenever it explodes a call over several lines; it says nothing
+    about whether the developer made a fix inside the call (`stacklevel=2` added, then wrapped).
+    """
+    return _MAGIC_COMMA.sub(r"\1", text)
+
+
+def logical_lines(text: str) -> list[tuple[int, list[str]]]:
+    """(indentation, code tokens) of each logical line: brackets and backslashes join lines.
+
+    Comments are dropped. Enough structure to read import statements out of a region that may
+    be cut from the middle of a file, where `ast` would refuse it.
+    """
+    lines: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    indent = depth = 0
+    line_start = 0
+    for match in _TOKEN.finditer(text):
+        tok, kind = match.group(), match.lastgroup
+        if kind == "space":
+            if "\n" in tok and depth == 0 and current and current[-1] != "\\":
+                lines.append((indent, current))
+                current = []
+            if "\n" in tok:
+                line_start = match.start() + tok.rindex("\n") + 1
+            continue
+        if kind == "comment":
+            continue
+        if not current:
+            indent = match.start() - line_start
+        if tok == "\\":
+            current.append(tok)
+            continue
+        if current and current[-1] == "\\":
+            current.pop()
+        if tok in _OPENING:
+            depth += 1
+        elif tok in _CLOSING and depth:
+            depth -= 1
+        current.append(tok)
+    if current:
+        lines.append((indent, current))
+    return lines

@@ -110,3 +110,76 @@ def test_reserved_repositories_are_refused(tmp_path: Path) -> None:
 def test_a_folder_that_is_not_git_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="not a git repository"):
         Repository(tmp_path)
+
+
+def rows_for(tmp_path: Path, before: str, after: str) -> tuple[list[dict[str, str]], str]:
+    """Mined rows of a one-commit history, and the repository's statistics as text."""
+    out = tmp_path / "out"
+    rows = mine(history(tmp_path, before, after), out)
+    return rows, next(out.glob("*.json")).read_text()
+
+
+def test_a_noqa_on_another_line_does_not_make_the_fix_not_kept(tmp_path: Path) -> None:
+    before = (
+        "import sys\n"
+        "from contextlib import contextmanager, suppress\n"
+        "from typing import Callable\n\n\n"
+        "@contextmanager\ndef ctx():\n    yield sys.argv\n"
+    )
+    after = before.replace(", suppress", "").replace("Callable\n", "Callable  # noqa: F401\n")
+    rows, _ = rows_for(tmp_path, before, after)
+    by_line = {r["p_line"]: (r["label"], r["detail"]) for r in rows if r["rule"] == "F401"}
+    assert by_line == {"1": ("1", "tokens"), "2": ("0", "noqa")}
+
+
+def test_an_import_moved_under_type_checking_in_another_order_is_kept(tmp_path: Path) -> None:
+    before = (
+        "from __future__ import annotations\n\n"
+        "from pathlib import Path\nfrom shutil import rmtree\n\n\n"
+        "def ensure_empty_dir(path: Path) -> None:\n    rmtree(path)\n"
+    )
+    # Ruff puts the `if TYPE_CHECKING:` block after the other imports; the developer before them.
+    after = before.replace(
+        "from pathlib import Path\nfrom shutil import rmtree\n",
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from pathlib import Path\n\n"
+        "from shutil import rmtree\n",
+    )
+    rows, _ = rows_for(tmp_path, before, after)
+    assert labels(rows, "TC003") == [("1", "canonical")]
+
+
+def test_a_docstring_fixed_and_joined_onto_one_line_is_kept(tmp_path: Path) -> None:
+    before = 'def greet(name):\n    """\n    Say hello to someone.\n    """\n    return name\n'
+    after = 'def greet(name):\n    """Say hello to someone."""\n    return name\n'
+    rows, _ = rows_for(tmp_path, before, after)
+    assert labels(rows, "D212") == [("1", "canonical")]
+
+
+def test_swapping_one_typing_name_for_another_is_no_decision(tmp_path: Path) -> None:
+    # Ruff's UP006 fix is `list[int]`; `Sequence[int]` says something else about the argument.
+    before = (
+        "from __future__ import annotations\n\nfrom typing import List, Sequence\n\n\n"
+        "def total(values: List[int]) -> int:\n    return sum(values)\n"
+    )
+    rows, stats = rows_for(tmp_path, before, before.replace("List[int]", "Sequence[int]"))
+    assert labels(rows, "UP006") == []
+    assert '"drop:content_changed": 1' in stats
+
+
+def test_a_fix_made_inside_a_call_the_formatter_then_wrapped_is_kept(tmp_path: Path) -> None:
+    before = 'import warnings\n\n\ndef old():\n    warnings.warn("old", DeprecationWarning)\n'
+    after = before.replace(
+        '("old", DeprecationWarning)',
+        '(\n        "old",\n        DeprecationWarning,\n        stacklevel=2,\n    )',
+    )
+    rows, _ = rows_for(tmp_path, before, after)
+    assert labels(rows, "B028") == [("1", "tokens")]
+
+
+def test_leaving_part_of_what_the_fix_changes_is_no_decision(tmp_path: Path) -> None:
+    # RET504 would return the value directly; the developer kept the variable, only annotated it.
+    before = "def epoch(v):\n    result = v.epoch  # type: int\n    return result\n"
+    after = "def epoch(v):\n    result: int = v.epoch\n    return result\n"
+    rows, stats = rows_for(tmp_path, before, after)
+    assert labels(rows, "RET504") == []
+    assert '"drop:fix_spot_kept": 1' in stats

@@ -45,6 +45,17 @@ def test_multi_edit_fix_is_parsed_with_every_edit() -> None:
     assert '"{} {}".format(a, b)' in fixed
 
 
+def test_insertions_at_one_point_keep_ruffs_order() -> None:
+    text = (
+        "from __future__ import annotations\n\nfrom pathlib import Path\n\n\ndef f(p: Path): ...\n"
+    )
+    options = RuffOptions(isolated=True, select=("TC003",), target_version="py38")
+    (tc003,) = lint_text(text, "t.py", options).violations
+    assert tc003.fix is not None
+    fixed = apply_edits(text, tc003.fix.edits)
+    assert fixed.index("from typing import TYPE_CHECKING") < fixed.index("if TYPE_CHECKING:")
+
+
 def test_apply_edits_refuses_overlapping_edits() -> None:
     edits = [Edit(Position(0, 0), Position(0, 3), "x"), Edit(Position(0, 2), Position(0, 4), "y")]
     with pytest.raises(ValueError):
