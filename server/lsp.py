@@ -549,7 +549,9 @@ async def refresh_settings(ls: TrustServer, pushed: Any) -> None:
         except Exception as exc:  # a client may announce the capability and still fail
             ls.log(f"workspace/configuration failed ({exc!r}); keeping the current settings")
             return
-    if ls.apply_settings(config):
+    changed = ls.apply_settings(config)
+    ls.store()  # this user's record with each rule scores every fix from the first lint on
+    if changed:
         ls.relint_all()
 
 

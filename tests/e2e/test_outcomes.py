@@ -143,3 +143,17 @@ async def test_rejecting_a_rule_lowers_its_scores_demotes_it_and_hover_says_why(
         text = hover.contents.value  # type: ignore[union-attr]
         assert "Your record with F401: kept 0 of 6 fixes (6 not-useful)." in text
         assert "your record with this rule: kept 0 of 6" in text
+
+
+async def test_a_users_record_survives_a_restart(editor: Session, tmp_path: Path) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        fix = next(a for a in await e.code_actions(uri) if is_fix(a))
+        assert fix.command is not None
+        facts = (fix.command.arguments or [{}])[0]
+        for _ in range(3):
+            await e.execute(fix.command.command, {**facts, "outcome": "undone"})
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        again = next(a for a in await e.code_actions(uri) if is_fix(a))
+        assert (again.command.arguments or [{}])[0]["score"] < facts["score"]  # type: ignore[union-attr]
