@@ -7,7 +7,9 @@ and a bare `# noqa`, which already silences everything, is left alone.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 from .ruff import Edit, LineIndex, Position, Violation
 
@@ -27,16 +29,35 @@ def noqa_line(violation: Violation) -> int:
     return violation.noqa_line if violation.noqa_line is not None else violation.start.line
 
 
-def noqa_edit(text: str, violation: Violation, index: LineIndex | None = None) -> Edit | None:
+def comment_columns(text: str) -> dict[int, int]:
+    """Where each line's comment starts (0-based line -> code-point column), from the tokenizer:
+    a `# noqa` inside a string is text, not a directive."""
+    out: dict[int, int] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0] - 1] = tok.start[1]
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass  # unfinished code: comments found so far still count
+    return out
+
+
+def noqa_edit(
+    text: str,
+    violation: Violation,
+    index: LineIndex | None = None,
+    comments: dict[int, int] | None = None,
+) -> Edit | None:
     """The edit adding `violation.rule` to its line's noqa directive; None if already silenced."""
     index = index or LineIndex(text)
+    comments = comment_columns(text) if comments is None else comments
     line = noqa_line(violation)
     if line >= len(index.starts):
         return None
     start = index.starts[line]
     end = index.starts[line + 1] if line + 1 < len(index.starts) else len(text)
     content = text[start:end].rstrip("\r\n")
-    found = _DIRECTIVE.search(content)
+    found = _DIRECTIVE.search(content, comments[line]) if line in comments else None
     if found is None:
         column = len(content.rstrip())
         return Edit(

@@ -61,6 +61,10 @@ def fix_until_stable(
             break
         rounds += 1
         after = relint(text)
+        if after.syntax_errors > current.syntax_errors and len(chosen) > 1:
+            chosen = chosen[:1]  # retry the round with its most trusted fix alone
+            text = apply_edits(current.text, chosen[0].fix.edits)
+            after = relint(text)
         if after.syntax_errors > current.syntax_errors:
             dropped.extend(chosen)
             break
@@ -72,9 +76,9 @@ def fix_until_stable(
 def non_overlapping(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Greedy by trust: keep a fix only if none of its edits overlaps an edit already kept.
 
-    Edits that merely touch (one ends where the next begins) are compatible, as in Ruff's own
-    loop; two insertions at one point are not (their order would be arbitrary). A fix left out
-    is not lost: it is offered again in the next round, on the re-linted text.
+    Edits that merely touch (one ends where the next begins) clash too, as in Ruff's own loop:
+    two deletions that meet can together empty a block neither empties alone. A fix left out is
+    not lost: it is offered again in the next round, on the re-linted text.
     """
     kept: list[Candidate] = []
     spans: list[tuple[Position, Position]] = []
@@ -88,6 +92,4 @@ def non_overlapping(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 
 def _clash(a: tuple[Position, Position], b: tuple[Position, Position]) -> bool:
-    if a[0] == a[1] == b[0] == b[1]:
-        return True
-    return a[0] < b[1] and b[0] < a[1]
+    return a[0] <= b[1] and b[0] <= a[1]

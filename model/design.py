@@ -165,6 +165,8 @@ class SlopeEncoding:
 
     def weigh(self, keys: Distinct, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """`encode(keys, values) @ weights` without building the mostly-zero block."""
+        if self.width == 0:
+            return np.zeros(len(values))
         x = np.log1p(np.maximum(values, 0.0)) if self.log else values
         z = (x - self.center) / self.spread
         cols = keys.codes(self.index, -1)

@@ -165,8 +165,13 @@ class Store:
     def record_many(self, outcomes: Iterable[Outcome]) -> int:
         rows = [_row(o) for o in outcomes]
         try:
-            with self.db:  # one transaction, committed on exit
+            self.db.execute("BEGIN IMMEDIATE")  # autocommit mode: the batch is one transaction
+            try:
                 self.db.executemany(_INSERT, rows)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
         return len(rows)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from lsprotocol import types as t
 
-from ..features.noqa import noqa_edit
+from ..features.noqa import comment_columns, noqa_edit
 from ..features.ruff import SYNTAX_ERROR, Edit, LineIndex, Position, Violation, diff_edits
 from ..model.analysis import AUTO, Candidate, ranked
 from ..model.autofix import FixRun
@@ -106,9 +106,15 @@ def outcome_facts(
         "applicability": c.fix.applicability if c else "none",
         "model": analyzed.analysis.model_version,
         "features": dict(c.row) if c else {},
-        "before": analyzed.memo.setdefault("hash", text_hash(analyzed.analysis.text)),
+        "before": _text_hash(analyzed),
         "syntax_errors": analyzed.analysis.syntax_errors,
     }
+
+
+def _text_hash(analyzed: Analyzed) -> str:
+    if "hash" not in analyzed.memo:
+        analyzed.memo["hash"] = text_hash(analyzed.analysis.text)
+    return str(analyzed.memo["hash"])
 
 
 def noqa_actions(analyzed: Analyzed, start: Position, end: Position) -> list[t.CodeAction]:
@@ -121,11 +127,12 @@ def _all_noqa(analyzed: Analyzed) -> list[tuple[Violation, t.CodeAction]]:
         return analyzed.memo["noqa"]
     analysis = analyzed.analysis
     lines = LineIndex(analysis.text)
+    comments = comment_columns(analysis.text)
     fixes = {id(c.violation): c for c in analysis.candidates}
     out = []
     seen: set[tuple[str, int]] = set()
     for i, v in enumerate(analysis.violations):
-        edit = noqa_edit(analysis.text, v, lines) if v.rule != SYNTAX_ERROR else None
+        edit = noqa_edit(analysis.text, v, lines, comments) if v.rule != SYNTAX_ERROR else None
         if edit is None or (v.rule, edit.start.line) in seen:
             continue
         seen.add((v.rule, edit.start.line))

@@ -103,7 +103,8 @@ def analyze_files(
 
 def read_source(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as fh:  # keep CRLF as it is
+            return fh.read()
     except UnicodeDecodeError as exc:
         print(f"trustfix: error: {path}: not UTF-8 text ({exc.reason}); skipped", file=sys.stderr)
     except OSError as exc:
@@ -210,7 +211,8 @@ def run_fix(args: argparse.Namespace) -> int:
             if args.diff:
                 sys.stdout.writelines(_diff(analysis.path, analysis.text, run.text))
             else:
-                path.write_text(run.text, encoding="utf-8")
+                with path.open("w", encoding="utf-8", newline="") as fh:
+                    fh.write(run.text)
         print(fix_summary(analysis.path, run), file=report)
     if failed:
         return 2

@@ -70,18 +70,19 @@ class Analyses:
         return await self._runner(uri, version, text)
 
     async def get(self, uri: str, version: int, text: str) -> Analyzed | None:
-        """The analysis of exactly this version, starting it now if it has not started."""
-        for _ in range(3):  # a newer version may supersede the run we wait for; then retry
-            self.schedule(uri, version, text, 0)
-            run = self._runs[uri]
-            try:
-                result = await asyncio.shield(run.task)
-            except asyncio.CancelledError:
-                if run.task.cancelled() and self._runs.get(uri) is not run:
-                    continue
-                raise
-            return result if result is not None and result.version == version else None
-        return None
+        """The analysis of exactly this version, starting it now if it has not started. None
+        once a newer version (or a close) supersedes it: an answer for old text is no answer,
+        and re-running the old version would cancel the new one."""
+        self.schedule(uri, version, text, 0)
+        run = self._runs[uri]
+        try:
+            result = await asyncio.shield(run.task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the request itself was cancelled
+            return None
+        return result if result is not None and result.version == version else None
 
     def cached(self, uri: str) -> Analyzed | None:
         """The newest finished analysis, whatever its version (for commands naming a version)."""

@@ -47,4 +47,11 @@ def test_overlapping_fixes_keep_the_most_trusted(tmp_path: Path) -> None:
     rival = replace(c, score=0.1)
     assert non_overlapping([c, rival]) == [c]
     insert = replace(c, fix=Fix("safe", "", (Edit(Position(1, 0), Position(1, 0), "x"),)))
-    assert non_overlapping([c, insert]) == [c, insert]  # touching edits are compatible
+    assert non_overlapping([c, insert]) == [c]  # touching edits wait for the next round
+
+
+def test_touching_deletions_wait_a_round_instead_of_emptying_a_block(tmp_path: Path) -> None:
+    text = "if True:\n    import os\n    import sys\nimport re\n"
+    run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), everything)
+    assert run.dropped == () and run.final.syntax_errors == 0
+    assert "import re" not in run.text

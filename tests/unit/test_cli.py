@@ -148,3 +148,11 @@ def test_a_file_that_is_not_utf8_is_reported_and_the_rest_still_checked(tmp_path
     assert result.returncode == 2
     assert "bad.py: not UTF-8 text" in result.stderr
     assert [f["rule"] for f in json.loads(result.stdout)[0]["fixes"]] == ["F401"]
+
+
+def test_fix_keeps_crlf_line_endings(tmp_path: Path) -> None:
+    (tmp_path / "ruff.toml").write_text('[lint]\nselect = ["UP015"]\n')
+    path = tmp_path / "m.py"
+    path.write_bytes(b'open("f", "r")\r\nx = 1\r\n')
+    assert trustfix("fix", str(path), "--min-trust", "0").returncode == 0
+    assert path.read_bytes() == b'open("f")\r\nx = 1\r\n'

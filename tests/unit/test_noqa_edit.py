@@ -44,3 +44,10 @@ def test_the_directive_goes_on_ruffs_noqa_line() -> None:
     edit = noqa_edit(text, violation("W291", line=1, noqa_line=2))
     assert edit is not None
     assert apply_edits(text, [edit]) == 'x = """\n  a \n"""  # noqa: W291\n'
+
+
+def test_a_noqa_inside_a_string_is_not_a_directive() -> None:
+    text = 'x = "# noqa: E501"; import os\n'
+    edit = noqa_edit(text, violation("F401"))
+    assert edit is not None
+    assert apply_edits(text, [edit]) == 'x = "# noqa: E501"; import os  # noqa: F401\n'
