@@ -84,6 +84,9 @@ class Client:
         @self.lsp.feature(t.CLIENT_REGISTER_CAPABILITY)
         def register(params: t.RegistrationParams) -> None: ...
 
+        @self.lsp.feature("trustfix/status")
+        def status(params: Any) -> None: ...
+
     async def start(self, command: list[str], root: Path) -> float:
         """Spawn the server; returns seconds from spawn to the `initialize` result."""
         began = time.perf_counter()

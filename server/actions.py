@@ -1,7 +1,8 @@
 """Code actions from a cached analysis: trust-badged quick fixes, `# noqa`, apply-all-trusted.
 
 Every edit is a `TextDocumentEdit` carrying the version it was computed for, so an editor whose
-text has moved on rejects it instead of applying it in the wrong place.
+text has moved on rejects it instead of applying it in the wrong place (clients that cannot take
+versioned edits get plain `changes`).
 """
 
 from __future__ import annotations
@@ -37,19 +38,17 @@ def overlaps(v: Violation, start: Position, end: Position) -> bool:
 
 
 def versioned_edit(analyzed: Analyzed, edits: Sequence[Edit]) -> t.WorkspaceEdit:
+    """A `TextDocumentEdit` pinned to the analysed version, or — for a client that does not
+    take `documentChanges` — plain `changes` (such a client cannot be told the version)."""
     positions = analyzed.positions
+    text_edits = [
+        t.TextEdit(range=positions.range(e.start, e.end), new_text=e.content) for e in edits
+    ]
+    if not analyzed.versioned:
+        return t.WorkspaceEdit(changes={analyzed.uri: text_edits})
+    document = t.OptionalVersionedTextDocumentIdentifier(uri=analyzed.uri, version=analyzed.version)
     return t.WorkspaceEdit(
-        document_changes=[
-            t.TextDocumentEdit(
-                text_document=t.OptionalVersionedTextDocumentIdentifier(
-                    uri=analyzed.uri, version=analyzed.version
-                ),
-                edits=[
-                    t.TextEdit(range=positions.range(e.start, e.end), new_text=e.content)
-                    for e in edits
-                ],
-            )
-        ]
+        document_changes=[t.TextDocumentEdit(text_document=document, edits=text_edits)]
     )
 
 

@@ -28,6 +28,7 @@ class Analyzed:
     version: int
     analysis: Analysis
     positions: Positions
+    versioned: bool = True  # the client takes `documentChanges` (else edits go as `changes`)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 

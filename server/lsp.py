@@ -320,7 +320,7 @@ class TrustServer(LanguageServer):
             self._lint_failed(uri, version, f"internal error while analysing ({exc!r})")
             return None
         self._last_lint_error = None
-        return Analyzed(uri, version, analysis, positions)
+        return Analyzed(uri, version, analysis, positions, client_takes_document_changes(self))
 
     def notice_resolved(self, uri: str, analysis: Analysis) -> None:
         """Offered fixes whose violation this version resolved by another edit."""
@@ -430,6 +430,12 @@ def client_supports_resolve(ls: TrustServer) -> bool:
         ls.client_capabilities, "text_document.code_action.resolve_support.properties", []
     )
     return "edit" in properties
+
+
+def client_takes_document_changes(ls: TrustServer) -> bool:
+    return bool(
+        get_capability(ls.client_capabilities, "workspace.workspace_edit.document_changes", False)
+    )
 
 
 def client_supports_configuration(ls: TrustServer) -> bool:

@@ -185,6 +185,9 @@ class Editor:
 
     def apply(self, uri: str, edit: t.WorkspaceEdit) -> str:
         """The document text after `edit`, as an editor applies it (rejecting stale versions)."""
+        if edit.changes is not None:  # a client without `documentChanges`: no version to check
+            assert list(edit.changes) == [uri]
+            return apply_text_edits(self.texts[uri], edit.changes[uri], self.encoding)
         (change,) = edit.document_changes or ()
         assert isinstance(change, t.TextDocumentEdit)
         assert change.text_document.uri == uri

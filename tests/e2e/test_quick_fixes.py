@@ -93,3 +93,11 @@ async def test_asking_for_quick_fixes_only_leaves_out_source_actions(editor: Ses
         uri = await e.open("messy.py", MESSY)
         kinds = {a.kind for a in await e.code_actions(uri, only=[t.CodeActionKind.QuickFix])}
         assert kinds == {t.CodeActionKind.QuickFix}
+
+
+async def test_a_client_without_document_changes_gets_plain_changes(editor: Session) -> None:
+    async with editor("minimal") as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        fix = next(a for a in await e.code_actions(uri, 0) if is_fix(a))
+        assert fix.edit is not None and fix.edit.document_changes is None
+        assert e.apply(uri, fix.edit) == "\nVALUE = 1\n"
