@@ -97,6 +97,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.notice: str | None = None  # something the user should hear about once
+        self._data_version = -1
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = self._open()
@@ -215,6 +216,13 @@ class Store:
         with self.db:
             self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (salt,))
         return self._salt()
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (a second editor, `trustfix data purge`) has committed
+        since the last call: SQLite's `data_version` moves only for other connections' writes."""
+        version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        changed, self._data_version = version != self._data_version, version
+        return changed
 
     def stats(self) -> dict[str, Any]:
         counts = dict.fromkeys(OUTCOMES, 0)

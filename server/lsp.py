@@ -295,6 +295,8 @@ class TrustServer(LanguageServer):
         if len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_size:
             self._skip_large(uri, version, text)
             return None
+        if self._store is not None and self._store.changed_elsewhere():
+            self.refresh_records()  # another editor or `trustfix data purge` wrote the store
         loop = asyncio.get_running_loop()
         path = self.path_of(uri)
         try:

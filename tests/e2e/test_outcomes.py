@@ -207,3 +207,15 @@ async def test_the_this_fix_is_wrong_action_records_not_useful(
         assert action.edit is None and action.command is not None and "F401" in action.title
         await e.execute(action.command.command, *(action.command.arguments or ()))
     assert (await stats_of(tmp_path))["not-useful"] == 1
+
+
+async def test_a_purge_from_the_terminal_reaches_the_running_server(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        await take(e, uri, "Remove unused import", "not-useful")
+        assert "kept 0 of 1" in (await e.hover(uri, 0, 8)).contents.value  # type: ignore[union-attr]
+        data(tmp_path, "purge", "--yes")
+        await e.change(uri, UNUSED_IMPORT + "\n")
+        assert "Your record" not in (await e.hover(uri, 0, 8)).contents.value  # type: ignore[union-attr]
