@@ -82,6 +82,14 @@ def bundled_model_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parent / "bundled"
 
 
+BUNDLED_EVENTS = "events.csv.gz"
+
+
+def bundled_events_path() -> Path:
+    """The mined events the bundled model was trained on; a retrain starts from them."""
+    return bundled_model_dir() / BUNDLED_EVENTS
+
+
 def load_model(path: str | os.PathLike[str] | None = None) -> TrustModel:
     """The numpy trust model from `path` (the bundled model when None)."""
     from .scorer import TrustModel  # scorer imports this module; import here to avoid a cycle
@@ -139,7 +147,7 @@ def save_artifact(artifact: Artifact, directory: str | os.PathLike[str]) -> Path
     return out
 
 
-def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+def write_json_atomic(path: Path, data: Mapping[str, Any] | list[Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True, allow_nan=False) + "\n")
     os.replace(tmp, path)

@@ -102,8 +102,11 @@ class NumericEncoding:
     def width(self) -> int:
         return len(self.knots) if len(self.knots) >= 2 else 1
 
+    def prepared(self, values: np.ndarray) -> np.ndarray:
+        return np.log1p(np.maximum(values, 0.0)) if self.log else values
+
     def encode(self, values: np.ndarray) -> np.ndarray:
-        x = np.log1p(np.maximum(values, 0.0)) if self.log else values
+        x = self.prepared(values)
         if len(self.knots) < 2:
             return x.reshape(-1, 1)
         return hat_basis(x, np.asarray(self.knots))
@@ -118,15 +121,22 @@ class NumericEncoding:
 def hat_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     """Piecewise-linear B-spline (degree 1) basis: column j is 1 at knot j, falls linearly to 0
     at its neighbours; each row's columns sum to 1. `knots` must be strictly increasing."""
-    x = np.clip(x, knots[0], knots[-1])
+    seg, t = hat_parts(x, knots)
     out = np.zeros((len(x), len(knots)))
-    seg = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, len(knots) - 2)
-    left, right = knots[seg], knots[seg + 1]
-    t = (x - left) / (right - left)
     rows = np.arange(len(x))
     out[rows, seg] = 1.0 - t
     out[rows, seg + 1] += t
     return out
+
+
+def hat_parts(x: np.ndarray, knots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's segment `seg` and position `t` in it: the hat basis is `1 - t` in column
+    `seg` and `t` in column `seg + 1`, zero elsewhere (the two non-zeros a sparse matrix needs).
+    """
+    x = np.clip(x, knots[0], knots[-1])
+    seg = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, len(knots) - 2)
+    left, right = knots[seg], knots[seg + 1]
+    return seg, (x - left) / (right - left)
 
 
 @dataclass(frozen=True)
@@ -153,9 +163,12 @@ class SlopeEncoding:
     def index(self) -> dict[str, int]:
         return {r: i for i, r in enumerate(self.rules)}
 
-    def encode(self, keys: Sequence[str], values: np.ndarray) -> np.ndarray:
+    def standardised(self, values: np.ndarray) -> np.ndarray:
         x = np.log1p(np.maximum(values, 0.0)) if self.log else values
-        z = (x - self.center) / self.spread
+        return (x - self.center) / self.spread
+
+    def encode(self, keys: Sequence[str], values: np.ndarray) -> np.ndarray:
+        z = self.standardised(values)
         index = self.index
         cols = np.fromiter((index.get(k, -1) for k in keys), dtype=int, count=len(keys))
         rows = np.nonzero(cols >= 0)[0]
@@ -167,8 +180,7 @@ class SlopeEncoding:
         """`encode(keys, values) @ weights` without building the mostly-zero block."""
         if self.width == 0:
             return np.zeros(len(values))
-        x = np.log1p(np.maximum(values, 0.0)) if self.log else values
-        z = (x - self.center) / self.spread
+        z = self.standardised(values)
         cols = keys.codes(self.index, -1)
         return np.where(cols >= 0, z * weights[np.maximum(cols, 0)], 0.0)
 

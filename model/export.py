@@ -13,11 +13,19 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .artifact import Thresholds, load_model, params_to_dict, save_artifact, write_json_atomic
+from .artifact import (
+    BUNDLED_EVENTS,
+    Thresholds,
+    load_model,
+    params_to_dict,
+    save_artifact,
+    write_json_atomic,
+)
 from .dataset import Dataset
 from .evaluation import evaluate, jsonable, plot_reliability
 from .metrics import BOOTSTRAP_RESAMPLES, REVIEW_DEFAULT
@@ -86,6 +94,8 @@ def export_after_evaluation(
     }
     artifact = fit.artifact(tier, rules, thresholds, manifest)
     save_artifact(artifact, out)
+    if source is not None and Path(source).resolve() != (Path(out) / BUNDLED_EVENTS).resolve():
+        shutil.copyfile(source, Path(out) / BUNDLED_EVENTS)  # what a local retrain starts from
     loaded = load_model(out)
     gap = max(
         check_parity(fit, loaded, ds.rows, "training rows of the exported model"),

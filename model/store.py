@@ -17,12 +17,13 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,20 @@ class Store:
         return cls((directory or default_data_dir()) / STORE_FILE)
 
     def _open(self) -> sqlite3.Connection:
+        """Connect, retrying while another process holds the lock: switching a new file to WAL
+        takes an exclusive lock for which SQLite does not always wait, so two editors opening
+        a fresh store at once would otherwise fail one of them with "database is locked"."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as exc:
+                transient = "locked" in str(exc) or "busy" in str(exc)
+                if not transient or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -207,11 +222,13 @@ class Store:
             counts[outcome] = n
         return {"outcomes": counts, "events": sum(counts.values()), "path": str(self.path)}
 
-    def rule_records(self) -> dict[str, dict[str, int]]:
-        """Outcome counts per rule: what hover shows and what demotion is decided on."""
+    def rule_records(self, since: float | None = None) -> dict[str, dict[str, int]]:
+        """Outcome counts per rule: what hover shows and what demotion is decided on. With
+        `since`, only outcomes after that time (those a retrained model has not learned from)."""
         out: dict[str, dict[str, int]] = {}
         for rule, outcome, n in self.db.execute(
-            "SELECT rule, outcome, COUNT(*) FROM outcomes GROUP BY 1, 2"
+            "SELECT rule, outcome, COUNT(*) FROM outcomes WHERE ts > ? GROUP BY 1, 2",
+            (-math.inf if since is None else since,),
         ):
             out.setdefault(rule, dict.fromkeys(OUTCOMES, 0))[outcome] = n
         return out
@@ -257,9 +274,8 @@ _COLUMNS = ["ts", "rule", "outcome", "detected", "score", "band", "model", "appl
 
 
 def _row(o: Outcome) -> Sequence[Any]:
-    data = asdict(o)
     features = json.dumps(dict(o.features), sort_keys=True)
-    return (data["ts"], o.rule, o.outcome, o.detected, o.score, o.band, o.model,
+    return (o.ts, o.rule, o.outcome, o.detected, o.score, o.band, o.model,
             o.applicability, o.project, features)  # fmt: skip
 
 

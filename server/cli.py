@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import cli_check, cli_data, cli_mine, cli_model, cli_serve
+from . import cli_check, cli_data, cli_learn, cli_mine, cli_model, cli_serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_check.register(commands)
     cli_serve.register(commands)
     cli_data.register(commands)
+    cli_learn.register(commands)
     cli_mine.register(commands)
     cli_model.register(commands)
     return parser

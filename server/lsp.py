@@ -30,15 +30,17 @@ from ..model.analysis import Analysis, assess, demote, lint
 from ..model.artifact import ArtifactError, Thresholds, load_model
 from ..model.autofix import FixRun, fix_until_stable
 from ..model.outcome_watch import OutcomeWatch
+from ..model.registry import Registry
 from ..model.scorer import TrustModel
-from ..model.store import Outcome, Store, StoreError, demotions, record_words
-from . import actions
+from ..model.store import Outcome, Store, StoreError, default_data_dir, demotions, record_words
+from . import actions, learning
 from .documents import Analyses, Analyzed
 from .positions import Positions
 from .present import diagnostic, hover_markdown
 from .settings import SECTION, Settings, parse_settings
 
 VERSION = "0.1.0"
+STATUS_NOTIFICATION = "trustfix/status"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -58,6 +60,8 @@ class TrustServer(LanguageServer):
         self._store: Store | None = None
         self._store_problem: str | None = None
         self._records: dict[str, dict[str, int]] = {}  # per-rule outcome counts, from the store
+        self._fresh: dict[str, dict[str, int]] = {}  # those the model has not learned from
+        self.retraining = False
         self.watch = OutcomeWatch()
 
     # -- messages -------------------------------------------------------------------------
@@ -89,8 +93,12 @@ class TrustServer(LanguageServer):
             self.load_model()
         return changed
 
+    def data_dir(self) -> Path:
+        return Path(self.settings.data_dir) if self.settings.data_dir else default_data_dir()
+
     def load_model(self) -> None:
-        """The configured model, else the bundled one, else none (fixes are then unscored)."""
+        """The configured model, else the user's promoted one, else the bundled one, else none
+        (fixes are then unscored)."""
         path = self.settings.model_path
         if path:
             try:
@@ -99,6 +107,16 @@ class TrustServer(LanguageServer):
             except ArtifactError as exc:
                 self.tell(
                     f"trustfix: cannot load the model at {path} ({exc}); using the bundled one"
+                )
+        local = Registry(self.data_dir()).active()
+        if local is not None and not path:
+            try:
+                self.model, self.model_source = load_model(local), str(local)
+                return
+            except ArtifactError as exc:
+                self.tell(
+                    f"trustfix: cannot load your retrained model {local.name} ({exc}); "
+                    "using the bundled one (`trustfix model rollback` returns to the previous)"
                 )
         try:
             self.model, self.model_source = load_model(), "bundled"
@@ -109,6 +127,24 @@ class TrustServer(LanguageServer):
                 "scores and none is applied automatically",
                 t.MessageType.Error,
             )
+
+    def learned_through(self) -> float | None:
+        """Time of the newest local outcome the model in use was trained on (None: none)."""
+        if self.model is None:
+            return None
+        through = self.model.artifact.manifest.get("training_data", {}).get("local_through")
+        return float(through) if isinstance(through, int | float) else None
+
+    def status(self) -> dict[str, Any]:
+        """What an editor's status line shows: the model in use and whether outcomes are kept."""
+        return {
+            "model": self.model.version if self.model is not None else "none",
+            "source": "bundled" if self.model_source == "bundled" else "local",
+            "collecting": self.settings.collect_outcomes and self._store_problem is None,
+        }
+
+    def send_status(self) -> None:
+        self.protocol.notify(STATUS_NOTIFICATION, self.status())
 
     def thresholds(self) -> Thresholds | None:
         if self.model is None:
@@ -139,8 +175,18 @@ class TrustServer(LanguageServer):
                 return None
             if self._store.notice:
                 self.tell(f"trustfix: {self._store.notice}")
-            self._records = self._store.rule_records()
+            self.refresh_records()
         return self._store
+
+    def refresh_records(self) -> None:
+        """Re-read the per-rule counts: all of them (hover, demotion) and those newer than the
+        model (the score's shift — a retrained model has already learned from the older ones)."""
+        if self._store is None:
+            self._records, self._fresh = {}, {}
+            return
+        self._records = self._store.rule_records()
+        through = self.learned_through()
+        self._fresh = self._records if through is None else self._store.rule_records(through)
 
     def _store_failed(self, problem: str) -> None:
         self._store_problem = problem
@@ -149,7 +195,7 @@ class TrustServer(LanguageServer):
     def close_store(self) -> None:
         if self._store is not None:
             self._store.close()
-        self._store, self._store_problem, self._records = None, None, {}
+        self._store, self._store_problem, self._records, self._fresh = None, None, {}, {}
 
     def record(self, facts: Any) -> bool:
         """Commit one outcome reported by a client command; True once it is on disk. Scores
@@ -166,7 +212,7 @@ class TrustServer(LanguageServer):
             return False
         if outcome.outcome == "accepted":
             self._watch_accepted(facts, row_id)
-        self._records = store.rule_records()
+        self.refresh_records()
         self.relint_all()
         return True
 
@@ -194,7 +240,7 @@ class TrustServer(LanguageServer):
         except StoreError as exc:
             self._store_failed(str(exc))
             return
-        self._records = store.rule_records()
+        self.refresh_records()
         self.log(f"{len(row_ids)} accepted fix(es) recorded as {outcome}")
 
     def record_words(self, rule: str) -> str | None:
@@ -203,7 +249,7 @@ class TrustServer(LanguageServer):
 
     def history(self) -> Callable[[str], RuleHistory]:
         """This user's record per rule, as the scorer reads it (a snapshot for one analysis)."""
-        records = dict(self._records)
+        records = dict(self._fresh)
 
         def of(rule: str) -> RuleHistory:
             counts = records.get(rule)
@@ -512,6 +558,36 @@ def build_server() -> TrustServer:
             )
         return {"applied": len(run.applied), "dropped": len(run.dropped), "rounds": run.rounds}
 
+    @server.command(learning.RETRAIN_COMMAND)
+    @guarded(default=None)
+    async def retrain(ls: TrustServer, *args: Any) -> dict[str, Any]:
+        return await learning.retrain(ls)
+
+    @server.command(learning.RESET_COMMAND)
+    @guarded(default=None)
+    def reset_model(ls: TrustServer, *args: Any) -> dict[str, Any]:
+        return learning.reset_model(ls, args[0] if args else None)
+
+    @server.command(learning.REPORT_COMMAND)
+    @guarded(default=None)
+    async def show_report(ls: TrustServer, *args: Any) -> dict[str, Any]:
+        return await learning.show_report(ls)
+
+    @server.command(learning.STATS_COMMAND)
+    @guarded(default=None)
+    def data_stats(ls: TrustServer, *args: Any) -> dict[str, Any]:
+        return learning.data_stats(ls)
+
+    @server.command(learning.EXPORT_COMMAND)
+    @guarded(default=None)
+    def data_export(ls: TrustServer, *args: Any) -> dict[str, Any]:
+        return learning.data_export(ls, args[0] if args else None)
+
+    @server.command(learning.PURGE_COMMAND)
+    @guarded(default=None)
+    def data_purge(ls: TrustServer, *args: Any) -> dict[str, Any]:
+        return learning.data_purge(ls)
+
     return server
 
 
@@ -551,6 +627,7 @@ async def refresh_settings(ls: TrustServer, pushed: Any) -> None:
             return
     changed = ls.apply_settings(config)
     ls.store()  # this user's record with each rule scores every fix from the first lint on
+    ls.send_status()
     if changed:
         ls.relint_all()
 

@@ -45,6 +45,12 @@ def make_client() -> LanguageClient:
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _publish
     register_lsp_features(client, features)
+    client.statuses = []  # type: ignore[attr-defined]
+
+    @client.feature("trustfix/status")
+    def status(params: Any) -> None:
+        client.statuses.append(params)  # type: ignore[attr-defined]
+
     return client
 
 
