@@ -55,8 +55,10 @@ interface RetrainResult {
   version: string | null;
 }
 
-/** Retraining takes a while: a notification follows the server's work-done progress on a token
- * of our own. The server reports the outcome itself (window/showMessage), so nothing is added. */
+/** Retraining takes a while: a notification stays up until the request returns. The server
+ * also reports percentages as work-done progress (the language client shows those in the status
+ * bar), forwarded here too if it ever honours the request's own token. It reports the outcome
+ * itself (window/showMessage), so nothing is added. */
 async function retrain(client: ClientSource): Promise<RetrainResult | null> {
   const token = `trustfix-retrain-${Date.now()}`;
   const options = {
@@ -101,10 +103,16 @@ async function applyTrustedFixes(client: ClientSource): Promise<void> {
   void vscode.window.showInformationMessage(`trustfix: applied ${applied}${why}`);
 }
 
+/** The server rolls back one model, or goes straight to the bundled one; it says which model
+ * it uses now (window/showMessage), so the extension adds no message of its own. */
 async function resetModel(client: ClientSource): Promise<void> {
-  const result = await execute<{ model: string }>(client, 'trustfix.resetModel');
-  if (result !== null) {
-    void vscode.window.showInformationMessage(`trustfix: fixes are now scored by model ${result.model}`);
+  const choices = [
+    { label: 'Previous model', description: 'undo the last promoted retrain', args: [] as unknown[] },
+    { label: 'Bundled model', description: 'forget every retrained model', args: [{ to: 'bundled' }] },
+  ];
+  const choice = await vscode.window.showQuickPick(choices, { title: 'trustfix: reset the model to' });
+  if (choice !== undefined) {
+    await execute(client, 'trustfix.resetModel', choice.args);
   }
 }
 
@@ -129,13 +137,10 @@ async function exportData(client: ClientSource): Promise<void> {
   if (format === undefined) {
     return;
   }
+  // The server names the file in a message; opening it shows what "my data" means.
   const result = await execute<{ path: string }>(client, 'trustfix.dataExport', [{ format }]);
-  if (result === null) {
-    return;
-  }
-  const open = await vscode.window.showInformationMessage(`trustfix: data exported to ${result.path}`, 'Open');
-  if (open === 'Open') {
-    await vscode.window.showTextDocument(vscode.Uri.file(result.path));
+  if (result !== null) {
+    await vscode.window.showTextDocument(vscode.Uri.file(result.path), { preview: true });
   }
 }
 
@@ -153,8 +158,5 @@ async function purgeData(client: ClientSource): Promise<void> {
   if (answer !== confirm) {
     return;
   }
-  const result = await execute<{ purged: number }>(client, 'trustfix.dataPurge');
-  if (result !== null) {
-    void vscode.window.showInformationMessage(`trustfix: purged ${result.purged} recorded outcome(s)`);
-  }
+  await execute(client, 'trustfix.dataPurge'); // the server says how many it deleted
 }
