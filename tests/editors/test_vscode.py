@@ -10,6 +10,7 @@ Screenshots land in `tmp/artifacts/vscode/` (or `$TRUSTFIX_TEST_ARTIFACTS/vscode
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import time
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +69,9 @@ def kill_group(process: subprocess.Popen[Any]) -> None:
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
-            break
-        try:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            continue
-    if process.poll() is None:
-        process.wait(timeout=5)
 
 
 def node_modules() -> Path:
@@ -158,7 +156,7 @@ def sandbox_env(root: Path) -> dict[str, str]:
     }
 
 
-def write_code_server_config(root: Path, port: int) -> Path:
+def write_code_server_config(root: Path, port: int, server: dict[str, Any]) -> Path:
     config = root / "config.yaml"
     config.write_text(
         f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\ndisable-telemetry: true\n"
@@ -168,8 +166,7 @@ def write_code_server_config(root: Path, port: int) -> Path:
     user = root / "user-data" / "User"
     user.mkdir(parents=True)
     settings = {
-        # The extension host's PATH comes from a login shell, not from us: name the interpreter.
-        "trustfix.server.python": sys.executable,
+        **server,
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "workbench.enableExperiments": False,
@@ -199,28 +196,21 @@ def wait_healthy(process: subprocess.Popen[Any], base: str, log: Path) -> None:
     pytest.fail(f"code-server did not answer /healthz within 90 s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """code-server on a free loopback port with the packaged extension installed and a copy of
-    the sample project as its folder."""
+@contextmanager
+def code_server(vsix: Path, root: Path, server: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """code-server on a free loopback port with the packaged extension installed, `server`'s
+    `trustfix.server.*` settings, and a copy of the sample project as its folder."""
     if not CODE_SERVER.exists():
         pytest.skip(f"code-server {CODE_SERVER_VERSION} is not in {CACHE}; {SETUP}")
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
-    root = tmp_path_factory.mktemp("code-server")
     folder = root / "project"
     shutil.copytree(SAMPLE, folder)
     (root / "home").mkdir()
     port = free_port()
-    config, env = write_code_server_config(root, port), sandbox_env(root)
-    dirs = [
-        "--config",
-        str(config),
-        "--user-data-dir",
-        str(root / "user-data"),
-        "--extensions-dir",
-        str(root / "extensions"),
-    ]
+    config, env = write_code_server_config(root, port, server), sandbox_env(root)
+    dirs = ["--config", str(config), "--user-data-dir", str(root / "user-data")]
+    dirs += ["--extensions-dir", str(root / "extensions")]
     installed = run([str(CODE_SERVER), *dirs, "--install-extension", str(vsix)], 180, env=env)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     log = root / "code-server.log"
@@ -240,28 +230,36 @@ def workbench(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         kill_group(process)
 
 
-@pytest.fixture(scope="module")
-def session(workbench: dict[str, Any]) -> dict[str, Any]:
-    """One user session in the browser: quick fix on lines 1-2, apply, save; then retrain from
-    the palette. Returns what the driver saw."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    original = (workbench["folder"] / FILE).read_text()
+def drive(workbench: dict[str, Any], name: str, **scenario: Any) -> dict[str, Any]:
+    """Run the browser driver on `workbench`; what it saw. Screenshots go to ARTIFACTS/name."""
+    artifacts = ARTIFACTS / name
+    artifacts.mkdir(parents=True, exist_ok=True)
     config = {
         "base": workbench["base"],
         "folder": str(workbench["folder"]),
         "file": FILE,
-        "selectLines": 2,
-        "artifacts": str(ARTIFACTS),
+        "artifacts": str(artifacts),
         "modules": str(node_modules()),
-        "command": "Trustfix: Retrain local model",
+        **scenario,
     }
     config_file = workbench["root"] / "drive.json"
     config_file.write_text(json.dumps(config))
     result = run(["node", str(DRIVER), str(config_file)], 600, env=workbench["env"])
-    shutil.copy(workbench["log"], ARTIFACTS / "code-server.log")
-    assert result.returncode == 0, f"{result.stderr}\n(screenshots in {ARTIFACTS})"
-    seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return {**seen, "original": original, **workbench}
+    shutil.copy(workbench["log"], artifacts / "code-server.log")
+    assert result.returncode == 0, f"{result.stderr}\n(screenshots in {artifacts})"
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def session(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One user session in the browser: quick fix on lines 1-2, apply, save; then retrain from
+    the palette. What the driver saw, and the workbench it saw it in."""
+    # The extension host's PATH comes from a login shell, not from us: name the interpreter.
+    server = {"trustfix.server.python": sys.executable}
+    with code_server(vsix, tmp_path_factory.mktemp("code-server"), server) as workbench:
+        original = (workbench["folder"] / FILE).read_text()
+        seen = drive(workbench, "session", selectLines=2, command="Trustfix: Retrain local model")
+        yield {**seen, "original": original, **workbench}
 
 
 def badges(titles: list[str]) -> list[int]:
@@ -317,3 +315,15 @@ def test_retrain_from_the_command_palette_ends_with_the_servers_verdict(
     assert any(
         n.startswith("trustfix: retraining needs") and needed in n for n in session["notifications"]
     ), session["notifications"]
+
+
+def test_a_server_that_cannot_start_is_reported_with_the_fix(
+    vsix: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("code-server-broken")
+    missing = str(root / "no-such-trustfix")
+    with code_server(vsix, root, {"trustfix.server.command": [missing, "serve"]}) as workbench:
+        seen = drive(workbench, "start-failure", expect="could not be started")
+    (message,) = [n for n in seen["notifications"] if "could not be started" in n]
+    assert f'"{missing} serve"' in message
+    assert "pip install trustfix" in message and "trustfix.server.command" in message

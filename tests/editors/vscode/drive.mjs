@@ -1,13 +1,14 @@
-// Drive a real VS Code workbench (code-server) in headless Chromium the way a user would:
-// open a Python file, wait for trustfix's diagnostics, open the quick-fix menu on a range,
-// screenshot it, apply the first (preferred) fix, save, then optionally run a palette command
-// and wait for the notification it ends with.
+// Drive a real VS Code workbench (code-server) in headless Chromium the way a user would.
+// Default scenario: open a Python file, wait for trustfix's diagnostics, open the quick-fix
+// menu on a range, screenshot it, apply the first (preferred) fix, save, then optionally run a
+// palette command and wait for the notification it ends with. With `expect`: open the file and
+// wait for a notification containing that text (e.g. a server that cannot start).
 //
 // The script gathers what it saw and prints it as one JSON line; the pytest side judges it.
 // It fails (exit 1, plus an `error.png` screenshot) only when something never appears.
 //
 // Usage: node drive.mjs <config.json>
-//   {base, folder, file, selectLines, artifacts, modules, command?, commandTimeoutMs?}
+//   {base, folder, file, artifacts, modules, selectLines?, command?, commandTimeoutMs?, expect?}
 // `modules` is the node_modules folder holding playwright-core (the extension's dev deps).
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -109,6 +110,20 @@ async function toastTexts(page) {
   return toasts.map((text) => text.trim());
 }
 
+/** Waits for a notification that was not up before and passes `wanted`; all new ones. */
+async function waitForNotification(page, before, wanted, timeout) {
+  await page.waitForFunction(
+    ({ seen, wanted }) => [...document.querySelectorAll('.notification-toast .notification-list-item-message')]
+      .map((node) => node.textContent.trim())
+      .some((text) => text && !seen.includes(text) && new RegExp(wanted).test(text)),
+    { seen: [...before], wanted: wanted.source },
+    { timeout, polling: 250 },
+  );
+  const after = (await toastTexts(page)).filter((text) => !before.has(text));
+  log('notifications:', JSON.stringify(after));
+  return after;
+}
+
 /** Runs a palette command and waits for a notification other than our own progress one:
  * the server's closing window/showMessage, or the error the extension shows. */
 async function runPaletteCommand(page, title) {
@@ -120,16 +135,26 @@ async function runPaletteCommand(page, title) {
   const before = new Set(await toastTexts(page));
   await page.keyboard.press('Enter');
   log('ran:', title);
-  await page.waitForFunction(
-    ({ seen, progress }) => [...document.querySelectorAll('.notification-toast .notification-list-item-message')]
-      .map((node) => node.textContent.trim())
-      .some((text) => text && !seen.includes(text) && !text.startsWith(progress)),
-    { seen: [...before], progress: PROGRESS_TITLE },
-    { timeout: config.commandTimeoutMs ?? 300_000, polling: 250 },
-  );
-  const after = (await toastTexts(page)).filter((text) => !before.has(text));
-  log('notifications:', JSON.stringify(after));
-  return after;
+  const notOurProgress = new RegExp(`^(?!${PROGRESS_TITLE})`);
+  return waitForNotification(page, before, notOurProgress, config.commandTimeoutMs ?? 300_000);
+}
+
+async function quickFixScenario(page, seen) {
+  await waitForDiagnostics(page);
+  seen.titles = await openQuickFixMenu(page, config.selectLines ?? 1);
+  await page.screenshot({ path: join(config.artifacts, 'vscode-quickfix.png') });
+  await applyFirstAndSave(page);
+  seen.status = await statusText(page);
+  if (config.command) {
+    seen.notifications = await runPaletteCommand(page, config.command);
+    await page.screenshot({ path: join(config.artifacts, 'vscode-command.png') });
+  }
+}
+
+async function notificationScenario(page, seen) {
+  const escaped = config.expect.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  seen.notifications = await waitForNotification(page, new Set(), new RegExp(escaped), WAIT);
+  await page.screenshot({ path: join(config.artifacts, 'vscode-notification.png') });
 }
 
 async function main() {
@@ -143,15 +168,7 @@ async function main() {
   try {
     await openWorkbench(page);
     await openFile(page, config.file);
-    await waitForDiagnostics(page);
-    seen.titles = await openQuickFixMenu(page, config.selectLines ?? 1);
-    await page.screenshot({ path: join(config.artifacts, 'vscode-quickfix.png') });
-    await applyFirstAndSave(page);
-    seen.status = await statusText(page);
-    if (config.command) {
-      seen.notifications = await runPaletteCommand(page, config.command);
-      await page.screenshot({ path: join(config.artifacts, 'vscode-command.png') });
-    }
+    await (config.expect ? notificationScenario(page, seen) : quickFixScenario(page, seen));
   } catch (error) {
     await page.screenshot({ path: join(config.artifacts, 'error.png') }).catch(() => {});
     console.error('FAIL:', error.stack || String(error));
