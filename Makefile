@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := server model features
 
-.PHONY: demo test lint typecheck unit eval train mine dataset bench clean
+.PHONY: demo test lint typecheck unit eval train mine dataset bench bench-learning clean
 
 $(BIN)/trustfix: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ train: $(BIN)/trustfix
 ## Latency and memory against `ruff server` and bare `ruff check` (README, "Speed").
 bench: $(BIN)/trustfix
 	$(BIN)/python benchmarks/run.py
+
+## Outcome writes/s, retrain time, code-action latency during a retrain (README, "Learning").
+bench-learning: $(BIN)/trustfix
+	$(BIN)/python benchmarks/learning.py
 
 ## Re-mining: REPOS is a list of git directories (see data/README.md).
 mine: $(BIN)/trustfix

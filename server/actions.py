@@ -14,7 +14,7 @@ from ..features.noqa import comment_columns, noqa_edit
 from ..features.ruff import SYNTAX_ERROR, Edit, LineIndex, Position, Violation, diff_edits
 from ..model.analysis import AUTO, Candidate, ranked
 from ..model.autofix import FixRun
-from ..model.outcome_watch import text_hash
+from ..model.outcome_watch import Offer, text_hash
 from .documents import Analyzed
 from .present import diagnostic, fix_title
 
@@ -22,6 +22,7 @@ FIX_ALL_KIND = "source.fixAll.trustfix"
 RECORD_COMMAND = "trustfix.recordOutcome"
 APPLY_TRUSTED_COMMAND = "trustfix.applyTrustedFixes"
 FIX_ALL_TITLE = "trustfix: apply all trusted fixes"
+NOT_USEFUL_TITLE = "This fix is wrong"
 
 
 def wants(kind: str, only: Sequence[str] | None) -> bool:
@@ -150,6 +151,49 @@ def _all_noqa(analyzed: Analyzed) -> list[tuple[Violation, t.CodeAction]]:
         out.append((v, action))
     analyzed.memo["noqa"] = out
     return out
+
+
+def not_useful_actions(analyzed: Analyzed, start: Position, end: Position) -> list[t.CodeAction]:
+    """ "This fix is wrong" for each fix in the range: an explicit negative, with no edit."""
+    return [a for v, a in _all_not_useful(analyzed) if overlaps(v, start, end)]
+
+
+def _all_not_useful(analyzed: Analyzed) -> list[tuple[Violation, t.CodeAction]]:
+    if "not-useful" not in analyzed.memo:
+        index = {id(v): i for i, v in enumerate(analyzed.analysis.violations)}
+        analyzed.memo["not-useful"] = [
+            (c.violation, _not_useful_action(analyzed, c, index[id(c.violation)]))
+            for c in ranked(analyzed.analysis.candidates)
+        ]
+    return analyzed.memo["not-useful"]
+
+
+def _not_useful_action(analyzed: Analyzed, c: Candidate, index: int) -> t.CodeAction:
+    rule = c.violation.rule
+    return t.CodeAction(
+        title=f"{NOT_USEFUL_TITLE} ({rule}): trustfix will trust it less",
+        kind=t.CodeActionKind.QuickFix,
+        diagnostics=[_diagnostic(analyzed, c.violation, index)],
+        command=t.Command(
+            title="Record that the fix is wrong",
+            command=RECORD_COMMAND,
+            arguments=[outcome_facts(analyzed, c.violation, c, "not-useful")],
+        ),
+    )
+
+
+def offers(analyzed: Analyzed, start: Position, end: Position) -> list[Offer]:
+    """The fixes a code-action answer showed, for `resolved-otherwise` detection."""
+    return [
+        Offer(
+            c.violation.rule,
+            c.violation.start.line,
+            c.fix,
+            outcome_facts(analyzed, c.violation, c, "resolved-otherwise"),
+        )
+        for c in analyzed.analysis.candidates
+        if overlaps(c.violation, start, end)
+    ]
 
 
 def _diagnostic(analyzed: Analyzed, v: Violation, index: int) -> t.Diagnostic:

@@ -29,7 +29,7 @@ from ..features.ruff import RuffError, RuffOptions, Violation
 from ..model.analysis import Analysis, assess, demote, lint
 from ..model.artifact import ArtifactError, Thresholds, load_model
 from ..model.autofix import FixRun, fix_until_stable
-from ..model.outcome_watch import OutcomeWatch
+from ..model.outcome_watch import OfferWatch, OutcomeWatch
 from ..model.registry import Registry
 from ..model.scorer import TrustModel
 from ..model.store import Outcome, Store, StoreError, default_data_dir, demotions, record_words
@@ -63,6 +63,7 @@ class TrustServer(LanguageServer):
         self._fresh: dict[str, dict[str, int]] = {}  # those the model has not learned from
         self.retraining = False
         self.watch = OutcomeWatch()
+        self.offers = OfferWatch()
 
     # -- messages -------------------------------------------------------------------------
 
@@ -197,7 +198,7 @@ class TrustServer(LanguageServer):
             self._store.close()
         self._store, self._store_problem, self._records, self._fresh = None, None, {}, {}
 
-    def record(self, facts: Any) -> bool:
+    def record(self, facts: Any, relint: bool = True) -> bool:
         """Commit one outcome reported by a client command; True once it is on disk. Scores
         react at once: open documents are analysed again with the new record."""
         store = self.store()
@@ -212,8 +213,11 @@ class TrustServer(LanguageServer):
             return False
         if outcome.outcome == "accepted":
             self._watch_accepted(facts, row_id)
+        if isinstance(facts.get("line"), int):
+            self.offers.settled(str(facts.get("uri")), outcome.rule, facts["line"])
         self.refresh_records()
-        self.relint_all()
+        if relint:
+            self.relint_all()
         return True
 
     def _watch_accepted(self, facts: dict[str, Any], row_id: int) -> None:
@@ -307,6 +311,7 @@ class TrustServer(LanguageServer):
             )
             analysis = self.personalise(analysis)
             self.revise(self.watch.broke(uri, version, analysis.syntax_errors), "broke")
+            self.notice_resolved(uri, analysis)
         except RuffError as exc:
             self._lint_failed(uri, version, str(exc))
             return None
@@ -316,6 +321,14 @@ class TrustServer(LanguageServer):
             return None
         self._last_lint_error = None
         return Analyzed(uri, version, analysis, positions)
+
+    def notice_resolved(self, uri: str, analysis: Analysis) -> None:
+        """Offered fixes whose violation this version resolved by another edit."""
+        present = [(v.rule, v.start.line) for v in analysis.violations]
+        found = self.offers.resolved(uri, analysis.text, present, analysis.syntax_errors)
+        recorded = [facts for facts in found if self.record(facts, relint=False)]
+        if recorded:
+            self.log(f"{len(recorded)} offered fix(es) recorded as resolved another way")
 
     def _is_current(self, uri: str, version: int) -> bool:
         doc = self.workspace.text_documents.get(uri)
@@ -469,6 +482,7 @@ def build_server() -> TrustServer:
         uri = params.text_document.uri
         ls.analyses.forget(uri)
         ls.watch.forget(uri)
+        ls.offers.forget(uri)
         ls._clear(uri)
 
     @server.feature(
@@ -494,6 +508,10 @@ def build_server() -> TrustServer:
         if actions.wants(t.CodeActionKind.QuickFix, only):
             found += actions.quick_fixes(analyzed, start, end, ls.settings.badge_style)
             found += actions.noqa_actions(analyzed, start, end)
+            found += actions.not_useful_actions(analyzed, start, end)
+            ls.offers.offered(
+                analyzed.uri, analyzed.analysis.text, actions.offers(analyzed, start, end)
+            )
         if actions.wants(actions.FIX_ALL_KIND, only) and analyzed.analysis.candidates:
             explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
             run = await ls.fix_run(analyzed) if explicit else None

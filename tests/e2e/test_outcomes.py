@@ -157,3 +157,53 @@ async def test_a_users_record_survives_a_restart(editor: Session, tmp_path: Path
         uri = await e.open("m.py", UNUSED_IMPORT)
         again = next(a for a in await e.code_actions(uri) if is_fix(a))
         assert (again.command.arguments or [{}])[0]["score"] < facts["score"]  # type: ignore[union-attr]
+
+
+COMPARES_NONE = "def f(x):\n    if x == None:\n        return 1\n    return 2\n"
+
+
+async def test_a_violation_resolved_another_way_after_its_fix_was_offered(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", COMPARES_NONE)
+        assert any("E711" in a.title for a in await e.code_actions(uri, 1))
+        await e.change(uri, COMPARES_NONE.replace("x == None", "not x"))
+    outcomes = await stats_of(tmp_path)
+    assert outcomes["resolved-otherwise"] == 1 and sum(outcomes.values()) == 1
+    (row,) = json.loads(data(tmp_path, "export"))
+    assert row["rule"] == "E711" and row["detected"] == "edit"
+
+
+async def test_deleting_the_code_or_never_seeing_the_fix_is_no_label(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        shown = await e.open("shown.py", COMPARES_NONE)
+        await e.code_actions(shown, 1)
+        await e.change(shown, "VALUE = 1\n")  # the function is gone: not a decision about E711
+        unseen = await e.open("unseen.py", COMPARES_NONE)
+        await e.change(unseen, COMPARES_NONE.replace("x == None", "not x"))
+    assert not (tmp_path / "data").exists() or sum((await stats_of(tmp_path)).values()) == 0
+
+
+async def test_applying_the_offered_fix_is_accepted_not_resolved_otherwise(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", COMPARES_NONE)
+        assert await take(e, uri, "E711") == {"recorded": True}
+        await e.diagnostics(uri)
+    outcomes = await stats_of(tmp_path)
+    assert outcomes["accepted"] == 1 and outcomes["resolved-otherwise"] == 0
+
+
+async def test_the_this_fix_is_wrong_action_records_not_useful(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        action = next(a for a in await e.code_actions(uri, 0) if "This fix is wrong" in a.title)
+        assert action.edit is None and action.command is not None and "F401" in action.title
+        await e.execute(action.command.command, *(action.command.arguments or ()))
+    assert (await stats_of(tmp_path))["not-useful"] == 1

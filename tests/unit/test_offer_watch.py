@@ -1,0 +1,49 @@
+"""Telling "resolved another way" from deleting code, moving it, or taking the fix."""
+
+from __future__ import annotations
+
+from trustfix.features.ruff import Edit, Fix, Position
+from trustfix.model.outcome_watch import Offer, OfferWatch, line_map
+
+BEFORE = "def f(x):\n    if x == None:\n        return 1\n    return 2\n"
+FIX = Fix("unsafe", "Replace with `is`", (Edit(Position(1, 9), Position(1, 11), "is"),))
+
+
+def watch() -> OfferWatch:
+    w = OfferWatch()
+    w.offered("m.py", BEFORE, [Offer("E711", 1, FIX, {"rule": "E711"})])
+    return w
+
+
+def test_an_edited_line_resolves_the_offer_once() -> None:
+    w = watch()
+    after = BEFORE.replace("x == None", "not x")
+    assert w.resolved("m.py", after, [], 0) == [
+        {"rule": "E711", "outcome": "resolved-otherwise", "detected": "edit"}
+    ]
+    assert w.resolved("m.py", after + "\n", [], 0) == []
+
+
+def test_taking_the_fix_noqa_deleting_or_a_syntax_error_is_no_label() -> None:
+    for after in (
+        BEFORE.replace("x == None", "x is None"),  # the fix itself: its command records it
+        BEFORE.replace("None:", "None:  # noqa: E711"),
+        "VALUE = 1\n",
+    ):
+        assert watch().resolved("m.py", after, [], 0) == []
+    assert watch().resolved("m.py", BEFORE.replace("None", "Non"), [], 1) == []
+
+
+def test_an_offer_follows_its_line_while_the_violation_stays() -> None:
+    w = watch()
+    moved = "import os\n\n" + BEFORE
+    assert w.resolved("m.py", moved, [("E711", 3)], 0) == []
+    fixed = moved.replace("x == None", "not x")
+    assert w.resolved("m.py", fixed, [], 0)[0]["outcome"] == "resolved-otherwise"
+
+
+def test_line_map_pairs_only_similar_lines() -> None:
+    old = ["a = 1", "if x == None:", "b = 2"]
+    assert line_map(old, ["a = 1", "if not x:", "b = 2"], [1]) == {1: ("edited", 1)}
+    assert line_map(old, ["a = 1", "totally different stuff", "b = 2"], [1]) == {}
+    assert line_map(old, ["# new", *old], [0, 2]) == {0: ("same", 1), 2: ("same", 3)}
