@@ -1,0 +1,162 @@
+// The command palette entries. Each one is a `workspace/executeCommand` request to the server;
+// the work (training, reports, the store) happens there, the extension only asks and shows.
+//
+// The palette ids are `trustfix.vscode.*` and not the server's own ids on purpose: the language
+// client already registers a VS Code command for every command the server advertises (that is
+// how a quick fix's `trustfix.recordOutcome` runs), and two registrations of one id would fail.
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest, LanguageClient, ProgressToken, WorkDoneProgress } from 'vscode-languageclient/node';
+
+/** The running client, or undefined while the server is not up. */
+export type ClientSource = () => LanguageClient | undefined;
+
+export const SHOW_REPORT = 'trustfix.vscode.showReport';
+
+export function registerCommands(client: ClientSource, restart: () => Promise<void>): vscode.Disposable[] {
+  const palette: Record<string, () => Promise<unknown>> = {
+    'trustfix.vscode.retrain': () => retrain(client),
+    [SHOW_REPORT]: () => execute(client, 'trustfix.showReport'),
+    'trustfix.vscode.applyTrustedFixes': () => applyTrustedFixes(client),
+    'trustfix.vscode.resetModel': () => resetModel(client),
+    'trustfix.vscode.dataStats': () => showData(client),
+    'trustfix.vscode.dataExport': () => exportData(client),
+    'trustfix.vscode.dataPurge': () => purgeData(client),
+    'trustfix.vscode.restartServer': restart,
+  };
+  return Object.entries(palette).map(([id, run]) => vscode.commands.registerCommand(id, () => reportErrors(run)));
+}
+
+/** Any failure becomes one error notification with the server's words, never a silent no-op. */
+async function reportErrors(run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(`trustfix: ${reason}`);
+  }
+}
+
+async function execute<T>(
+  client: ClientSource,
+  command: string,
+  args: unknown[] = [],
+  workDoneToken?: ProgressToken,
+): Promise<T | null> {
+  const running = client();
+  if (running === undefined || !running.isRunning()) {
+    throw new Error('the language server is not running (Trustfix: Restart server starts it again)');
+  }
+  return (await running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args, workDoneToken })) as T | null;
+}
+
+interface RetrainResult {
+  promoted: boolean;
+  message: string;
+  version: string | null;
+}
+
+/** Retraining takes a while: a notification stays up until the request returns. The server
+ * also reports percentages as work-done progress (the language client shows those in the status
+ * bar), forwarded here too if it ever honours the request's own token. It reports the outcome
+ * itself (window/showMessage), so nothing is added. */
+async function retrain(client: ClientSource): Promise<RetrainResult | null> {
+  const token = `trustfix-retrain-${Date.now()}`;
+  const options = {
+    location: vscode.ProgressLocation.Notification,
+    title: 'trustfix: retraining the local model',
+  };
+  return vscode.window.withProgress(options, async (progress) => {
+    const running = client();
+    let done = 0;
+    const listener = running?.onProgress(WorkDoneProgress.type, token, (value) => {
+      if (value.kind === 'end') {
+        return;
+      }
+      const increment = value.percentage === undefined ? undefined : Math.max(0, value.percentage - done);
+      done = value.percentage ?? done;
+      progress.report({ message: value.message, increment });
+    });
+    try {
+      return await execute<RetrainResult>(client, 'trustfix.retrain', [], token);
+    } finally {
+      listener?.dispose();
+    }
+  });
+}
+
+async function applyTrustedFixes(client: ClientSource): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (editor === undefined || editor.document.languageId !== 'python') {
+    void vscode.window.showInformationMessage('trustfix: open a Python file to apply its trusted fixes');
+    return;
+  }
+  const result = await execute<{ applied: number; dropped?: number; reason?: string }>(
+    client,
+    'trustfix.applyTrustedFixes',
+    [editor.document.uri.toString()],
+  );
+  if (result === null) {
+    return; // the server has already said what went wrong
+  }
+  const applied = result.applied === 1 ? '1 trusted fix' : `${result.applied} trusted fixes`;
+  const why = result.reason ? ` (${result.reason})` : '';
+  void vscode.window.showInformationMessage(`trustfix: applied ${applied}${why}`);
+}
+
+/** The server rolls back one model, or goes straight to the bundled one; it says which model
+ * it uses now (window/showMessage), so the extension adds no message of its own. */
+async function resetModel(client: ClientSource): Promise<void> {
+  const choices = [
+    { label: 'Previous model', description: 'undo the last promoted retrain', args: [] as unknown[] },
+    { label: 'Bundled model', description: 'forget every retrained model', args: [{ to: 'bundled' }] },
+  ];
+  const choice = await vscode.window.showQuickPick(choices, { title: 'trustfix: reset the model to' });
+  if (choice !== undefined) {
+    await execute(client, 'trustfix.resetModel', choice.args);
+  }
+}
+
+/** The statistics open as a JSON document: they are nested, and the user may want to copy them. */
+async function showData(client: ClientSource): Promise<void> {
+  const stats = await execute<unknown>(client, 'trustfix.dataStats');
+  if (stats === null) {
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument({
+    language: 'json',
+    content: JSON.stringify(stats, null, 2) + '\n',
+  });
+  await vscode.window.showTextDocument(document, { preview: true });
+}
+
+async function exportData(client: ClientSource): Promise<void> {
+  const format = await vscode.window.showQuickPick(['json', 'csv'], {
+    title: 'trustfix: export my data',
+    placeHolder: 'Format of the exported outcomes',
+  });
+  if (format === undefined) {
+    return;
+  }
+  // The server names the file in a message; opening it shows what "my data" means.
+  const result = await execute<{ path: string }>(client, 'trustfix.dataExport', [{ format }]);
+  if (result !== null) {
+    await vscode.window.showTextDocument(vscode.Uri.file(result.path), { preview: true });
+  }
+}
+
+/** Purging cannot be undone, so it asks first, in a modal dialog. */
+async function purgeData(client: ClientSource): Promise<void> {
+  const confirm = 'Purge';
+  const answer = await vscode.window.showWarningMessage(
+    'Purge all local trustfix data?',
+    {
+      modal: true,
+      detail: 'Every recorded fix outcome is deleted from this machine. Your personal history stops shaping scores until new outcomes arrive. This cannot be undone.',
+    },
+    confirm,
+  );
+  if (answer !== confirm) {
+    return;
+  }
+  await execute(client, 'trustfix.dataPurge'); // the server says how many it deleted
+}

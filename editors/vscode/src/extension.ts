@@ -1,0 +1,123 @@
+// trustfix for VS Code: a thin client that starts the trustfix language server for Python
+// files. Diagnostics, quick fixes with trust badges, hover and fix-all come from the server
+// through vscode-languageclient; this file only starts and restarts it, reports a server
+// that cannot start, and wires the palette commands and the status-bar item.
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { registerCommands, SHOW_REPORT } from './commands';
+import { describe, ServerCommand, serverCommand } from './serverCommand';
+import { currentSettings, forServer, SECTION } from './settings';
+import { STATUS_NOTIFICATION, StatusItem } from './status';
+
+let session: Session | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('trustfix');
+  const status = new StatusItem(SHOW_REPORT);
+  session = new Session(output, status);
+  context.subscriptions.push(
+    output,
+    status,
+    ...registerCommands(() => session?.client, () => session!.restart()),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      // Settings reach the running server live; only how it is started needs a new process.
+      if (event.affectsConfiguration(`${SECTION}.server`)) {
+        void session?.restart();
+      }
+    }),
+  );
+  await session.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await session?.stop();
+}
+
+class Session {
+  client: LanguageClient | undefined;
+
+  constructor(
+    private readonly output: vscode.OutputChannel,
+    private readonly status: StatusItem,
+  ) {}
+
+  async start(): Promise<void> {
+    const server = serverCommand(vscode.workspace.getConfiguration(SECTION));
+    const client = new LanguageClient('trustfix', 'trustfix', serverOptions(server), clientOptions(this.output));
+    client.onNotification(STATUS_NOTIFICATION, (payload: unknown) => this.status.update(payload));
+    this.client = client;
+    this.status.starting();
+    try {
+      await client.start();
+    } catch (error) {
+      this.status.stopped('the language server could not be started');
+      await reportStartFailure(server, error, this.output);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    try {
+      await client?.dispose(5000);
+    } catch (error) {
+      this.output.appendLine(`stopping the server: ${String(error)}`);
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}
+
+/** No `transport` key: stdio is the default, and `TransportKind.stdio` would add `--stdio`
+ * to the command line. */
+function serverOptions(server: ServerCommand): ServerOptions {
+  return { command: server.command, args: server.args };
+}
+
+function clientOptions(output: vscode.OutputChannel): LanguageClientOptions {
+  return {
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      { scheme: 'untitled', language: 'python' },
+    ],
+    outputChannel: output,
+    initializationOptions: currentSettings(),
+    // Sends didChangeConfiguration on edits; the server then pulls the section afresh.
+    synchronize: { configurationSection: SECTION },
+    middleware: {
+      workspace: {
+        configuration: async (params, token, next) => {
+          const answer = await next(params, token);
+          if (!Array.isArray(answer)) {
+            return answer;
+          }
+          return answer.map((value, i) => (params.items[i]?.section === SECTION ? forServer(value) : value));
+        },
+      },
+    },
+  };
+}
+
+/** Most start failures are "not installed" or "not on the PATH VS Code sees": say which
+ * command was tried and which setting changes it. */
+async function reportStartFailure(server: ServerCommand, error: unknown, output: vscode.OutputChannel): Promise<void> {
+  const reason = error instanceof Error ? error.message : String(error);
+  output.appendLine(`could not start "${describe(server)}": ${reason}`);
+  const openSettings = 'Open Settings';
+  const showOutput = 'Show Output';
+  const choice = await vscode.window.showErrorMessage(
+    `trustfix: the language server could not be started with "${describe(server)}" (${reason}). ` +
+      `Install it with "pip install trustfix", or set ${server.setting} ` +
+      '(an absolute path, or trustfix.server.python to an interpreter that has trustfix).',
+    openSettings,
+    showOutput,
+  );
+  if (choice === openSettings) {
+    await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server`);
+  } else if (choice === showOutput) {
+    output.show();
+  }
+}

@@ -1,0 +1,329 @@
+"""VS Code, for real: code-server's workbench in headless Chromium, the packaged extension, and
+the `trustfix serve` it starts, driven through the keyboard like a user.
+
+Needs node, Debian's chromium and the cache that `editors/vscode/scripts/setup-test-env.sh`
+fills (code-server and the extension's node dependencies); without them the tests skip and say
+what is missing. Everything listens on 127.0.0.1 only, HOME/XDG and the trustfix store live in a
+temporary folder, and each process runs in its own process group that is killed afterwards.
+Screenshots land in `tmp/artifacts/vscode/` (or `$TRUSTFIX_TEST_ARTIFACTS/vscode`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trustfix.model.retrain import MIN_OUTCOMES
+
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION = REPO / "editors" / "vscode"
+DRIVER = Path(__file__).parent / "vscode" / "drive.mjs"
+SAMPLE = REPO / "server" / "sample_project"
+CODE_SERVER_VERSION = "4.100.3"  # must match editors/vscode/scripts/setup-test-env.sh
+CACHE = Path(os.environ.get("TRUSTFIX_EDITOR_CACHE") or Path.home() / ".cache" / "trustfix-editors")
+CODE_SERVER = CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / ".bin" / "code-server"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(os.environ.get("TRUSTFIX_TEST_ARTIFACTS") or REPO / "tmp" / "artifacts") / "vscode"
+SETUP = "run editors/vscode/scripts/setup-test-env.sh"
+BADGE = re.compile(r"^\S+ (\d{1,2})% ")  # `✓ 97% Remove unused import`
+FILE = "inventory/models.py"  # lines 1-2: two unused imports, two different trust scores
+
+
+def run(argv: list[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """`subprocess.run` in a process group of its own, all of it killed on timeout or error."""
+    process = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        kill_group(process)
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
+def kill_group(process: subprocess.Popen[Any]) -> None:
+    """TERM the whole group, then KILL what is left: code-server's file watchers and extension
+    hosts outlive their parent, and a disconnected host would wait hours for its browser."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+
+
+def node_modules() -> Path:
+    """The extension's dependencies (a link into the cache), or a skip that says how to get them."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    modules = EXTENSION / "node_modules"
+    for tool in ("tsc", "esbuild", "vsce"):
+        if not (modules / ".bin" / tool).exists():
+            pytest.skip(f"the VS Code extension's node dependencies are missing ({tool}); {SETUP}")
+    return modules
+
+
+def test_extension_typechecks_against_the_vscode_api() -> None:
+    node_modules()
+    result = run(
+        [str(EXTENSION / "node_modules" / ".bin" / "tsc"), "--noEmit", "-p", "."],
+        120,
+        cwd=EXTENSION,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The extension bundled by esbuild and packaged by vsce, as a user would install it."""
+    modules = node_modules()
+    out = tmp_path_factory.mktemp("vsix") / "trustfix.vsix"
+    bundle = run(["npm", "run", "--silent", "bundle"], 120, cwd=EXTENSION)
+    assert bundle.returncode == 0, bundle.stdout + bundle.stderr
+    package = run(
+        [str(modules / ".bin" / "vsce"), "package", "--no-dependencies", "--out", str(out)],
+        120,
+        cwd=EXTENSION,
+    )
+    assert package.returncode == 0, package.stdout + package.stderr
+    return out
+
+
+def test_vsix_holds_the_bundle_and_the_manifest_only(vsix: Path) -> None:
+    names = set(zipfile.ZipFile(vsix).namelist())
+    extension = {n for n in names if n.startswith("extension/")}
+    assert extension == {
+        "extension/package.json",
+        "extension/readme.md",
+        "extension/LICENSE.txt",
+        "extension/dist/extension.js",
+    }
+
+
+# -- the workbench ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def sandbox_env(root: Path) -> dict[str, str]:
+    """HOME, XDG and the trustfix store inside `root`; every outbound route points at a dead
+    loopback port (the extension gallery, HTTP proxies)."""
+    dead = "http://127.0.0.1:9"
+    return {
+        **os.environ,
+        "HOME": str(root / "home"),
+        "XDG_CONFIG_HOME": str(root / "xdg" / "config"),
+        "XDG_DATA_HOME": str(root / "xdg" / "data"),
+        "XDG_STATE_HOME": str(root / "xdg" / "state"),
+        "XDG_CACHE_HOME": str(root / "xdg" / "cache"),
+        "TRUSTFIX_DATA_DIR": str(root / "trustfix-data"),
+        "EXTENSIONS_GALLERY": json.dumps(
+            {
+                "serviceUrl": f"{dead}/gallery",
+                "itemUrl": f"{dead}/item",
+                "resourceUrlTemplate": f"{dead}/res",
+            }
+        ),
+        "http_proxy": dead,
+        "https_proxy": dead,
+        "no_proxy": "127.0.0.1,localhost",
+    }
+
+
+def write_code_server_config(root: Path, port: int, server: dict[str, Any]) -> Path:
+    config = root / "config.yaml"
+    config.write_text(
+        f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\ndisable-telemetry: true\n"
+        "disable-update-check: true\ndisable-workspace-trust: true\n"
+        "disable-getting-started-override: true\n"
+    )
+    user = root / "user-data" / "User"
+    user.mkdir(parents=True)
+    settings = {
+        **server,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "workbench.enableExperiments": False,
+        "telemetry.telemetryLevel": "off",
+        "update.mode": "none",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "extensions.ignoreRecommendations": True,
+        "security.workspace.trust.enabled": False,
+        "git.enabled": False,
+        "npm.fetchOnlinePackageInfo": False,
+    }
+    (user / "settings.json").write_text(json.dumps(settings, indent=1))
+    return config
+
+
+def wait_healthy(process: subprocess.Popen[Any], base: str, log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"code-server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"code-server did not answer /healthz within 90 s:\n{log.read_text()}")
+
+
+@contextmanager
+def code_server(vsix: Path, root: Path, server: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """code-server on a free loopback port with the packaged extension installed, `server`'s
+    `trustfix.server.*` settings, and a copy of the sample project as its folder."""
+    if not CODE_SERVER.exists():
+        pytest.skip(f"code-server {CODE_SERVER_VERSION} is not in {CACHE}; {SETUP}")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
+    folder = root / "project"
+    shutil.copytree(SAMPLE, folder)
+    (root / "home").mkdir()
+    port = free_port()
+    config, env = write_code_server_config(root, port, server), sandbox_env(root)
+    dirs = ["--config", str(config), "--user-data-dir", str(root / "user-data")]
+    dirs += ["--extensions-dir", str(root / "extensions")]
+    installed = run([str(CODE_SERVER), *dirs, "--install-extension", str(vsix)], 180, env=env)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    log = root / "code-server.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(CODE_SERVER), *dirs, str(folder)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(process, base, log)
+        yield {"base": base, "folder": folder, "root": root, "env": env, "log": log}
+    finally:
+        kill_group(process)
+
+
+def drive(workbench: dict[str, Any], name: str, **scenario: Any) -> dict[str, Any]:
+    """Run the browser driver on `workbench`; what it saw. Screenshots go to ARTIFACTS/name."""
+    artifacts = ARTIFACTS / name
+    artifacts.mkdir(parents=True, exist_ok=True)
+    config = {
+        "base": workbench["base"],
+        "folder": str(workbench["folder"]),
+        "file": FILE,
+        "artifacts": str(artifacts),
+        "modules": str(node_modules()),
+        **scenario,
+    }
+    config_file = workbench["root"] / "drive.json"
+    config_file.write_text(json.dumps(config))
+    result = run(["node", str(DRIVER), str(config_file)], 600, env=workbench["env"])
+    shutil.copy(workbench["log"], artifacts / "code-server.log")
+    assert result.returncode == 0, f"{result.stderr}\n(screenshots in {artifacts})"
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def session(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One user session in the browser: quick fix on lines 1-2, apply, save; then retrain from
+    the palette. What the driver saw, and the workbench it saw it in."""
+    # The extension host's PATH comes from a login shell, not from us: name the interpreter.
+    server = {"trustfix.server.python": sys.executable}
+    with code_server(vsix, tmp_path_factory.mktemp("code-server"), server) as workbench:
+        original = (workbench["folder"] / FILE).read_text()
+        seen = drive(workbench, "session", selectLines=2, command="Trustfix: Retrain local model")
+        yield {**seen, "original": original, **workbench}
+
+
+def badges(titles: list[str]) -> list[int]:
+    return [int(m[1]) for m in map(BADGE.match, titles) if m]
+
+
+def test_quick_fix_menu_lists_badged_fixes_most_trusted_first(session: dict[str, Any]) -> None:
+    titles = session["titles"]
+    scores = badges(titles)
+    assert len(scores) >= 2, titles  # `import os` and `import sys`
+    assert scores == sorted(scores, reverse=True), titles
+    assert BADGE.match(titles[0]), f"the preferred fix should come first: {titles}"
+    assert "Remove unused import: `os`" in titles[0], titles
+
+
+def test_applying_the_preferred_fix_changes_the_file_on_disk(session: dict[str, Any]) -> None:
+    after = (session["folder"] / FILE).read_text()
+    assert after == session["original"].replace("import os\n", "", 1)
+
+
+def test_taking_the_fix_is_recorded_in_the_local_store(session: dict[str, Any]) -> None:
+    """The quick fix's command ran through the extension: the store in TRUSTFIX_DATA_DIR (set
+    for code-server, inherited by the server it starts) holds one accepted outcome."""
+    stats: dict[str, Any] = {}
+    deadline = time.monotonic() + 30  # the record command follows the edit asynchronously
+    while time.monotonic() < deadline:
+        result = run(
+            [sys.executable, "-m", "trustfix.server.cli", "data", "stats", "--json"],
+            60,
+            env=session["env"],
+        )
+        assert result.returncode == 0, result.stderr
+        stats = json.loads(result.stdout)
+        if stats["events"]:
+            break
+        time.sleep(0.5)
+    assert stats["outcomes"]["accepted"] == 1, stats
+
+
+def test_status_bar_shows_the_model_and_that_outcomes_are_collected(
+    session: dict[str, Any],
+) -> None:
+    """The server's `trustfix/status` notification reached the status-bar item."""
+    assert re.fullmatch(r"trustfix \S+ · data on", session["status"] or ""), session["status"]
+
+
+def test_retrain_from_the_command_palette_ends_with_the_servers_verdict(
+    session: dict[str, Any],
+) -> None:
+    """One recorded outcome is far too few to learn from: the server's retrain says how many
+    more it needs, and that message is what the user sees when the command finishes."""
+    needed = f"there are 1 ({MIN_OUTCOMES - 1} more needed)"
+    assert any(
+        n.startswith("trustfix: retraining needs") and needed in n for n in session["notifications"]
+    ), session["notifications"]
+
+
+def test_a_server_that_cannot_start_is_reported_with_the_fix(
+    vsix: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("code-server-broken")
+    missing = str(root / "no-such-trustfix")
+    with code_server(vsix, root, {"trustfix.server.command": [missing, "serve"]}) as workbench:
+        seen = drive(workbench, "start-failure", expect="could not be started")
+    (message,) = [n for n in seen["notifications"] if "could not be started" in n]
+    assert f'"{missing} serve"' in message
+    assert "pip install trustfix" in message and "trustfix.server.command" in message
