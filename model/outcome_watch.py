@@ -3,7 +3,8 @@ offered fix whose violation the user resolved another way.
 
 After a fix is accepted its document is watched for a while. If the text returns to exactly what
 it was before the fix (the editor's undo), the acceptance becomes `undone`; if the next analysis
-has more syntax errors than the one the fix was offered on, it becomes `broke`. Both are
+has more syntax errors, or more violations of other rules, than the one the fix was offered on,
+it becomes `broke`. Both are
 negatives: they teach more than any acceptance. Only hashes of texts are kept, in memory.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Any
@@ -32,6 +33,8 @@ class Accepted:
     before: str  # hash of that version's text
     syntax_errors: int  # in that version
     deadline: float
+    rule: str = ""
+    others: int = 0  # violations of other rules in that version
     checked_broke: bool = False
 
 
@@ -42,8 +45,18 @@ class OutcomeWatch:
         self.undo_window = undo_window
         self._watched: dict[str, list[Accepted]] = {}
 
-    def accepted(self, uri: str, row_id: int, version: int, before: str, errors: int) -> None:
-        entry = Accepted(row_id, version, before, errors, time.monotonic() + self.undo_window)
+    def accepted(
+        self,
+        uri: str,
+        row_id: int,
+        version: int,
+        before: str,
+        errors: int,
+        rule: str = "",
+        others: int = 0,
+    ) -> None:
+        deadline = time.monotonic() + self.undo_window
+        entry = Accepted(row_id, version, before, errors, deadline, rule, others)
         self._watched.setdefault(uri, []).append(entry)
 
     def watching(self, uri: str) -> bool:
@@ -61,14 +74,18 @@ class OutcomeWatch:
         self._watched[uri] = [a for a in live if a.before != digest]
         return hits
 
-    def broke(self, uri: str, version: int, syntax_errors: int) -> list[int]:
-        """Row ids whose fix left more syntax errors in the first analysis after it."""
+    def broke(
+        self, uri: str, version: int, syntax_errors: int, rules: Mapping[str, int] | None = None
+    ) -> list[int]:
+        """Row ids whose fix left more syntax errors, or more violations of other rules (an
+        import removed that was used: F821), in the first analysis after it."""
         hits = []
         for a in self._watched.get(uri, ()):
             if a.checked_broke or version <= a.version:
                 continue
             a.checked_broke = True
-            if syntax_errors > a.syntax_errors:
+            others = other_violations(rules, a.rule) if rules is not None else a.others
+            if syntax_errors > a.syntax_errors or others > a.others:
                 hits.append(a.row_id)
         if hits:
             self._watched[uri] = [a for a in self._watched[uri] if a.row_id not in hits]
@@ -76,6 +93,10 @@ class OutcomeWatch:
 
     def forget(self, uri: str) -> None:
         self._watched.pop(uri, None)
+
+
+def other_violations(rules: Mapping[str, int], rule: str) -> int:
+    return sum(n for r, n in rules.items() if r != rule)
 
 
 @dataclass

@@ -108,6 +108,9 @@ def outcome_facts(
         "features": dict(c.row) if c else {},
         "before": _text_hash(analyzed),
         "syntax_errors": analyzed.analysis.syntax_errors,
+        "others": sum(
+            1 for o in analyzed.analysis.violations if o.rule not in (v.rule, SYNTAX_ERROR)
+        ),
     }
 
 

@@ -14,6 +14,7 @@ import asyncio
 import functools
 import sqlite3
 import traceback
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +26,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from ..features.featurize import RuleHistory
-from ..features.ruff import RuffError, RuffOptions, Violation
+from ..features.ruff import SYNTAX_ERROR, RuffError, RuffOptions, Violation
 from ..model.analysis import Analysis, assess, demote, lint
 from ..model.artifact import ArtifactError, Thresholds, load_model
 from ..model.autofix import FixRun, fix_until_stable
@@ -225,13 +226,24 @@ class TrustServer(LanguageServer):
         before, errors = facts.get("before"), facts.get("syntax_errors")
         if not isinstance(version, int) or not isinstance(before, str):
             return
+        others = facts.get("others")
         self.watch.undo_window = self.settings.undo_window
-        self.watch.accepted(uri, row_id, version, before, errors if isinstance(errors, int) else 0)
+        self.watch.accepted(
+            uri,
+            row_id,
+            version,
+            before,
+            errors if isinstance(errors, int) else 0,
+            str(facts.get("rule")),
+            others if isinstance(others, int) else 0,
+        )
         cached = self.analyses.cached(uri)  # the fixed text may be analysed already
         if cached is not None:
-            self.revise(
-                self.watch.broke(uri, cached.version, cached.analysis.syntax_errors), "broke"
+            analysis = cached.analysis
+            found = self.watch.broke(
+                uri, cached.version, analysis.syntax_errors, rule_counts(analysis)
             )
+            self.revise(found, "broke")
 
     def revise(self, row_ids: list[int], outcome: str) -> None:
         """Accepted fixes that were undone or broke the file become negatives."""
@@ -312,7 +324,8 @@ class TrustServer(LanguageServer):
                 self.pool, assess, text, path, linted, self.model, self.history(), self.thresholds()
             )
             analysis = self.personalise(analysis)
-            self.revise(self.watch.broke(uri, version, analysis.syntax_errors), "broke")
+            found = self.watch.broke(uri, version, analysis.syntax_errors, rule_counts(analysis))
+            self.revise(found, "broke")
             self.notice_resolved(uri, analysis)
         except RuffError as exc:
             self._lint_failed(uri, version, str(exc))
@@ -432,6 +445,10 @@ def client_supports_resolve(ls: TrustServer) -> bool:
         ls.client_capabilities, "text_document.code_action.resolve_support.properties", []
     )
     return "edit" in properties
+
+
+def rule_counts(analysis: Analysis) -> Counter[str]:
+    return Counter(v.rule for v in analysis.violations if v.rule != SYNTAX_ERROR)
 
 
 def client_takes_document_changes(ls: TrustServer) -> bool:

@@ -219,3 +219,16 @@ async def test_a_purge_from_the_terminal_reaches_the_running_server(
         data(tmp_path, "purge", "--yes")
         await e.change(uri, UNUSED_IMPORT + "\n")
         assert "Your record" not in (await e.hover(uri, 0, 8)).contents.value  # type: ignore[union-attr]
+
+
+async def test_a_fix_that_leaves_new_violations_is_recorded_as_broke(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        action = next(a for a in await e.code_actions(uri) if "Remove unused" in a.title)
+        assert action.command is not None
+        await e.change(uri, "\nVALUE = os.sep\n")  # as if the import had been used after all
+        await e.execute(action.command.command, *(action.command.arguments or ()))
+        await e.change(uri, "\nVALUE = os.sep\n\n")
+    assert (await stats_of(tmp_path))["broke"] == 1
