@@ -110,7 +110,7 @@ def reliability_bins(scored: Sequence[tuple[float, bool]]) -> list[tuple[float, 
 
 
 def reliability_svg(bins: Sequence[tuple[float, float, int]], size: int = 320) -> str:
-    pad = 40
+    pad = 52
     span = size - 2 * pad
 
     def xy(p: float, q: float) -> tuple[float, float]:
@@ -124,12 +124,17 @@ def reliability_svg(bins: Sequence[tuple[float, float, int]], size: int = 320) -
         for p, q, n in bins
     )
     (x0, y0), (x1, y1) = xy(0, 0), xy(1, 1)
+    ticks = "".join(
+        f'<text x="{xy(v, 0)[0]:.1f}" y="{y0 + 16}" text-anchor="middle">{v:g}</text>'
+        f'<text x="{x0 - 6}" y="{xy(0, v)[1] + 4:.1f}" text-anchor="end">{v:g}</text>'
+        for v in (0, 0.5, 1)
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
         'role="img" aria-label="reliability diagram">'
         f'<rect x="{x0}" y="{y1}" width="{span}" height="{span}" fill="none" stroke="#999"/>'
         f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="#bbb" stroke-dasharray="4"/>'
-        f'<polyline points="{points}" fill="none" stroke="#2a6"/>{dots}'
+        f'<polyline points="{points}" fill="none" stroke="#2a6"/>{dots}{ticks}'
         f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle">offered score</text>'
         f'<text x="12" y="{size / 2}" transform="rotate(-90 12 {size / 2})" '
         'text-anchor="middle">share kept</text></svg>'
