@@ -90,8 +90,8 @@ async def run_retrain(ls: TrustServer, report: Callable[[int, str], None]) -> di
 
 
 def background_priority() -> None:
-    """The fit yields the CPU to the editor and the server: on two cores, an equal-priority
-    retrain doubled the server's code-action p99 (`benchmarks/learning.py`)."""
+    """The fit yields the CPU to the editor and the server: a background job should never be
+    what makes typing slow (measured in `benchmarks/learning.py`)."""
     os.nice(RETRAIN_NICENESS)
 
 
