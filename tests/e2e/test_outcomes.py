@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import Editor, Session, is_fix
 from .samples import UNUSED_IMPORT
 
@@ -103,16 +105,23 @@ async def test_a_later_edit_is_not_an_undo(editor: Session, tmp_path: Path) -> N
     assert (await stats_of(tmp_path))["accepted"] == 1
 
 
-async def test_a_fix_that_leaves_a_syntax_error_is_recorded_as_broke(
-    editor: Session, tmp_path: Path
+@pytest.mark.parametrize(
+    "fixed",
+    [
+        pytest.param("import os\n\nVALUE = (\n", id="syntax-error"),
+        pytest.param("\nVALUE = os.sep\n", id="new-violation"),  # the import was used after all
+    ],
+)
+async def test_a_fix_that_leaves_the_file_worse_is_recorded_as_broke(
+    editor: Session, tmp_path: Path, fixed: str
 ) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         action = next(a for a in await e.code_actions(uri) if "Remove unused" in a.title)
         assert action.command is not None
-        await e.change(uri, "import os\n\nVALUE = (\n")  # as if the edit had gone wrong
+        await e.change(uri, fixed)  # as if the fix had produced this
         await e.execute(action.command.command, *(action.command.arguments or ()))
-        await e.change(uri, "import os\n\nVALUE = (\n\n")
+        await e.change(uri, fixed + "\n")
     assert (await stats_of(tmp_path))["broke"] == 1
 
 
@@ -219,16 +228,3 @@ async def test_a_purge_from_the_terminal_reaches_the_running_server(
         data(tmp_path, "purge", "--yes")
         await e.change(uri, UNUSED_IMPORT + "\n")
         assert "Your record" not in (await e.hover(uri, 0, 8)).contents.value  # type: ignore[union-attr]
-
-
-async def test_a_fix_that_leaves_new_violations_is_recorded_as_broke(
-    editor: Session, tmp_path: Path
-) -> None:
-    async with editor() as e:
-        uri = await e.open("m.py", UNUSED_IMPORT)
-        action = next(a for a in await e.code_actions(uri) if "Remove unused" in a.title)
-        assert action.command is not None
-        await e.change(uri, "\nVALUE = os.sep\n")  # as if the import had been used after all
-        await e.execute(action.command.command, *(action.command.arguments or ()))
-        await e.change(uri, "\nVALUE = os.sep\n\n")
-    assert (await stats_of(tmp_path))["broke"] == 1
