@@ -29,6 +29,7 @@ from .artifact import (
 from .dataset import Dataset
 from .evaluation import evaluate, jsonable, plot_reliability
 from .metrics import BOOTSTRAP_RESAMPLES, REVIEW_DEFAULT
+from .mining.miner import reserved_in
 from .training import (
     check_parity,
     fit_additive,
@@ -51,7 +52,11 @@ def train_and_export(
     source: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate, fit the final model on all of `ds`, write the artifact to `out`. Returns the
-    metrics report (also written to `metrics_path` when given)."""
+    metrics report (also written to `metrics_path` when given). Refuses a dataset holding any
+    of the reserved evaluation projects: they must stay unseen to mean anything."""
+    reserved = reserved_in(ds.repo.tolist())
+    if reserved:
+        raise ValueError(f"the dataset contains reserved evaluation projects {reserved}")
     with single_threaded():
         return export_after_evaluation(
             ds, out, reliability_path, metrics_path, ruff_version, resamples, seed, with_gbm, source

@@ -122,6 +122,7 @@ class OfferWatch:
     def __init__(self) -> None:
         self._offers: dict[str, dict[tuple[str, int], Offer]] = {}
         self._texts: dict[str, str] = {}
+        self._ours: dict[str, set[str]] = {}  # hashes of texts our own fix-all produced
 
     def offered(self, uri: str, text: str, offers: Iterable[Offer]) -> None:
         if self._texts.get(uri) != text:
@@ -129,6 +130,11 @@ class OfferWatch:
             self._texts[uri] = text
         for offer in offers:
             self._offers[uri].setdefault((offer.rule, offer.line), offer)
+
+    def expect(self, uri: str, text: str) -> None:
+        """A text apply-all-trusted produced: violations it removes were fixed, not resolved
+        by hand, when the document arrives at it."""
+        self._ours.setdefault(uri, set()).add(text_hash(text))
 
     def settled(self, uri: str, rule: str, line: int) -> None:
         """The user answered this fix through an action (accepted, silenced, not useful)."""
@@ -141,6 +147,7 @@ class OfferWatch:
         offers, before = self._offers.get(uri), self._texts.get(uri)
         if not offers or before is None or before == text or syntax_errors:
             return []
+        ours = text_hash(text) in self._ours.pop(uri, set())
         old, new = split_lines(before), split_lines(text)
         moved = line_map(old, new, (o.line for o in offers.values()))
         still = set(present)
@@ -150,7 +157,7 @@ class OfferWatch:
             fate, at = moved.get(offer.line, ("deleted", -1))
             if fate == "same" and (offer.rule, at) in still:
                 kept[(offer.rule, at)] = replace(offer, line=at)
-            elif fate == "edited" and resolved_by_hand(before, text, offer, new[at]):
+            elif fate == "edited" and not ours and resolved_by_hand(before, text, offer, new[at]):
                 out.append({**offer.facts, "outcome": "resolved-otherwise", "detected": "edit"})
         self._offers[uri], self._texts[uri] = kept, text
         return out
@@ -158,6 +165,7 @@ class OfferWatch:
     def forget(self, uri: str) -> None:
         self._offers.pop(uri, None)
         self._texts.pop(uri, None)
+        self._ours.pop(uri, None)
 
 
 EDITED_SIMILARITY = 0.4

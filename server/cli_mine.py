@@ -14,11 +14,16 @@ def register(commands: Any) -> None:
         "mine", help="mine fix decisions from the git history of repositories"
     )
     mine.add_argument("repos", nargs="+", type=Path, help="git directories (bare or .git)")
-    mine.add_argument("--out", type=Path, default=Path("data/mined"), help="per-repository output")
+    mine.add_argument("--out", type=Path, default=None, help="default data/mined (data/holdout)")
     mine.add_argument("--max-commits", type=int, default=1500)
     mine.add_argument("--max-seconds", type=float, default=900.0, help="time budget per repository")
     mine.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     mine.add_argument("--force", action="store_true", help="re-mine repositories already done")
+    mine.add_argument(
+        "--holdout",
+        action="store_true",
+        help="mine the reserved evaluation projects (only them) into data/holdout",
+    )
     mine.set_defaults(handler=run_mine)
 
     dataset = commands.add_parser(
@@ -49,10 +54,11 @@ def run_mine(args: argparse.Namespace) -> int:
     config = MineConfig(
         max_commits=args.max_commits, max_seconds=args.max_seconds, workers=args.workers
     )
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out or Path("data/holdout" if args.holdout else "data/mined")
+    out.mkdir(parents=True, exist_ok=True)
     for repo in args.repos:
         try:
-            stats = mine_repository(repo, args.out, config, force=args.force)
+            stats = mine_repository(repo, out, config, force=args.force, holdout=args.holdout)
         except GitError as exc:
             print(f"trustfix: error: {repo}: {exc}", file=sys.stderr)
             return 2

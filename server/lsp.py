@@ -42,6 +42,7 @@ from .settings import SECTION, Settings, parse_settings
 
 VERSION = "0.1.0"
 STATUS_NOTIFICATION = "trustfix/status"
+CONFIGURATION_WAIT_S = 5.0
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -63,6 +64,7 @@ class TrustServer(LanguageServer):
         self._records: dict[str, dict[str, int]] = {}  # per-rule outcome counts, from the store
         self._fresh: dict[str, dict[str, int]] = {}  # those the model has not learned from
         self.retraining = False
+        self.configured = asyncio.Event()  # set once the client's settings have been read
         self.watch = OutcomeWatch()
         self.offers = OfferWatch()
 
@@ -304,6 +306,7 @@ class TrustServer(LanguageServer):
         """Ruff's diagnostics go out as soon as Ruff answers; scoring (for code actions and
         hover) follows. Parsing the document in parallel with Ruff was measured slower: the
         parse holds the GIL and delays reading Ruff's output more than it saves."""
+        await self.settled_configuration()
         if len(text.encode("utf-8", "surrogatepass")) > self.settings.max_file_size:
             self._skip_large(uri, version, text)
             return None
@@ -336,6 +339,14 @@ class TrustServer(LanguageServer):
             return None
         self._last_lint_error = None
         return Analyzed(uri, version, analysis, positions, client_takes_document_changes(self))
+
+    async def settled_configuration(self) -> None:
+        """A document opened right after `initialized` must not be linted with the defaults
+        while the client's settings (its Ruff path, selection) are still on their way."""
+        try:
+            await asyncio.wait_for(self.configured.wait(), CONFIGURATION_WAIT_S)
+        except TimeoutError:
+            self.configured.set()  # a client that never sends `initialized`: go with defaults
 
     def notice_resolved(self, uri: str, analysis: Analysis) -> None:
         """Offered fixes whose violation this version resolved by another edit."""
@@ -412,6 +423,7 @@ class TrustServer(LanguageServer):
             return self.analyze_text(analyzed.uri, text)
 
         run = await loop.run_in_executor(self.pool, fix_until_stable, analyzed.analysis, relint)
+        self.offers.expect(analyzed.uri, run.text)
         message = actions.dropped_message(run)
         if message:
             self.tell(message)
@@ -474,7 +486,10 @@ def build_server() -> TrustServer:
     @server.feature(t.INITIALIZED)
     @guarded()
     async def initialized(ls: TrustServer, params: t.InitializedParams) -> None:
-        await refresh_settings(ls, None)
+        try:
+            await refresh_settings(ls, None)
+        finally:
+            ls.configured.set()
 
     @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @guarded()

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -54,6 +54,25 @@ RESERVED = frozenset(
         "Textualize/rich",
     }
 )
+
+
+def check_reserved(name: str, holdout: bool) -> None:
+    """Reserved projects are mined only for the hold-out set, and the hold-out set only from
+    them, so a mix-up in either direction stops before any work."""
+    if holdout and name not in RESERVED:
+        raise ValueError(
+            f"{name} is not a reserved project; the hold-out set is only {sorted(RESERVED)}"
+        )
+    if not holdout and name in RESERVED:
+        raise ValueError(
+            f"{name} is reserved for independent evaluation and is never mined for training"
+        )
+
+
+def reserved_in(repos: Iterable[str]) -> list[str]:
+    return sorted(set(repos) & RESERVED)
+
+
 _VENDORED = re.compile(r"(^|/)(_?vendor(ed)?|third_party|extern|externals|site-packages)(/|$)")
 PROVENANCE = ("repo", "commit", "ts", "path_hash", "rule", "p_line", "p_col", "n_same")
 COLUMNS = (*PROVENANCE, "label", "detail", *(f for f in FEATURE_NAMES if f not in PROVENANCE))
@@ -102,13 +121,18 @@ def output_paths(out_dir: Path, repo: str) -> tuple[Path, Path]:
 
 
 def mine_repository(
-    git_dir: Path, out_dir: Path, config: MineConfig, progress: bool = True, force: bool = False
+    git_dir: Path,
+    out_dir: Path,
+    config: MineConfig,
+    progress: bool = True,
+    force: bool = False,
+    holdout: bool = False,
 ) -> RepoStats | None:
-    """Mine one repository into `out_dir`; returns None when its output already exists."""
+    """Mine one repository into `out_dir`; returns None when its output already exists.
+    `holdout` mines the reserved projects, and only them, for evaluation (never training)."""
     repo = Repository(git_dir)
     name = repo_name_of(git_dir)
-    if name in RESERVED:
-        raise ValueError(f"{name} is reserved for independent evaluation and is never mined")
+    check_reserved(name, holdout)
     rows_path, stats_path = output_paths(out_dir, name)
     if stats_path.exists() and not force:
         return None

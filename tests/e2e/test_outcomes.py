@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import Editor, Session, is_fix
-from .samples import UNUSED_IMPORT
+from .samples import MESSY, UNUSED_IMPORT
 
 
 def data(tmp_path: Path, *args: str) -> str:
@@ -228,3 +228,16 @@ async def test_a_purge_from_the_terminal_reaches_the_running_server(
         data(tmp_path, "purge", "--yes")
         await e.change(uri, UNUSED_IMPORT + "\n")
         assert "Your record" not in (await e.hover(uri, 0, 8)).contents.value  # type: ignore[union-attr]
+
+
+async def test_fixes_applied_by_apply_all_trusted_are_not_resolved_otherwise(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", MESSY)
+        assert any(is_fix(a) for a in await e.code_actions(uri))  # every fix offered
+        (fix_all,) = await e.code_actions(uri, only=["source.fixAll.trustfix"])
+        assert fix_all.edit is not None
+        await e.change(uri, e.apply(uri, fix_all.edit))
+        await e.diagnostics(uri)
+    assert not (tmp_path / "data").exists() or sum((await stats_of(tmp_path)).values()) == 0

@@ -47,3 +47,10 @@ def test_line_map_pairs_only_similar_lines() -> None:
     assert line_map(old, ["a = 1", "if not x:", "b = 2"], [1]) == {1: ("edited", 1)}
     assert line_map(old, ["a = 1", "totally different stuff", "b = 2"], [1]) == {}
     assert line_map(old, ["# new", *old], [0, 2]) == {0: ("same", 1), 2: ("same", 3)}
+
+
+def test_a_text_our_fix_all_produced_is_no_label() -> None:
+    w = watch()
+    fixed = BEFORE.replace("x == None", "x is None").replace("return 2", "return 3")
+    w.expect("m.py", fixed)
+    assert w.resolved("m.py", fixed, [], 0) == []
