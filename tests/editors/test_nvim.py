@@ -34,7 +34,8 @@ SCRIPTS = Path(__file__).resolve().parent / "nvim"
 SAMPLE = REPO / "server" / "sample_project"
 BIN = Path(sys.executable).parent
 TIMEOUT = 600  # only against a hang: every wait inside the session has its own limit
-MARKS = {"auto-apply": "✓", "review-suggested": "?", "manual-only": "✗"}
+# `badgeStyle = "ascii"` in nvim/init.lua: titles in these marks show the setting arrived.
+MARKS = {"auto-apply": "+", "review-suggested": "?", "manual-only": "-"}
 # Variables that would point Neovim at the developer's own config, server or log.
 LEAKY = ("NVIM", "NVIM_APPNAME", "NVIM_LOG_FILE", "VIMINIT", "MYVIMRC", "VIMRUNTIME", "VIM")
 
@@ -292,3 +293,16 @@ def test_a_missing_server_executable_is_explained_with_the_fix(tmp_path: Path) -
     assert note["level"] == 4  # vim.log.levels.ERROR
     assert "`trustfix-not-installed` is not an executable on PATH" in note["message"]
     assert "pip install trustfix" in note["message"] and "cmd = {" in note["message"]
+
+
+def test_the_neovim_0_10_path_starts_one_client_per_project(tmp_path: Path) -> None:
+    nvim = find_nvim()
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project)
+    script = SCRIPTS / "fallback.lua"
+    run = run_nvim([nvim, "--clean", "--headless", "-l", str(script), str(project)], tmp_path)
+    check_completed(run)
+    assert run.result["setup"] is True and run.result["native"] is False
+    assert run.result["clients"] == 1 and run.result["attached"] == [True, True]
+    assert run.result["root"] == str(project)  # where pyproject.toml is
+    assert run.result["fix_all"].startswith("trustfix: applied")

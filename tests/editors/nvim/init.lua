@@ -4,6 +4,7 @@ vim.g.loaded_python3_provider = 0 -- ftplugin/python.vim would probe it: 0.5 s p
 vim.opt.swapfile = false
 vim.opt.runtimepath:prepend(assert(vim.env.TRUSTFIX_PLUGIN_DIR, "TRUSTFIX_PLUGIN_DIR is not set"))
 
+-- A non-default setting, so the test sees that settings reach the server.
 require("trustfix").setup({
-  settings = { badgeStyle = "unicode" },
+  settings = { badgeStyle = "ascii" },
 })
