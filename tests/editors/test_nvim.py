@@ -164,6 +164,7 @@ def test_every_step_of_the_session_ran(session: Session) -> None:
         "list the quick fixes of models.py",
         "apply the preferred fix from the code-action menu",
         "hover over a fixable diagnostic",
+        "fix on save with fix_all_sync in BufWritePre",
         "retrain with :TrustfixRetrain and see its progress end",
         "write and open the report with :TrustfixReport",
         "look at, export and purge the data with :TrustfixData",
@@ -194,8 +195,6 @@ def test_the_preferred_fix_from_the_menu_changes_only_its_line(session: Session)
     assert changes and all(op[1] == chosen["start"]["line"] for op in changes), changes
     ast.parse(fix["after"])
     assert fix["count_after"] == fix["count_before"] - 1
-    on_disk = (session.project / "inventory" / "models.py").read_text()
-    assert on_disk == fix["after"]
 
 
 def test_fix_all_applies_exactly_the_trusted_fixes_the_command_line_applies(
@@ -218,6 +217,15 @@ def test_fix_all_applies_exactly_the_trusted_fixes_the_command_line_applies(
     assert not [f for f in left if f["band"] == "auto-apply"]  # and none was left behind
     applied = sum(gone.values())
     assert session.seen["fix_all"]["notification"] == f"trustfix: applied {applied} trusted fixes"
+
+
+def test_fix_on_save_writes_the_fixed_text_in_one_write(session: Session) -> None:
+    saved = session.seen["on_save"]
+    assert saved["after"] != saved["before"] and saved["modified"] is False
+    written = session.project / "inventory" / "models.py"
+    assert written.read_text() == saved["after"]
+    ast.parse(saved["after"])
+    assert not [f for f in fixes(written) if f["band"] == "auto-apply"]
 
 
 def test_hover_shows_the_score_and_what_moved_it(session: Session) -> None:
@@ -254,15 +262,18 @@ def test_the_report_is_written_and_opened(session: Session) -> None:
 
 def test_data_commands_show_export_and_purge_after_asking(session: Session) -> None:
     data = session.seen["data"]
-    assert "1 recorded outcome (1 accepted)" in data["stats"]  # the fix taken from the menu
+    counted = re.search(r"trustfix: (\d+) recorded outcomes? \((.*)\) in ", data["stats"])
+    assert counted is not None, data["stats"]
+    events, kinds = int(counted[1]), counted[2].split(", ")
+    assert "1 accepted" in kinds  # the fix taken from the code-action menu
     exported = Path(data["export"].rsplit(" to ", 1)[1])
-    assert exported.suffix == ".csv" and exported.read_text().count("\n") == 2
+    assert exported.suffix == ".csv" and exported.parent.parent == session.project.parent / "data"
+    assert exported.read_text().count("\n") == events + 1  # a header and one row per outcome
     assert data["declined"] == "trustfix: nothing deleted"
-    assert (
-        data["prompts"] == ["Delete all 1 recorded trustfix outcomes? This cannot be undone."] * 2
-    )
-    assert "trustfix: deleted 1 recorded outcomes" in data["purged"]
-    assert "0 recorded outcomes" in data["stats_after"]
+    question = f"Delete all {events} recorded trustfix outcomes? This cannot be undone."
+    assert data["prompts"] == [question, question]
+    assert f"trustfix: deleted {events} recorded outcomes" in data["purged"]
+    assert "trustfix: 0 recorded outcomes" in data["stats_after"]
     assert data["completion"] == {
         "verbs": ["stats", "export", "purge"],
         "formats": ["json", "csv"],

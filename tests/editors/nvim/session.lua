@@ -145,6 +145,20 @@ H.step("hover over a fixable diagnostic", function()
   vim.cmd("fclose!")
 end)
 
+H.step("fix on save with fix_all_sync in BufWritePre", function()
+  local buf = vim.api.nvim_get_current_buf()
+  vim.api.nvim_create_autocmd("BufWritePre", { -- the README's snippet
+    pattern = "*.py",
+    callback = function(ev)
+      require("trustfix").fix_all_sync(ev.buf)
+    end,
+  })
+  R.on_save = { before = text(buf) }
+  vim.cmd("write")
+  R.on_save.after = text(buf)
+  R.on_save.modified = vim.bo[buf].modified
+end)
+
 H.step("retrain with :TrustfixRetrain and see its progress end", function()
   local events = {}
   vim.api.nvim_create_autocmd("LspProgress", {

@@ -45,6 +45,13 @@ local function request(client, method, params, handler, bufnr)
   return client.request(method, params, handler, bufnr)
 end
 
+local function request_sync(client, method, params, timeout_ms, bufnr)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:request_sync(method, params, timeout_ms, bufnr)
+  end
+  return client.request_sync(method, params, timeout_ms, bufnr)
+end
+
 local function supports(client, method)
   if vim.fn.has("nvim-0.11") == 1 then
     return client:supports_method(method)
@@ -237,6 +244,29 @@ function M.fix_all(bufnr, done)
     notify("nothing to fix in this buffer")
     done(nil)
   end, bufnr)
+end
+
+--- Fix-all that returns only once the edit is in the buffer, for BufWritePre: an asynchronous
+--- edit would land after the write and leave the buffer modified. Returns whether it applied.
+function M.fix_all_sync(bufnr, timeout_ms)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local client = M.client(bufnr)
+  if not client or not vim.lsp.buf_is_attached(bufnr, client.id) then
+    return false
+  end
+  local params = {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    range = whole_buffer(bufnr),
+    context = { diagnostics = {}, only = { M.FIX_ALL_KIND }, triggerKind = 2 },
+  }
+  local response = request_sync(client, "textDocument/codeAction", params, timeout_ms or 3000, bufnr)
+  for _, action in ipairs(response and response.result or {}) do
+    if action.kind == M.FIX_ALL_KIND and action.edit then
+      vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
+      return true
+    end
+  end
+  return false
 end
 
 --- The commands below leave the wording of results to the server (its window/showMessage);
