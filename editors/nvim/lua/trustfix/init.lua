@@ -74,7 +74,9 @@ end
 local function missing_message(exe)
   return ("cannot start the language server: `%s` is not an executable on PATH.\n"
     .. "Install it (`pip install trustfix`, or `pipx install trustfix`), or give its full path:\n"
-    .. '  require("trustfix").setup{ cmd = { "/path/to/.venv/bin/trustfix", "serve" } }'):format(exe)
+    .. '  require("trustfix").setup{ cmd = { "/path/to/.venv/bin/trustfix", "serve" } }'):format(
+    exe
+  )
 end
 
 local function on_status(_, result, ctx)
@@ -131,7 +133,8 @@ local function enable_fallback(config)
     end,
   })
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(config.filetypes, vim.bo[bufnr].filetype) then
+    local python = vim.tbl_contains(config.filetypes, vim.bo[bufnr].filetype)
+    if vim.api.nvim_buf_is_loaded(bufnr) and python then
       start_in(bufnr, config)
     end
   end
@@ -166,7 +169,8 @@ function M.execute(command, arguments, on_result, bufnr)
   local params = { command = command, arguments = arguments or {} }
   request(client, "workspace/executeCommand", params, function(err, result)
     if err then
-      notify(("%s failed: %s"):format(command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      local reason = err.message or vim.inspect(err)
+      notify(("%s failed: %s"):format(command, reason), vim.log.levels.ERROR)
       return
     end
     if on_result then
@@ -187,7 +191,10 @@ local function applied_message(action)
   if count == "0" then
     return "no fix is trusted enough to apply automatically"
   end
-  return count and ("applied %s trusted fix%s"):format(count, count == "1" and "" or "es") or action.title
+  if not count then
+    return action.title
+  end
+  return ("applied %s trusted fix%s"):format(count, count == "1" and "" or "es")
 end
 
 --- Apply a fix-all action the way the server sent it: with its edit, to be resolved, or as a
@@ -259,7 +266,8 @@ function M.fix_all_sync(bufnr, timeout_ms)
     range = whole_buffer(bufnr),
     context = { diagnostics = {}, only = { M.FIX_ALL_KIND }, triggerKind = 2 },
   }
-  local response = request_sync(client, "textDocument/codeAction", params, timeout_ms or 3000, bufnr)
+  local timeout = timeout_ms or 3000
+  local response = request_sync(client, "textDocument/codeAction", params, timeout, bufnr)
   for _, action in ipairs(response and response.result or {}) do
     if action.kind == M.FIX_ALL_KIND and action.edit then
       vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
@@ -392,7 +400,11 @@ local function define_commands()
   })
   command("TrustfixData", function(args)
     M.data(args.fargs[1], args.fargs[2])
-  end, { nargs = "+", complete = complete_data, desc = "trustfix: local data {stats,export,purge}" })
+  end, {
+    nargs = "+",
+    complete = complete_data,
+    desc = "trustfix: local data {stats,export,purge}",
+  })
 end
 
 --- A one-line progress string for the command line, from an LspProgress event's value.
@@ -424,7 +436,8 @@ local function on_progress(ev)
   local title = (running[token] or {}).title
   if value.kind == "end" then
     running[token] = nil
-    vim.api.nvim_echo({ { progress_line(title, { message = value.message or "done" }) } }, false, {})
+    local line = progress_line(title, { message = value.message or "done" })
+    vim.api.nvim_echo({ { line } }, false, {})
   else
     local line = progress_line(title, value)
     if running[token] then
