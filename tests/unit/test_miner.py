@@ -107,6 +107,16 @@ def test_reserved_repositories_are_refused(tmp_path: Path) -> None:
         mine_repository(repo / ".git", tmp_path / "out", MineConfig(workers=1), progress=False)
 
 
+def test_the_hold_out_set_takes_only_reserved_repositories(tmp_path: Path) -> None:
+    repo = tmp_path / "owner+project"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    with pytest.raises(ValueError, match="not a reserved project"):
+        mine_repository(
+            repo / ".git", tmp_path / "out", MineConfig(workers=1), progress=False, holdout=True
+        )
+
+
 def test_a_folder_that_is_not_git_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="not a git repository"):
         Repository(tmp_path)

@@ -140,3 +140,13 @@ def test_wrong_schema_artifact(
     manifest["schema_version"] = -1
     (copy / "manifest.json").write_text(json.dumps(manifest))
     assert "schema" in run_error(["eval", "--data", str(events), "--model", str(copy)], capsys)
+
+
+def test_training_refuses_a_dataset_with_reserved_projects(
+    events: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mixed = tmp_path / "mixed.csv.gz"
+    with gzip.open(events, "rt") as src, gzip.open(mixed, "wt") as dst:
+        dst.write(src.read().replace("owner/repo0,", "pallets/flask,"))
+    err = run_error(["train", "--data", str(mixed), "--out", str(tmp_path / "m")], capsys)
+    assert "reserved evaluation projects ['pallets/flask']" in err
