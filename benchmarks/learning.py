@@ -8,7 +8,7 @@ labels (kept → accepted, not kept → undone), written through the store's own
 
 * committed writes/s in batches of 1,000 (`Store.record_many`), against one transaction per
   outcome (`Store.record`, what a single accepted fix costs);
-* `trustfix retrain` wall time (the process the server runs) on 10k and 100k outcomes;
+* `surefix retrain` wall time (the process the server runs) on 10k and 100k outcomes;
 * code-action p50/p99 on a 1,000-line file while that 100k retrain runs, against idle.
 """
 
@@ -30,10 +30,10 @@ import numpy as np
 from lsprotocol import types as t
 from run import Client, code_action_params, machine, ms, percentile, stdlib_modules
 
-from trustfix.features.project import DEFAULT_SELECT
-from trustfix.model.artifact import bundled_events_path
-from trustfix.model.dataset import load_events
-from trustfix.model.store import Outcome, Store
+from surefix.features.ruff.project import DEFAULT_SELECT
+from surefix.model.local.store import Outcome, Store
+from surefix.model.scoring.artifact import bundled_events_path
+from surefix.model.training.dataset import load_events
 
 BATCH = 1000
 SIZES = (10_000, 100_000)
@@ -91,8 +91,8 @@ def fill(directory: Path, outcomes: list[Outcome]) -> None:
 def retrain_seconds(directory: Path) -> tuple[float, dict[str, Any]]:
     began = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "trustfix.server.cli", "retrain", "--json"],
-        env={**os.environ, "TRUSTFIX_DATA_DIR": str(directory)},
+        [sys.executable, "-m", "surefix.server.cli", "retrain", "--json"],
+        env={**os.environ, "SUREFIX_DATA_DIR": str(directory)},
         capture_output=True,
         text=True,
         check=True,
@@ -104,9 +104,9 @@ def retrain_seconds(directory: Path) -> tuple[float, dict[str, Any]]:
 
 async def latency_during_retrain(directory: Path, project: Path, source: Path) -> dict[str, Any]:
     """Code-action latency on one file, idle and while the server retrains on `directory`."""
-    os.environ["TRUSTFIX_DATA_DIR"] = str(directory)
+    os.environ["SUREFIX_DATA_DIR"] = str(directory)
     client = Client()
-    await client.start([sys.executable, "-m", "trustfix.server.cli", "serve"], project)
+    await client.start([sys.executable, "-m", "surefix.server.cli", "serve"], project)
     uri, text = source.as_uri(), source.read_text(encoding="utf-8")
     client.open(uri, text)
     diagnostics = await client.diagnostics(uri, 1)
@@ -121,7 +121,7 @@ async def latency_during_retrain(directory: Path, project: Path, source: Path) -
     began = time.perf_counter()
     retrain = asyncio.ensure_future(
         client.lsp.workspace_execute_command_async(
-            t.ExecuteCommandParams(command="trustfix.retrain")
+            t.ExecuteCommandParams(command="surefix.retrain")
         )
     )
     busy = []
@@ -146,7 +146,7 @@ async def latency_during_retrain(directory: Path, project: Path, source: Path) -
 
 def main() -> dict[str, Any]:
     report: dict[str, Any] = {"machine": machine()}
-    with tempfile.TemporaryDirectory(prefix="trustfix-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="surefix-bench-") as tmp:
         root = Path(tmp)
         outcomes = stand_in_outcomes(max(SIZES))
         report["writes"] = writes(outcomes, root / "writes")
@@ -174,7 +174,7 @@ def main() -> dict[str, Any]:
 def table(report: dict[str, Any]) -> str:
     w, r, lat = report["writes"], report["retrain"], report["latency"]
     lines = [
-        "| measure | trustfix | peer | ratio |",
+        "| measure | surefix | peer | ratio |",
         "|---|---|---|---|",
         f"| committed outcome writes/s, batches of {BATCH} | {w['batched_writes_per_s']:,} | "
         f"{w['single_writes_per_s']:,} (one per transaction) | {w['batch_over_single']}x |",

@@ -1,10 +1,10 @@
-"""Latency and memory of `trustfix serve`, measured beside its peers in the same run.
+"""Latency and memory of `surefix serve`, measured beside its peers in the same run.
 
     make bench            # or: .venv/bin/python benchmarks/run.py [--rounds N] [--json]
 
 Three real modules of the running Python's standard library (the ones closest to 100, 1,000 and
-3,500 lines) are copied into a temporary project whose `ruff.toml` selects trustfix's default
-rules, so bare `ruff check`, `ruff server` and trustfix all lint the same text with the same
+3,500 lines) are copied into a temporary project whose `ruff.toml` selects surefix's default
+rules, so bare `ruff check`, `ruff server` and surefix all lint the same text with the same
 rules. One LSP client drives both servers with the same requests. Reported: medians, p50/p99,
 and the ratios the README quotes. Nothing here is a pass/fail test; it prints numbers.
 """
@@ -30,10 +30,10 @@ from typing import Any
 from lsprotocol import types as t
 from pygls.lsp.client import LanguageClient
 
-from trustfix.features.project import DEFAULT_SELECT
-from trustfix.features.ruff import find_ruff
-from trustfix.model.analysis import analyze
-from trustfix.model.artifact import load_model
+from surefix.features.ruff.project import DEFAULT_SELECT
+from surefix.features.ruff.run import find_ruff
+from surefix.model.analysis import analyze
+from surefix.model.scoring.artifact import load_model
 
 TARGET_LINES = (100, 1000, 3500)
 TIMEOUT = 120.0
@@ -62,7 +62,7 @@ class Client:
     """A minimal LSP client that times requests and waits for diagnostics by version."""
 
     def __init__(self) -> None:
-        self.lsp = LanguageClient("trustfix-bench", "1", converter_factory=lenient_converter)
+        self.lsp = LanguageClient("surefix-bench", "1", converter_factory=lenient_converter)
         self.published: dict[str, tuple[int | None, list[t.Diagnostic]]] = {}
         self.events: dict[str, asyncio.Event] = {}
 
@@ -84,7 +84,7 @@ class Client:
         @self.lsp.feature(t.CLIENT_REGISTER_CAPABILITY)
         def register(params: t.RegistrationParams) -> None: ...
 
-        @self.lsp.feature("trustfix/status")
+        @self.lsp.feature("surefix/status")
         def status(params: Any) -> None: ...
 
     async def start(self, command: list[str], root: Path) -> float:
@@ -250,7 +250,7 @@ async def bench_server(
         actions = await client.timed(
             lambda quick=quick: client.lsp.text_document_code_action_async(quick), rounds
         )
-        fix_all_kind = "source.fixAll.trustfix" if name == "trustfix" else "source.fixAll.ruff"
+        fix_all_kind = "source.fixAll.surefix" if name == "surefix" else "source.fixAll.ruff"
         fix_all = code_action_params(uri, text, diagnostics, [fix_all_kind])
         fix_all_times = await client.timed(
             lambda fix_all=fix_all: client.lsp.text_document_code_action_async(fix_all), 5
@@ -263,7 +263,7 @@ async def bench_server(
             "fix_all_ms_median": ms(statistics.median(fix_all_times)),
         }
         fixable = [d for d in diagnostics if isinstance(d.data, dict) and d.data.get("fixable")]
-        if name == "trustfix" and fixable:
+        if name == "surefix" and fixable:
             at = t.HoverParams(
                 text_document=t.TextDocumentIdentifier(uri=uri), position=fixable[0].range.start
             )
@@ -346,8 +346,8 @@ async def main(rounds: int) -> dict[str, Any]:
         lines = {p.name: p.read_text(encoding="utf-8").count("\n") for p in files}
         report: dict[str, Any] = {"machine": machine(), "rounds": rounds, "lines": lines}
         report["ruff_check_ms"] = bare_ruff(files, root, rounds)
-        report["trustfix"] = await bench_server(
-            "trustfix", [sys.executable, "-m", "trustfix.server.cli", "serve"], files, root, rounds
+        report["surefix"] = await bench_server(
+            "surefix", [sys.executable, "-m", "surefix.server.cli", "serve"], files, root, rounds
         )
         report["ruff_server"] = await bench_server(
             "ruff", [find_ruff(), "server"], files, root, rounds
@@ -357,16 +357,16 @@ async def main(rounds: int) -> dict[str, Any]:
 
 
 HEADER = (
-    "| file (lines) | bare `ruff check` | trustfix diagnostics | ratio "
-    "| code action p50 / p99: trustfix | `ruff server` | p99 ratio "
-    "| hover p50 / p99 | fix-all: trustfix / `ruff server` |\n"
+    "| file (lines) | bare `ruff check` | surefix diagnostics | ratio "
+    "| code action p50 / p99: surefix | `ruff server` | p99 ratio "
+    "| hover p50 / p99 | fix-all: surefix / `ruff server` |\n"
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
 def table(report: dict[str, Any]) -> str:
     """The README's table: one row per file, then the one-off numbers and the machine."""
-    tf, rs, bare = report["trustfix"], report["ruff_server"], report["ruff_check_ms"]
+    tf, rs, bare = report["surefix"], report["ruff_server"], report["ruff_check_ms"]
     rows = [HEADER]
     for name, lines in report["lines"].items():
         a, b = tf["files"][name], rs["files"][name]
@@ -386,8 +386,8 @@ def table(report: dict[str, Any]) -> str:
     m = report["machine"]
     rows += [
         "",
-        f"`initialize`: trustfix {tf['initialize_ms']} ms, `ruff server` {rs['initialize_ms']} ms."
-        f" Resident memory after the run: trustfix {tf['rss_mb']} MB (peak {tf['peak_rss_mb']}"
+        f"`initialize`: surefix {tf['initialize_ms']} ms, `ruff server` {rs['initialize_ms']} ms."
+        f" Resident memory after the run: surefix {tf['rss_mb']} MB (peak {tf['peak_rss_mb']}"
         f" MB), `ruff server` {rs['rss_mb']} MB. Scoring 500 fixes: {report['score_500_ms']} ms."
         f" scikit-learn loaded by the server: {sklearn}.",
         "",

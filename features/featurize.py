@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .document import Document
-from .ruff import Fix, LineIndex, Violation
+from surefix.features.document import Document
+from surefix.features.ruff.edits import LineIndex
+from surefix.features.ruff.findings import Fix, Violation
 
 SCHEMA_VERSION = 1
 

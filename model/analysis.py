@@ -1,6 +1,6 @@
 """One analysis of one document version: Ruff's violations, their fixes, scores and bands.
 
-Everything that shows a score — `trustfix check`, `trustfix fix`, the language server — goes
+Everything that shows a score — `surefix check`, `surefix fix`, the language server — goes
 through `analyze`, so the number a user sees in the terminal is the one the editor shows.
 """
 
@@ -13,12 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..features.document import Document
-from ..features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
-from ..features.project import options_for
-from ..features.ruff import Fix, LineIndex, LintResult, RuffOptions, Violation, lint_text
-from .artifact import Thresholds
-from .scorer import TrustModel, sigmoid
+from surefix.features.document import Document
+from surefix.features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
+from surefix.features.ruff.edits import LineIndex
+from surefix.features.ruff.findings import Fix, LintResult, Violation
+from surefix.features.ruff.project import options_for
+from surefix.features.ruff.run import RuffOptions, lint_text
+from surefix.model.scoring.artifact import Thresholds
+from surefix.model.scoring.scorer import TrustModel, sigmoid
 
 AUTO, REVIEW, MANUAL = "auto-apply", "review-suggested", "manual-only"
 UNSCORED = "unscored"  # no model could be loaded: Ruff's tier is all there is, nothing is automatic

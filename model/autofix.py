@@ -1,4 +1,4 @@
-"""Apply trusted fixes to a fixed point — the autopilot behind `trustfix fix` and fix-all.
+"""Apply trusted fixes to a fixed point — the autopilot behind `surefix fix` and fix-all.
 
 Like Ruff's own fix loop: apply every chosen fix that does not overlap a better one, lint again
 (fixes can reveal or enable others), and repeat until nothing is left or a bound is hit. Unlike
@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..features.ruff import Position, apply_edits
-from .analysis import AUTO, Analysis, Candidate, ranked
+from surefix.features.ruff.edits import apply_edits
+from surefix.features.ruff.findings import Position
+from surefix.model.analysis import AUTO, Analysis, Candidate, ranked
 
 MAX_ROUNDS = 20  # Ruff stops at 100; real files settle in two or three rounds
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trustfix.features.ruff import ruff_version
+from surefix.features.ruff.run import ruff_version
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ...features.ruff import LintResult, fixable_rules
-from .git import Commit, Repository
-from .label import LineMap, Side, apply_in_region, clusters, region_text
-from .miner import MineConfig, lint_pairs, path_hash, project_style
+from surefix.features.ruff.findings import LintResult
+from surefix.features.ruff.run import fixable_rules
+from surefix.model.mining.git import Commit, Repository
+from surefix.model.mining.label import LineMap, Side, apply_in_region, clusters, region_text
+from surefix.model.mining.miner import MineConfig, lint_pairs, path_hash, project_style
 
 CONTEXT_LINES = 2
 

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from ...features.document import Document
-from ...features.ruff import Edit, Fix, rule_family
-from .tokens import is_comment, logical_lines, string_body, tokens
+from surefix.features.document import Document
+from surefix.features.ruff.findings import Edit, Fix, rule_family
+from surefix.model.mining.tokens import is_comment, logical_lines, string_body, tokens
 
 LayoutKind = Literal["imports", "docstring"]
 _IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]", re.MULTILINE)

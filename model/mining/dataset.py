@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from ...features.featurize import FEATURE_NAMES, SCHEMA_VERSION, RuleHistory
+from surefix.features.featurize import FEATURE_NAMES, SCHEMA_VERSION, RuleHistory
 
 _PROVENANCE = ("repo", "commit", "ts", "path_hash", "rule", "p_line", "p_col", "n_raw")
 DATASET_COLUMNS = (
@@ -91,7 +91,7 @@ def add_history(events: list[dict[str, object]]) -> None:
 def build_dataset(mined: Path, out: Path, manifest_path: Path) -> dict[str, object]:
     stats_files = sorted(mined.glob("*.json"))
     if not stats_files:
-        raise DatasetError(f"no mined repositories in {mined} (run `trustfix mine` first)")
+        raise DatasetError(f"no mined repositories in {mined} (run `surefix mine` first)")
     raw: list[dict[str, str]] = []
     repositories = []
     for stats_file in stats_files:

@@ -35,11 +35,19 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
 
-from ...features.document import Document
-from ...features.noqa import noqa_line
-from ...features.ruff import Edit, Fix, LineIndex, Position, Violation, apply_edits, rule_family
-from .canonical import layout_kind, same_canonical
-from .tokens import COMMON_NAMES, atoms, is_comment, string_body, tokens, without_magic_commas
+from surefix.features.document import Document
+from surefix.features.ruff.edits import LineIndex, apply_edits
+from surefix.features.ruff.findings import Edit, Fix, Position, Violation, rule_family
+from surefix.features.ruff.noqa import noqa_line
+from surefix.model.mining.canonical import layout_kind, same_canonical
+from surefix.model.mining.tokens import (
+    COMMON_NAMES,
+    atoms,
+    is_comment,
+    string_body,
+    tokens,
+    without_magic_commas,
+)
 
 NEAR_LINES = 3  # fix edits further than this from the violation are checked on their own
 MAX_EXTRA_HUNK_LINES = 10  # developer hunks this much larger than the statement: a rewrite

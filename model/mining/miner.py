@@ -1,4 +1,4 @@
-"""Mine fix decisions from a repository's history: `trustfix mine`.
+"""Mine fix decisions from a repository's history: `surefix mine`.
 
 For every non-merge commit that modifies Python files, lint each modified file before (P) and
 after (C) with one Ruff process per commit, match violations through the diff, and label every
@@ -28,18 +28,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from ...features.featurize import FEATURE_NAMES, FileContext, featurize
-from ...features.ruff import (
-    LintResult,
-    RuffOptions,
-    Violation,
-    fixable_rules,
-    lint_tree,
-    ruff_version,
-)
-from .git import Commit, FilePair, Repository
-from .label import Hunk, LineMap, Side, label_resolution
-from .project import CONFIG_FILES, ProjectStyle, read_style
+from surefix.features.featurize import FEATURE_NAMES, FileContext, featurize
+from surefix.features.ruff.findings import LintResult, Violation
+from surefix.features.ruff.run import RuffOptions, fixable_rules, lint_tree, ruff_version
+from surefix.model.mining.git import Commit, FilePair, Repository
+from surefix.model.mining.label import Hunk, LineMap, Side, label_resolution
+from surefix.model.mining.project import CONFIG_FILES, ProjectStyle, read_style
 
 # Kept aside for independent evaluation of the bundled model: never mined into training data.
 RESERVED = frozenset(
@@ -220,7 +214,7 @@ def _mine_chunk(
     counts: Counter[str] = Counter()
     rows: list[dict[str, object]] = []
     styles: dict[tuple[str, ...], ProjectStyle] = {}
-    with tempfile.TemporaryDirectory(prefix="trustfix-mine-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="surefix-mine-") as tmp:
         for commit in commits:
             try:
                 rows.extend(_mine_commit(repo, name, commit, config, styles, Path(tmp), counts))

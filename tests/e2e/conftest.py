@@ -1,4 +1,4 @@
-"""End-to-end set-up: the real `trustfix serve` process, real Ruff, driven by pytest-lsp clients.
+"""End-to-end set-up: the real `surefix serve` process, real Ruff, driven by pytest-lsp clients.
 
 `editor` starts a session the way an editor would — capabilities of a real client preset (or a
 deliberately minimal client that supports neither resolve nor progress), initialization options,
@@ -22,7 +22,7 @@ from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-SERVER = [sys.executable, "-m", "trustfix.server.cli", "serve"]
+SERVER = [sys.executable, "-m", "surefix.server.cli", "serve"]
 PRESETS = ("visual_studio_code", "neovim", "emacs", "minimal")
 WAIT = 60.0  # generous: CI machines are slow; a hang fails the test instead of blocking it
 
@@ -47,7 +47,7 @@ def make_client() -> LanguageClient:
     register_lsp_features(client, features)
     client.statuses = []  # type: ignore[attr-defined]
 
-    @client.feature("trustfix/status")
+    @client.feature("surefix/status")
     def status(params: Any) -> None:
         client.statuses.append(params)  # type: ignore[attr-defined]
 
@@ -211,7 +211,7 @@ class Editor:
 def is_fix(action: t.CodeAction) -> bool:
     """A trust-scored quick fix (its command records an acceptance), not a noqa or fix-all."""
     command = action.command
-    if command is None or command.command != "trustfix.recordOutcome" or not command.arguments:
+    if command is None or command.command != "surefix.recordOutcome" or not command.arguments:
         return False
     return bool(command.arguments[0].get("outcome") == "accepted")
 
@@ -263,14 +263,14 @@ def editor(tmp_path: Path) -> Session:
         config: Any = None,
         env: dict[str, str] | None = None,
     ) -> AsyncIterator[Editor]:
-        server_env = {**os.environ, "TRUSTFIX_DATA_DIR": str(tmp_path / "data"), **(env or {})}
+        server_env = {**os.environ, "SUREFIX_DATA_DIR": str(tmp_path / "data"), **(env or {})}
         setup = ClientServerConfig(
             server_command=SERVER, client_factory=make_client, server_env=server_env
         )
         client = await setup.start()
         assert isinstance(client, LanguageClient)
         if config is not None:
-            client.set_configuration(config, section="trustfix")
+            client.set_configuration(config, section="surefix")
         editor: Editor | None = None
         client.published_versions = {}  # type: ignore[attr-defined]
 

@@ -18,7 +18,7 @@ async def test_open_publishes_codes_links_and_severities(editor: Session) -> Non
         codes = {d.code for d in diagnostics}
         assert {"F401", "UP006", "UP015", "UP031"} <= codes
         f401 = next(d for d in diagnostics if d.code == "F401")
-        assert f401.source == "trustfix"
+        assert f401.source == "surefix"
         assert f401.code_description is not None
         assert f401.code_description.href == "https://docs.astral.sh/ruff/rules/unused-import"
         assert f401.severity == t.DiagnosticSeverity.Warning

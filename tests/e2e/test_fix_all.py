@@ -12,7 +12,7 @@ from lsprotocol import types as t
 from .conftest import Session, is_fix
 from .samples import MESSY
 
-FIX_ALL = "source.fixAll.trustfix"
+FIX_ALL = "source.fixAll.surefix"
 
 
 def bands(actions: list[t.CodeAction]) -> dict[str, set[str]]:
@@ -50,7 +50,7 @@ async def test_fix_all_matches_the_command_line_autopilot(editor: Session) -> No
         fixed = e.apply(uri, action.edit)
     path = e.root / "messy.py"
     subprocess.run(
-        [sys.executable, "-m", "trustfix.server.cli", "fix", str(path)], check=True, timeout=120
+        [sys.executable, "-m", "surefix.server.cli", "fix", str(path)], check=True, timeout=120
     )
     assert path.read_text() == fixed
 
@@ -92,5 +92,5 @@ async def test_a_file_with_nothing_trusted_gets_no_fix_all(editor: Session) -> N
         uri = await e.open("messy.py", MESSY)
         (action,) = await e.code_actions(uri, only=[FIX_ALL])
         assert action.edit is not None
-        assert action.title == "trustfix: apply 0 trusted fixes"
+        assert action.title == "surefix: apply 0 trusted fixes"
         assert e.apply(uri, action.edit) == MESSY

@@ -19,7 +19,7 @@ ENCODINGS = {
 async def test_capabilities_are_advertised_for_every_client(editor: Session, preset: str) -> None:
     async with editor(preset) as e:
         caps = e.result.capabilities
-        assert e.result.server_info is not None and e.result.server_info.name == "trustfix"
+        assert e.result.server_info is not None and e.result.server_info.name == "surefix"
         assert caps.position_encoding == ENCODINGS[preset]
         sync = caps.text_document_sync
         assert isinstance(sync, t.TextDocumentSyncOptions)
@@ -29,9 +29,9 @@ async def test_capabilities_are_advertised_for_every_client(editor: Session, pre
         assert set(actions.code_action_kinds or ()) == {
             t.CodeActionKind.QuickFix,
             t.CodeActionKind.SourceFixAll,
-            "source.fixAll.trustfix",
+            "source.fixAll.surefix",
         }
         assert actions.resolve_provider is True
         assert caps.hover_provider
         commands = set(caps.execute_command_provider.commands)  # type: ignore[union-attr]
-        assert {"trustfix.applyTrustedFixes", "trustfix.recordOutcome"} <= commands
+        assert {"surefix.applyTrustedFixes", "surefix.recordOutcome"} <= commands

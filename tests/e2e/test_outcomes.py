@@ -15,9 +15,9 @@ from .samples import MESSY, UNUSED_IMPORT
 
 
 def data(tmp_path: Path, *args: str) -> str:
-    env = {**os.environ, "TRUSTFIX_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "SUREFIX_DATA_DIR": str(tmp_path / "data")}
     return subprocess.run(
-        [sys.executable, "-m", "trustfix.server.cli", "data", *args],
+        [sys.executable, "-m", "surefix.server.cli", "data", *args],
         capture_output=True, text=True, env=env, check=True, timeout=60,
     ).stdout  # fmt: skip
 
@@ -236,7 +236,7 @@ async def test_fixes_applied_by_apply_all_trusted_are_not_resolved_otherwise(
     async with editor() as e:
         uri = await e.open("m.py", MESSY)
         assert any(is_fix(a) for a in await e.code_actions(uri))  # every fix offered
-        (fix_all,) = await e.code_actions(uri, only=["source.fixAll.trustfix"])
+        (fix_all,) = await e.code_actions(uri, only=["source.fixAll.surefix"])
         assert fix_all.edit is not None
         await e.change(uri, e.apply(uri, fix_all.edit))
         await e.diagnostics(uri)

@@ -39,7 +39,7 @@ async def test_too_few_outcomes_says_how_many_more_are_needed(editor: Session) -
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         await record(e, uri, ["accepted"] * 3)
-        result = await e.execute("trustfix.retrain")
+        result = await e.execute("surefix.retrain")
         assert result["promoted"] is False and "47 more needed" in result["message"]
         assert "47 more needed" in await e.message("47 more needed")
 
@@ -51,7 +51,7 @@ async def test_retrain_reports_progress_promotes_and_hover_shows_the_new_version
         uri = await e.open("m.py", UNUSED_IMPORT)
         bundled = (await e.hover(uri, 0, 8)).contents.value  # type: ignore[union-attr]
         before = await record(e, uri, ["undone"] * 60)
-        result = await e.execute("trustfix.retrain")
+        result = await e.execute("surefix.retrain")
         assert result["promoted"] is True, result
         assert result["candidate_log_loss"] < result["current_log_loss"]
         kinds = progress_kinds(e)
@@ -73,7 +73,7 @@ async def test_a_worse_model_is_refused_with_both_numbers(editor: Session, tmp_p
         # Kept fixes to learn from, then the newest (held-back) ones all undone: a model that
         # learned "F401 is kept" must lose to the current one on them.
         await record(e, uri, ["accepted"] * 48 + ["undone"] * 12)
-        result = await e.execute("trustfix.retrain")
+        result = await e.execute("surefix.retrain")
         assert result["promoted"] is False
         assert result["candidate_log_loss"] > result["current_log_loss"]
         message = await e.message("was worse")
@@ -87,7 +87,7 @@ async def test_a_second_retrain_while_one_runs_is_told_already_running(editor: S
         uri = await e.open("m.py", UNUSED_IMPORT)
         await record(e, uri, ["undone"] * 50)
         first, second = await asyncio.gather(
-            e.execute("trustfix.retrain"), e.execute("trustfix.retrain")
+            e.execute("surefix.retrain"), e.execute("surefix.retrain")
         )
         assert "already running" in second["message"] or "already running" in first["message"]
         assert first["promoted"] or second["promoted"]
@@ -98,9 +98,9 @@ async def test_reset_returns_to_the_previous_model(editor: Session) -> None:
         uri = await e.open("m.py", UNUSED_IMPORT)
         bundled = (await f401_fix(e, uri))["model"]
         await record(e, uri, ["undone"] * 60)
-        assert (await e.execute("trustfix.retrain"))["promoted"]
+        assert (await e.execute("surefix.retrain"))["promoted"]
         assert (await f401_fix(e, uri))["model"] != bundled
-        assert await e.execute("trustfix.resetModel") == {"model": bundled}
+        assert await e.execute("surefix.resetModel") == {"model": bundled}
         assert (await f401_fix(e, uri))["model"] == bundled
 
 
@@ -111,7 +111,7 @@ async def test_a_tampered_retrained_model_falls_back_to_the_bundled_one(
         uri = await e.open("m.py", UNUSED_IMPORT)
         bundled = (await f401_fix(e, uri))["model"]
         await record(e, uri, ["undone"] * 60)
-        version = (await e.execute("trustfix.retrain"))["version"]
+        version = (await e.execute("surefix.retrain"))["version"]
     params = tmp_path / "data" / "models" / version / "params.json"
     params.write_text(params.read_text().replace('"intercept": ', '"intercept": 1'))
     async with editor() as e:
@@ -124,7 +124,7 @@ async def test_the_report_is_written_and_shown(editor: Session, tmp_path: Path) 
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         await record(e, uri, ["accepted"] * 25 + ["not-useful"] * 5)
-        result = await e.execute("trustfix.showReport")
+        result = await e.execute("surefix.showReport")
         assert [d.uri for d in e.client.shown_documents] == [result["uri"]]
     page = Path(result["path"]).read_text()
     assert "F401" in page and "reliability diagram" in page and "Model history" in page
@@ -135,13 +135,13 @@ async def test_data_commands_show_export_and_purge(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         await record(e, uri, ["accepted", "suppressed"])
-        stats = await e.execute("trustfix.dataStats")
+        stats = await e.execute("surefix.dataStats")
         assert stats["events"] == 2 and stats["outcomes"]["suppressed"] == 1
-        exported = await e.execute("trustfix.dataExport", {"format": "csv"})
+        exported = await e.execute("surefix.dataExport", {"format": "csv"})
         text = Path(exported["path"]).read_text()
         assert len(text.splitlines()) == 3 and "import os" not in text
-        assert await e.execute("trustfix.dataPurge") == {"purged": 2}
-        assert (await e.execute("trustfix.dataStats"))["events"] == 0
+        assert await e.execute("surefix.dataPurge") == {"purged": 2}
+        assert (await e.execute("surefix.dataStats"))["events"] == 0
 
 
 async def test_the_status_notification_names_the_model_in_use(editor: Session) -> None:
@@ -149,7 +149,7 @@ async def test_the_status_notification_names_the_model_in_use(editor: Session) -
         uri = await e.open("m.py", UNUSED_IMPORT)
         bundled = (await f401_fix(e, uri))["model"]
         await record(e, uri, ["undone"] * 60)
-        version = (await e.execute("trustfix.retrain"))["version"]
+        version = (await e.execute("surefix.retrain"))["version"]
         statuses = [(s.model, s.source, s.collecting) for s in e.client.statuses]
         assert statuses[0] == (bundled, "bundled", True)
         assert statuses[-1] == (version, "local", True)

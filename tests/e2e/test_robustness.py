@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types as t
 
-from trustfix.model.artifact import bundled_model_dir
+from surefix.model.scoring.artifact import bundled_model_dir
 
 from .conftest import Editor, Session
 from .samples import MESSY, UNUSED_IMPORT
@@ -40,7 +40,7 @@ async def test_ruff_missing_failing_or_slow_is_one_message_and_no_diagnostics(
         assert expected in await e.message(expected)
         assert sum(expected in m for m in e.messages()) == 1  # not once per keystroke
         assert await e.code_actions(uri) == []
-        e.client.set_configuration({}, section="trustfix")
+        e.client.set_configuration({}, section="surefix")
         e.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
         await asyncio.sleep(0)
         await still_serving(e)
@@ -71,7 +71,7 @@ async def test_a_huge_file_is_skipped_with_a_message(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("huge.py", text)
         assert await e.diagnostics(uri) == []
-        assert "is 10.5 MB" in await e.message("trustfix.maxFileSize")
+        assert "is 10.5 MB" in await e.message("surefix.maxFileSize")
         await still_serving(e)
 
 
@@ -101,7 +101,7 @@ async def test_a_stale_apply_command_changes_nothing(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("messy.py", MESSY)
         await e.change(uri, MESSY + "\n")
-        result = await e.execute("trustfix.applyTrustedFixes", {"uri": uri, "version": 1})
+        result = await e.execute("surefix.applyTrustedFixes", {"uri": uri, "version": 1})
         assert result == {"applied": 0, "reason": "stale version"}
         assert e.applied_edits == []
 
@@ -123,11 +123,11 @@ async def test_a_broken_model_falls_back_to_the_bundled_one(
 async def test_with_no_loadable_model_fixes_are_unscored_and_never_automatic(
     editor: Session, tmp_path: Path
 ) -> None:
-    async with editor(env={"TRUSTFIX_BUNDLED_MODEL": str(tmp_path / "missing")}) as e:
+    async with editor(env={"SUREFIX_BUNDLED_MODEL": str(tmp_path / "missing")}) as e:
         assert "no trust model could be loaded" in await e.message("no trust model")
         uri = await e.open("m.py", UNUSED_IMPORT)
         (fix,) = [a for a in await e.code_actions(uri) if "Remove unused" in a.title]
         assert fix.title == "· n/a Remove unused import: `os` (trust score unavailable; Ruff: safe)"
         assert not fix.is_preferred
-        (fix_all,) = await e.code_actions(uri, only=["source.fixAll.trustfix"])
+        (fix_all,) = await e.code_actions(uri, only=["source.fixAll.surefix"])
         assert fix_all.edit is not None and e.apply(uri, fix_all.edit) == UNUSED_IMPORT

@@ -1,4 +1,4 @@
-"""`trustfix serve --tcp`: the same server on a loopback port, for debugging."""
+"""`surefix serve --tcp`: the same server on a loopback port, for debugging."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def free_port() -> int:
 def test_serve_over_tcp_answers_initialize() -> None:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "trustfix.server.cli", "serve", "--tcp", f":{port}"],
+        [sys.executable, "-m", "surefix.server.cli", "serve", "--tcp", f":{port}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -41,7 +41,7 @@ def test_serve_over_tcp_answers_initialize() -> None:
             assert chunk, reply
             reply += chunk
         payload = json.loads(reply.split(b"\r\n\r\n", 1)[1])
-        assert payload["id"] == 1 and payload["result"]["serverInfo"]["name"] == "trustfix"
+        assert payload["id"] == 1 and payload["result"]["serverInfo"]["name"] == "surefix"
         conn.close()
     finally:
         server.kill()
@@ -50,7 +50,7 @@ def test_serve_over_tcp_answers_initialize() -> None:
 
 def test_a_malformed_address_is_one_clear_error() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "trustfix.server.cli", "serve", "--tcp", "localhost"],
+        [sys.executable, "-m", "surefix.server.cli", "serve", "--tcp", "localhost"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -23,7 +23,7 @@ async def test_a_configuration_change_relints_and_changes_bands(editor: Session)
         assert "manual-only" not in before and "auto-apply" in before
         published = len(e.client.diagnostics)
         e.client.set_configuration(
-            {"autoThreshold": 1.0, "reviewThreshold": 1.0}, section="trustfix"
+            {"autoThreshold": 1.0, "reviewThreshold": 1.0}, section="surefix"
         )
         e.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
 
@@ -39,7 +39,7 @@ async def test_a_configuration_change_relints_and_changes_bands(editor: Session)
 async def test_initialization_options_apply_to_clients_without_configuration(
     editor: Session,
 ) -> None:
-    options = {"trustfix": {"autoThreshold": 1.0, "reviewThreshold": 1.0}}
+    options = {"surefix": {"autoThreshold": 1.0, "reviewThreshold": 1.0}}
     async with editor("minimal", init_options=options) as e:
         uri = await e.open("messy.py", MESSY)
         assert set(await bands(e, uri)) == {"manual-only"}
@@ -49,7 +49,7 @@ async def test_pushed_settings_change_a_client_without_configuration(editor: Ses
     async with editor("minimal") as e:
         uri = await e.open("messy.py", MESSY)
         e.client.workspace_did_change_configuration(
-            t.DidChangeConfigurationParams(settings={"trustfix": {"select": ["UP015"]}})
+            t.DidChangeConfigurationParams(settings={"surefix": {"select": ["UP015"]}})
         )
 
         async def only_up015() -> None:
@@ -62,11 +62,9 @@ async def test_pushed_settings_change_a_client_without_configuration(editor: Ses
 async def test_an_invalid_value_is_named_and_defaults_are_used(editor: Session) -> None:
     config = {"autoThreshold": 7, "badgeStyle": "emoji", "debounceMs": "fast", "colour": 1}
     async with editor(config=config) as e:
-        message = await e.message("trustfix settings")
-        assert "trustfix.autoThreshold: expected a number between 0 and 1, got 7" in message
-        assert (
-            "trustfix.badgeStyle: expected one of unicode, ascii, percent, got 'emoji'" in message
-        )
-        assert "trustfix.debounceMs" in message and "unknown setting trustfix.colour" in message
+        message = await e.message("surefix settings")
+        assert "surefix.autoThreshold: expected a number between 0 and 1, got 7" in message
+        assert "surefix.badgeStyle: expected one of unicode, ascii, percent, got 'emoji'" in message
+        assert "surefix.debounceMs" in message and "unknown setting surefix.colour" in message
         uri = await e.open("messy.py", MESSY)
         assert {"auto-apply", "review-suggested"} <= set(await bands(e, uri))

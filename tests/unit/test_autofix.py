@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from trustfix.features.ruff import Edit, Fix, Position, RuffOptions
-from trustfix.model.analysis import AUTO, Analysis, analyze
-from trustfix.model.artifact import load_model
-from trustfix.model.autofix import fix_until_stable, non_overlapping
+from surefix.features.ruff.findings import Edit, Fix, Position
+from surefix.features.ruff.run import RuffOptions
+from surefix.model.analysis import AUTO, Analysis, analyze
+from surefix.model.autofix import fix_until_stable, non_overlapping
+from surefix.model.scoring.artifact import load_model
 
 MODEL = load_model()
 RUFF = RuffOptions(select=("F401", "UP015"))

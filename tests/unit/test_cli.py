@@ -1,4 +1,4 @@
-"""The `trustfix` command line as a user runs it: real process, real Ruff, real model."""
+"""The `surefix` command line as a user runs it: real process, real Ruff, real model."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import pytest
 SAMPLE = Path(__file__).resolve().parents[2] / "server" / "sample_project"
 
 
-def trustfix(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def surefix(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "trustfix.server.cli", *args],
+        [sys.executable, "-m", "surefix.server.cli", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -26,7 +26,7 @@ def trustfix(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 
 
 def test_check_scores_every_fixable_violation_of_the_sample_project() -> None:
-    result = trustfix("check", str(SAMPLE), "--format", "json")
+    result = surefix("check", str(SAMPLE), "--format", "json")
     assert result.returncode == 1, result.stderr  # like a linter: 1 when there is something to fix
     files = json.loads(result.stdout)
     fixes = [f for file in files for f in file["fixes"]]
@@ -39,13 +39,13 @@ def test_check_scores_every_fixable_violation_of_the_sample_project() -> None:
 
 
 def test_auto_apply_is_only_ever_given_to_safe_fixes() -> None:
-    files = json.loads(trustfix("check", str(SAMPLE), "--format", "json").stdout)
+    files = json.loads(surefix("check", str(SAMPLE), "--format", "json").stdout)
     auto = [f for file in files for f in file["fixes"] if f["band"] == "auto-apply"]
     assert all(f["applicability"] == "safe" for f in auto)
 
 
 def test_explanations_add_up_to_the_score() -> None:
-    files = json.loads(trustfix("check", str(SAMPLE), "--format", "json", "--explain").stdout)
+    files = json.loads(surefix("check", str(SAMPLE), "--format", "json", "--explain").stdout)
     for fix in (f for file in files for f in file["fixes"]):
         e = fix["explanation"]
         logit = e["base"] + sum(e["groups"].values())
@@ -53,7 +53,7 @@ def test_explanations_add_up_to_the_score() -> None:
 
 
 def test_demo_prints_badges_and_a_summary() -> None:
-    result = trustfix("demo")
+    result = surefix("demo")
     assert result.returncode == 0, result.stderr
     assert "%" in result.stdout and "auto-apply" in result.stdout
     assert "fixes:" in result.stdout.splitlines()[-1]
@@ -62,7 +62,7 @@ def test_demo_prints_badges_and_a_summary() -> None:
 def test_project_config_is_honoured(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["UP"]\n')
     (tmp_path / "m.py").write_text('import os\nx = "%s" % 1\n')
-    files = json.loads(trustfix("check", str(tmp_path), "--format", "json").stdout)
+    files = json.loads(surefix("check", str(tmp_path), "--format", "json").stdout)
     assert {f["rule"] for f in files[0]["fixes"]} == {"UP031"}  # F401 is not selected
 
 
@@ -77,10 +77,10 @@ def test_project_config_is_honoured(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(args: list[str], message: str) -> None:
-    result = trustfix(*args)
+    result = surefix(*args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("trustfix: error:"), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("surefix: error:"), result.stderr
     assert message in lines[0]
 
 
@@ -88,10 +88,10 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
 def golden(name: str, actual: str) -> None:
-    """Compare with a committed expected output; `TRUSTFIX_UPDATE_GOLDEN=1` rewrites it after a
+    """Compare with a committed expected output; `SUREFIX_UPDATE_GOLDEN=1` rewrites it after a
     deliberate change (a retrained model moves scores)."""
     path = GOLDEN / name
-    if os.environ.get("TRUSTFIX_UPDATE_GOLDEN"):
+    if os.environ.get("SUREFIX_UPDATE_GOLDEN"):
         path.parent.mkdir(exist_ok=True)
         path.write_text(actual)
     assert actual == path.read_text()
@@ -105,14 +105,14 @@ def sample(tmp_path: Path) -> Path:
 
 
 def test_check_output_on_the_sample_project(sample: Path) -> None:
-    result = trustfix("check", ".", cwd=sample)
+    result = surefix("check", ".", cwd=sample)
     assert result.returncode == 1, result.stderr
     golden("check_sample.txt", result.stdout)
 
 
 def test_fix_diff_on_the_sample_project_writes_nothing(sample: Path) -> None:
     before = {p: p.read_text() for p in sample.rglob("*.py")}
-    result = trustfix("fix", ".", "--diff", cwd=sample)
+    result = surefix("fix", ".", "--diff", cwd=sample)
     assert result.returncode == 1  # like `ruff --diff`: 1 when there is something to change
     golden("fix_sample.diff", result.stdout)
     golden("fix_sample.summary", result.stderr)
@@ -120,11 +120,11 @@ def test_fix_diff_on_the_sample_project_writes_nothing(sample: Path) -> None:
 
 
 def test_fix_applies_the_auto_band_and_leaves_valid_python(sample: Path) -> None:
-    result = trustfix("fix", ".", cwd=sample)
+    result = surefix("fix", ".", cwd=sample)
     assert result.returncode == 0, result.stderr
     for path in sample.rglob("*.py"):
         ast.parse(path.read_text())
-    after = json.loads(trustfix("check", ".", "--format", "json", cwd=sample).stdout)
+    after = json.loads(surefix("check", ".", "--format", "json", cwd=sample).stdout)
     assert not [f for file in after for f in file["fixes"] if f["band"] == "auto-apply"]
     assert "applied" in result.stdout and "skipped" in result.stdout
 
@@ -132,10 +132,10 @@ def test_fix_applies_the_auto_band_and_leaves_valid_python(sample: Path) -> None
 def test_a_lower_bar_with_unsafe_fixes_applies_more(sample: Path, tmp_path: Path) -> None:
     strict = tmp_path / "strict"
     shutil.copytree(sample, strict)
-    trustfix("fix", ".", cwd=strict)
-    trustfix("fix", ".", "--min-trust", "0", "--unsafe-fixes", cwd=sample)
-    remaining = json.loads(trustfix("check", ".", "--format", "json", cwd=sample).stdout)
-    left_strict = json.loads(trustfix("check", ".", "--format", "json", cwd=strict).stdout)
+    surefix("fix", ".", cwd=strict)
+    surefix("fix", ".", "--min-trust", "0", "--unsafe-fixes", cwd=sample)
+    remaining = json.loads(surefix("check", ".", "--format", "json", cwd=sample).stdout)
+    left_strict = json.loads(surefix("check", ".", "--format", "json", cwd=strict).stdout)
     count = sum(len(f["fixes"]) for f in remaining)
     assert count < sum(len(f["fixes"]) for f in left_strict)
     assert all(f["applicability"] == "display-only" for file in remaining for f in file["fixes"])
@@ -144,7 +144,7 @@ def test_a_lower_bar_with_unsafe_fixes_applies_more(sample: Path, tmp_path: Path
 def test_a_file_that_is_not_utf8_is_reported_and_the_rest_still_checked(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_bytes(b"x = '\xff'\n")
     (tmp_path / "good.py").write_text("import os\n")
-    result = trustfix("check", str(tmp_path), "--format", "json")
+    result = surefix("check", str(tmp_path), "--format", "json")
     assert result.returncode == 2
     assert "bad.py: not UTF-8 text" in result.stderr
     assert [f["rule"] for f in json.loads(result.stdout)[0]["fixes"]] == ["F401"]
@@ -154,5 +154,5 @@ def test_fix_keeps_crlf_line_endings(tmp_path: Path) -> None:
     (tmp_path / "ruff.toml").write_text('[lint]\nselect = ["UP015"]\n')
     path = tmp_path / "m.py"
     path.write_bytes(b'open("f", "r")\r\nx = 1\r\n')
-    assert trustfix("fix", str(path), "--min-trust", "0").returncode == 0
+    assert surefix("fix", str(path), "--min-trust", "0").returncode == 0
     assert path.read_bytes() == b'open("f")\r\nx = 1\r\n'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trustfix.model.mining.dataset import add_history, deduplicate
+from surefix.model.mining.dataset import add_history, deduplicate
 
 
 def raw(commit: str, ts: int, rule: str, label: int, path: str = "p1") -> dict[str, str]:

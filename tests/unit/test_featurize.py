@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trustfix.features.document import Document
-from trustfix.features.featurize import (
+from surefix.features.document import Document
+from surefix.features.featurize import (
     FEATURE_NAMES,
     FEATURES,
     GROUPS,
@@ -13,7 +13,7 @@ from trustfix.features.featurize import (
     RuleHistory,
     featurize,
 )
-from trustfix.features.ruff import RuffOptions, lint_text
+from surefix.features.ruff.run import RuffOptions, lint_text
 
 SOURCE = """import os
 import sys

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from trustfix.model.mining.git import GitError, Repository
-from trustfix.model.mining.miner import MineConfig, mine_repository
+from surefix.model.mining.git import GitError, Repository
+from surefix.model.mining.miner import MineConfig, mine_repository
 
 BASE = """import os
 import sys

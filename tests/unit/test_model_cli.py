@@ -1,4 +1,4 @@
-"""`trustfix train` / `trustfix eval` end to end on a tiny table, and their error lines."""
+"""`surefix train` / `surefix eval` end to end on a tiny table, and their error lines."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from test_model_tables import write_events
 
-from trustfix.model.artifact import load_model
-from trustfix.model.dataset import load_events
-from trustfix.model.evaluation import time_split
-from trustfix.server import cli_model
+from surefix.model.scoring.artifact import load_model
+from surefix.model.training.dataset import load_events
+from surefix.model.training.evaluation import time_split
+from surefix.server.cli import train as cli_model
 
 FAST = ["--bootstrap", "20", "--no-gbm"]
 
@@ -81,7 +81,7 @@ def test_time_split_keeps_commits_whole_and_takes_the_newest(events: Path) -> No
 def run_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     assert cli_model.main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith("trustfix: error:") and err.count("\n") == 1, err
+    assert err.startswith("surefix: error:") and err.count("\n") == 1, err
     return err
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from test_model_tables import make_rows
 
-from trustfix.features.featurize import FEATURES, GROUPS, SCHEMA_VERSION
-from trustfix.model.design import (
+from surefix.features.featurize import FEATURES, GROUPS, SCHEMA_VERSION
+from surefix.model.scoring.design import (
     CategoricalEncoding,
     Design,
     SchemaError,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from trustfix.model.baselines import RuleRateBaseline, TierBaseline
-from trustfix.model.metrics import (
+from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
+from surefix.model.training.metrics import (
     auto_coverage,
     auto_precision,
     average_precision,

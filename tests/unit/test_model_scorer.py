@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from test_model_tables import make_rows
 
-from trustfix.features.featurize import GROUPS, SCHEMA_VERSION
-from trustfix.model.artifact import (
+from surefix.features.featurize import GROUPS, SCHEMA_VERSION
+from surefix.model.scoring.artifact import (
     ArtifactError,
     Thresholds,
     bundled_model_dir,
@@ -21,10 +21,10 @@ from trustfix.model.artifact import (
     load_model,
     save_artifact,
 )
-from trustfix.model.baselines import RuleRateBaseline, TierBaseline
-from trustfix.model.design import SchemaError
-from trustfix.model.scorer import TrustModel, sigmoid
-from trustfix.model.training import AdditiveFit, check_parity, fit_additive, probe_rows
+from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
+from surefix.model.scoring.design import SchemaError
+from surefix.model.scoring.scorer import TrustModel, sigmoid
+from surefix.model.training.fit import AdditiveFit, check_parity, fit_additive, probe_rows
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,7 @@ def test_bundled_dir_is_inside_the_package() -> None:
 
 def test_serving_path_does_not_import_scikit_learn() -> None:
     code = (
-        "import sys; import trustfix.model.scorer, trustfix.model.artifact, "
-        "trustfix.model.design; assert 'sklearn' not in sys.modules, 'sklearn imported'"
+        "import sys; import surefix.model.scoring.scorer, surefix.model.scoring.artifact, "
+        "surefix.model.scoring.design; assert 'sklearn' not in sys.modules, 'sklearn imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from trustfix.features.featurize import FEATURE_NAMES, FEATURES, Row
-from trustfix.features.ruff import rule_family
+from surefix.features.featurize import FEATURE_NAMES, FEATURES, Row
+from surefix.features.ruff.findings import rule_family
 
 RULES = ("F401", "I001", "UP006", "E711", "RUF100", "SIM108", "B006", "F841")
 RULE_EFFECT = {"F401": 1.5, "I001": 2.0, "UP006": 1.0, "E711": 0.0, "RUF100": 0.5,

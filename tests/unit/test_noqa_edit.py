@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from trustfix.features.noqa import noqa_edit
-from trustfix.features.ruff import Position, Violation, apply_edits
+from surefix.features.ruff.edits import apply_edits
+from surefix.features.ruff.findings import Position, Violation
+from surefix.features.ruff.noqa import noqa_edit
 
 
 def violation(rule: str, line: int = 0, noqa_line: int | None = None) -> Violation:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from trustfix.features.ruff import Edit, Fix, Position
-from trustfix.model.outcome_watch import Offer, OfferWatch, line_map
+from surefix.features.ruff.findings import Edit, Fix, Position
+from surefix.model.local.outcome_watch import Offer, OfferWatch, line_map
 
 BEFORE = "def f(x):\n    if x == None:\n        return 1\n    return 2\n"
 FIX = Fix("unsafe", "Replace with `is`", (Edit(Position(1, 9), Position(1, 11), "is"),))

@@ -9,18 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trustfix.model.artifact import bundled_events_path, load_artifact
-from trustfix.model.dataset import load_events
-from trustfix.model.registry import BUNDLED, Registry
-from trustfix.model.report import ReportInput, reliability_bins, render
-from trustfix.model.retrain import (
+from surefix.model.local.registry import BUNDLED, Registry
+from surefix.model.local.report import ReportInput, reliability_bins, render
+from surefix.model.scoring.artifact import bundled_events_path, load_artifact
+from surefix.model.training.dataset import load_events
+from surefix.model.training.fit import probe_rows, sparse_transform
+from surefix.model.training.retrain import (
     MIN_OUTCOMES,
     TooFewOutcomes,
     holdout_size,
     local_outcomes,
     retrain,
 )
-from trustfix.model.training import probe_rows, sparse_transform
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from trustfix.features.ruff import (
-    Edit,
-    LineIndex,
-    Position,
-    RuffError,
-    RuffOptions,
-    apply_edits,
-    fixable_rules,
-    lint_text,
-    lint_tree,
-    rule_family,
-)
+from surefix.features.ruff.edits import LineIndex, apply_edits
+from surefix.features.ruff.findings import Edit, Position, rule_family
+from surefix.features.ruff.run import RuffError, RuffOptions, fixable_rules, lint_text, lint_tree
 
 ISOLATED = RuffOptions(isolated=True, select=("F401", "UP", "E401", "I001", "Q000"))
 

@@ -8,9 +8,9 @@ import sys
 PROBE = """
 import sys
 from pathlib import Path
-from trustfix.server.lsp import build_server
-from trustfix.model.analysis import analyze
-from trustfix.model.artifact import load_model
+from surefix.server.lsp.server import build_server
+from surefix.model.analysis import analyze
+from surefix.model.scoring.artifact import load_model
 build_server()
 analyze("import os\\n", Path("m.py"), load_model())
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"sklearn", "scipy", "matplotlib"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trustfix.server.settings import FIELDS, Settings, parse_settings, settings_table
+from surefix.server.lsp.settings import FIELDS, Settings, parse_settings, settings_table
 
 
 def test_every_setting_has_one_checked_field() -> None:
@@ -16,7 +16,7 @@ def test_every_setting_has_one_checked_field() -> None:
 
 def test_nested_and_flat_forms_are_read_alike() -> None:
     flat = parse_settings({"autoThreshold": 0.9, "ruffArgs": ["--preview"]})
-    nested = parse_settings({"trustfix": {"autoThreshold": 0.9, "ruffArgs": ["--preview"]}})
+    nested = parse_settings({"surefix": {"autoThreshold": 0.9, "ruffArgs": ["--preview"]}})
     assert flat == nested
     assert flat.settings.auto_threshold == 0.9 and flat.settings.ruff_args == ("--preview",)
     assert flat.problems == ()
@@ -25,13 +25,13 @@ def test_nested_and_flat_forms_are_read_alike() -> None:
 @pytest.mark.parametrize(
     ("raw", "problem"),
     [
-        ({"autoThreshold": 1.5}, "trustfix.autoThreshold: expected a number between 0 and 1"),
-        ({"autoThreshold": True}, "trustfix.autoThreshold"),
-        ({"debounceMs": 2.5}, "trustfix.debounceMs: expected a whole number"),
-        ({"select": ["f401"]}, "trustfix.select: expected rule codes"),
-        ({"ruffArgs": "--preview"}, "trustfix.ruffArgs: expected a list of strings"),
+        ({"autoThreshold": 1.5}, "surefix.autoThreshold: expected a number between 0 and 1"),
+        ({"autoThreshold": True}, "surefix.autoThreshold"),
+        ({"debounceMs": 2.5}, "surefix.debounceMs: expected a whole number"),
+        ({"select": ["f401"]}, "surefix.select: expected rule codes"),
+        ({"ruffArgs": "--preview"}, "surefix.ruffArgs: expected a list of strings"),
         ({"autoThreshold": 0.4, "reviewThreshold": 0.6}, "reviewThreshold (0.6) is above"),
-        ({"typo": 1}, "unknown setting trustfix.typo"),
+        ({"typo": 1}, "unknown setting surefix.typo"),
         ([1, 2], "settings must be an object"),
     ],
 )
@@ -44,7 +44,7 @@ def test_a_bad_value_is_named_and_only_that_field_falls_back(raw: object, proble
 
 def test_the_reference_table_lists_every_setting() -> None:
     table = settings_table()
-    assert all(f"`trustfix.{f.key}`" in table for f in FIELDS)
+    assert all(f"`surefix.{f.key}`" in table for f in FIELDS)
 
 
 def test_the_readme_documents_every_setting_as_defined() -> None:

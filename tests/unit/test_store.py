@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from trustfix.model.store import MIGRATIONS, Outcome, Store, StoreError
+from surefix.model.local.store import MIGRATIONS, Outcome, Store, StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,11 +40,11 @@ def test_an_older_schema_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     assert store.stats()["events"] == 1
 
 
-def test_a_schema_from_a_newer_trustfix_is_refused_not_moved(tmp_path: Path) -> None:
+def test_a_schema_from_a_newer_surefix_is_refused_not_moved(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "outcomes.sqlite3")
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.close()
-    with pytest.raises(StoreError, match="newer than this trustfix"):
+    with pytest.raises(StoreError, match="newer than this surefix"):
         Store.at(tmp_path)
     assert (tmp_path / "outcomes.sqlite3").exists()
 
@@ -91,7 +91,7 @@ def test_salted_project_hashes_are_stable_and_reveal_nothing(tmp_path: Path) -> 
 WRITER = """
 import sys
 from pathlib import Path
-from trustfix.model.store import Outcome, Store
+from surefix.model.local.store import Outcome, Store
 store = Store.at(Path(sys.argv[1]))
 for i in range(int(sys.argv[2])):
     store.record(Outcome("F401", "accepted", "command", "auto-apply", "safe", {"i": float(i)}))

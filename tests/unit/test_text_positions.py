@@ -7,8 +7,9 @@ import random
 import pytest
 from lsprotocol import types as t
 
-from trustfix.features.ruff import LineIndex, Position, apply_edits, diff_edits, split_lines
-from trustfix.server.positions import Positions
+from surefix.features.ruff.edits import LineIndex, apply_edits, diff_edits, split_lines
+from surefix.features.ruff.findings import Position
+from surefix.server.lsp.positions import Positions
 
 
 def test_lines_break_where_ruff_and_lsp_break_them() -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from trustfix.server.settings import BADGE_STYLES, FIELDS, SECTION, Settings
+from surefix.server.lsp.settings import BADGE_STYLES, FIELDS, SECTION, Settings
 
 EXTENSION = Path(__file__).resolve().parents[2] / "editors" / "vscode"
-CLIENT_ONLY = {"trustfix.server.command", "trustfix.server.python"}  # how to start the server
+CLIENT_ONLY = {"surefix.server.command", "surefix.server.python"}  # how to start the server
 
 
 def manifest() -> dict[str, Any]:
@@ -40,9 +40,9 @@ def test_badge_style_offers_exactly_the_servers_styles() -> None:
     assert properties()[f"{SECTION}.badgeStyle"]["enum"] == list(BADGE_STYLES)
 
 
-def test_every_palette_command_is_in_the_trustfix_category_and_has_a_handler() -> None:
+def test_every_palette_command_is_in_the_surefix_category_and_has_a_handler() -> None:
     handlers = (EXTENSION / "src" / "commands.ts").read_text(encoding="utf-8")
-    registered = set(re.findall(r"'(trustfix\.vscode\.\w+)'", handlers))
+    registered = set(re.findall(r"'(surefix\.vscode\.\w+)'", handlers))
     commands = manifest()["contributes"]["commands"]
-    assert {c["category"] for c in commands} == {"Trustfix"}
+    assert {c["category"] for c in commands} == {"Surefix"}
     assert {c["command"] for c in commands} == registered

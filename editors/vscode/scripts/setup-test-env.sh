@@ -4,7 +4,7 @@
 # extension's node dependencies (languageclient, TypeScript, esbuild, vsce, playwright-core).
 #
 # Usage: editors/vscode/scripts/setup-test-env.sh
-# Cache: $TRUSTFIX_EDITOR_CACHE, default ~/.cache/trustfix-editors. Each part sits in a folder
+# Cache: $SUREFIX_EDITOR_CACHE, default ~/.cache/surefix-editors. Each part sits in a folder
 # named after its pinned version (or lockfile hash) with an `.installed` marker, so a warm run
 # only checks markers, and a version bump installs next to the old one instead of over it.
 #
@@ -14,7 +14,7 @@ set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3   # the newest code-server that runs on node 20 (4.104+ want 22/24)
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
-CACHE="${TRUSTFIX_EDITOR_CACHE:-$HOME/.cache/trustfix-editors}"
+CACHE="${SUREFIX_EDITOR_CACHE:-$HOME/.cache/surefix-editors}"
 mkdir -p "$CACHE"
 
 # Installs must never prompt, and native addons must build from source: their prebuilt

@@ -1,27 +1,27 @@
 // The command palette entries. Each one is a `workspace/executeCommand` request to the server;
 // the work (training, reports, the store) happens there, the extension only asks and shows.
 //
-// The palette ids are `trustfix.vscode.*` and not the server's own ids on purpose: the language
+// The palette ids are `surefix.vscode.*` and not the server's own ids on purpose: the language
 // client already registers a VS Code command for every command the server advertises (that is
-// how a quick fix's `trustfix.recordOutcome` runs), and two registrations of one id would fail.
+// how a quick fix's `surefix.recordOutcome` runs), and two registrations of one id would fail.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, ProgressToken, WorkDoneProgress } from 'vscode-languageclient/node';
 
 /** The running client, or undefined while the server is not up. */
 export type ClientSource = () => LanguageClient | undefined;
 
-export const SHOW_REPORT = 'trustfix.vscode.showReport';
+export const SHOW_REPORT = 'surefix.vscode.showReport';
 
 export function registerCommands(client: ClientSource, restart: () => Promise<void>): vscode.Disposable[] {
   const palette: Record<string, () => Promise<unknown>> = {
-    'trustfix.vscode.retrain': () => retrain(client),
-    [SHOW_REPORT]: () => execute(client, 'trustfix.showReport'),
-    'trustfix.vscode.applyTrustedFixes': () => applyTrustedFixes(client),
-    'trustfix.vscode.resetModel': () => resetModel(client),
-    'trustfix.vscode.dataStats': () => showData(client),
-    'trustfix.vscode.dataExport': () => exportData(client),
-    'trustfix.vscode.dataPurge': () => purgeData(client),
-    'trustfix.vscode.restartServer': restart,
+    'surefix.vscode.retrain': () => retrain(client),
+    [SHOW_REPORT]: () => execute(client, 'surefix.showReport'),
+    'surefix.vscode.applyTrustedFixes': () => applyTrustedFixes(client),
+    'surefix.vscode.resetModel': () => resetModel(client),
+    'surefix.vscode.dataStats': () => showData(client),
+    'surefix.vscode.dataExport': () => exportData(client),
+    'surefix.vscode.dataPurge': () => purgeData(client),
+    'surefix.vscode.restartServer': restart,
   };
   return Object.entries(palette).map(([id, run]) => vscode.commands.registerCommand(id, () => reportErrors(run)));
 }
@@ -32,7 +32,7 @@ async function reportErrors(run: () => Promise<unknown>): Promise<void> {
     await run();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    void vscode.window.showErrorMessage(`trustfix: ${reason}`);
+    void vscode.window.showErrorMessage(`surefix: ${reason}`);
   }
 }
 
@@ -44,7 +44,7 @@ async function execute<T>(
 ): Promise<T | null> {
   const running = client();
   if (running === undefined || !running.isRunning()) {
-    throw new Error('the language server is not running (Trustfix: Restart server starts it again)');
+    throw new Error('the language server is not running (Surefix: Restart server starts it again)');
   }
   return (await running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args, workDoneToken })) as T | null;
 }
@@ -60,10 +60,10 @@ interface RetrainResult {
  * bar), forwarded here too if it ever honours the request's own token. It reports the outcome
  * itself (window/showMessage), so nothing is added. */
 async function retrain(client: ClientSource): Promise<RetrainResult | null> {
-  const token = `trustfix-retrain-${Date.now()}`;
+  const token = `surefix-retrain-${Date.now()}`;
   const options = {
     location: vscode.ProgressLocation.Notification,
-    title: 'trustfix: retraining the local model',
+    title: 'surefix: retraining the local model',
   };
   return vscode.window.withProgress(options, async (progress) => {
     const running = client();
@@ -77,7 +77,7 @@ async function retrain(client: ClientSource): Promise<RetrainResult | null> {
       progress.report({ message: value.message, increment });
     });
     try {
-      return await execute<RetrainResult>(client, 'trustfix.retrain', [], token);
+      return await execute<RetrainResult>(client, 'surefix.retrain', [], token);
     } finally {
       listener?.dispose();
     }
@@ -87,12 +87,12 @@ async function retrain(client: ClientSource): Promise<RetrainResult | null> {
 async function applyTrustedFixes(client: ClientSource): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (editor === undefined || editor.document.languageId !== 'python') {
-    void vscode.window.showInformationMessage('trustfix: open a Python file to apply its trusted fixes');
+    void vscode.window.showInformationMessage('surefix: open a Python file to apply its trusted fixes');
     return;
   }
   const result = await execute<{ applied: number; dropped?: number; reason?: string }>(
     client,
-    'trustfix.applyTrustedFixes',
+    'surefix.applyTrustedFixes',
     [editor.document.uri.toString()],
   );
   if (result === null) {
@@ -100,7 +100,7 @@ async function applyTrustedFixes(client: ClientSource): Promise<void> {
   }
   const applied = result.applied === 1 ? '1 trusted fix' : `${result.applied} trusted fixes`;
   const why = result.reason ? ` (${result.reason})` : '';
-  void vscode.window.showInformationMessage(`trustfix: applied ${applied}${why}`);
+  void vscode.window.showInformationMessage(`surefix: applied ${applied}${why}`);
 }
 
 /** The server rolls back one model, or goes straight to the bundled one; it says which model
@@ -110,15 +110,15 @@ async function resetModel(client: ClientSource): Promise<void> {
     { label: 'Previous model', description: 'undo the last promoted retrain', args: [] as unknown[] },
     { label: 'Bundled model', description: 'forget every retrained model', args: [{ to: 'bundled' }] },
   ];
-  const choice = await vscode.window.showQuickPick(choices, { title: 'trustfix: reset the model to' });
+  const choice = await vscode.window.showQuickPick(choices, { title: 'surefix: reset the model to' });
   if (choice !== undefined) {
-    await execute(client, 'trustfix.resetModel', choice.args);
+    await execute(client, 'surefix.resetModel', choice.args);
   }
 }
 
 /** The statistics open as a JSON document: they are nested, and the user may want to copy them. */
 async function showData(client: ClientSource): Promise<void> {
-  const stats = await execute<unknown>(client, 'trustfix.dataStats');
+  const stats = await execute<unknown>(client, 'surefix.dataStats');
   if (stats === null) {
     return;
   }
@@ -131,14 +131,14 @@ async function showData(client: ClientSource): Promise<void> {
 
 async function exportData(client: ClientSource): Promise<void> {
   const format = await vscode.window.showQuickPick(['json', 'csv'], {
-    title: 'trustfix: export my data',
+    title: 'surefix: export my data',
     placeHolder: 'Format of the exported outcomes',
   });
   if (format === undefined) {
     return;
   }
   // The server names the file in a message; opening it shows what "my data" means.
-  const result = await execute<{ path: string }>(client, 'trustfix.dataExport', [{ format }]);
+  const result = await execute<{ path: string }>(client, 'surefix.dataExport', [{ format }]);
   if (result !== null) {
     await vscode.window.showTextDocument(vscode.Uri.file(result.path), { preview: true });
   }
@@ -148,7 +148,7 @@ async function exportData(client: ClientSource): Promise<void> {
 async function purgeData(client: ClientSource): Promise<void> {
   const confirm = 'Purge';
   const answer = await vscode.window.showWarningMessage(
-    'Purge all local trustfix data?',
+    'Purge all local surefix data?',
     {
       modal: true,
       detail: 'Every recorded fix outcome is deleted from this machine. Your personal history stops shaping scores until new outcomes arrive. This cannot be undone.',
@@ -158,5 +158,5 @@ async function purgeData(client: ClientSource): Promise<void> {
   if (answer !== confirm) {
     return;
   }
-  await execute(client, 'trustfix.dataPurge'); // the server says how many it deleted
+  await execute(client, 'surefix.dataPurge'); // the server says how many it deleted
 }

@@ -1,4 +1,4 @@
-// trustfix for VS Code: a thin client that starts the trustfix language server for Python
+// surefix for VS Code: a thin client that starts the surefix language server for Python
 // files. Diagnostics, quick fixes with trust badges, hover and fix-all come from the server
 // through vscode-languageclient; this file only starts and restarts it, reports a server
 // that cannot start, and wires the palette commands and the status-bar item.
@@ -12,7 +12,7 @@ import { STATUS_NOTIFICATION, StatusItem } from './status';
 let session: Session | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const output = vscode.window.createOutputChannel('trustfix');
+  const output = vscode.window.createOutputChannel('surefix');
   const status = new StatusItem(SHOW_REPORT);
   session = new Session(output, status);
   context.subscriptions.push(
@@ -43,7 +43,7 @@ class Session {
 
   async start(): Promise<void> {
     const server = serverCommand(vscode.workspace.getConfiguration(SECTION));
-    const client = new LanguageClient('trustfix', 'trustfix', serverOptions(server), clientOptions(this.output));
+    const client = new LanguageClient('surefix', 'surefix', serverOptions(server), clientOptions(this.output));
     client.onNotification(STATUS_NOTIFICATION, (payload: unknown) => this.status.update(payload));
     this.client = client;
     this.status.starting();
@@ -109,9 +109,9 @@ async function reportStartFailure(server: ServerCommand, error: unknown, output:
   const openSettings = 'Open Settings';
   const showOutput = 'Show Output';
   const choice = await vscode.window.showErrorMessage(
-    `trustfix: the language server could not be started with "${describe(server)}" (${reason}). ` +
-      `Install it with "pip install trustfix", or set ${server.setting} ` +
-      '(an absolute path, or trustfix.server.python to an interpreter that has trustfix).',
+    `surefix: the language server could not be started with "${describe(server)}" (${reason}). ` +
+      `Install it with "pip install surefix", or set ${server.setting} ` +
+      '(an absolute path, or surefix.server.python to an interpreter that has surefix).',
     openSettings,
     showOutput,
   );

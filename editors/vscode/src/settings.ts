@@ -1,11 +1,11 @@
-// The `trustfix` settings as the server reads them.
+// The `surefix` settings as the server reads them.
 //
 // The server validates its section key by key and warns about unknown keys, so the
-// client-only `trustfix.server.*` group (how to start the server) is taken out before the
+// client-only `surefix.server.*` group (how to start the server) is taken out before the
 // section is sent, whether as initializationOptions or as a workspace/configuration answer.
 import * as vscode from 'vscode';
 
-export const SECTION = 'trustfix';
+export const SECTION = 'surefix';
 const CLIENT_ONLY = ['server'];
 
 /** A plain JSON copy of a configuration value without the client-only keys. */

@@ -1,10 +1,10 @@
 // The status-bar item: which trust model scores the fixes, and whether outcomes are recorded.
 //
-// The server announces both with the `trustfix/status` notification whenever they change;
-// until one arrives (or with a server that never sends it) the item just says "trustfix".
+// The server announces both with the `surefix/status` notification whenever they change;
+// until one arrives (or with a server that never sends it) the item just says "surefix".
 import * as vscode from 'vscode';
 
-export const STATUS_NOTIFICATION = 'trustfix/status';
+export const STATUS_NOTIFICATION = 'surefix/status';
 
 export interface ServerStatus {
   model: string;
@@ -27,15 +27,15 @@ export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
 
   constructor(clickCommand: string) {
-    this.item = vscode.window.createStatusBarItem('trustfix.status', vscode.StatusBarAlignment.Right, 100);
-    this.item.name = 'trustfix';
+    this.item = vscode.window.createStatusBarItem('surefix.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'surefix';
     this.item.command = clickCommand;
     this.starting();
     this.item.show();
   }
 
   starting(): void {
-    this.show('$(shield) trustfix', 'trustfix: starting the language server');
+    this.show('$(shield) surefix', 'surefix: starting the language server');
   }
 
   update(payload: unknown): void {
@@ -48,13 +48,13 @@ export class StatusItem implements vscode.Disposable {
       ? 'your fix outcomes are recorded locally (never code, never sent)'
       : 'outcome collection is off';
     this.show(
-      `$(shield) trustfix ${status.model} · ${data}`,
-      `trustfix model ${status.model}; ${collecting}. Click for the model report.`,
+      `$(shield) surefix ${status.model} · ${data}`,
+      `surefix model ${status.model}; ${collecting}. Click for the model report.`,
     );
   }
 
   stopped(reason: string): void {
-    this.show('$(warning) trustfix', `trustfix: ${reason}`);
+    this.show('$(warning) surefix', `surefix: ${reason}`);
   }
 
   dispose(): void {

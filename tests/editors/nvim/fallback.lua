@@ -7,7 +7,7 @@ local H = dofile(here .. "/harness.lua")
 H.record_ui()
 vim.g.loaded_python3_provider = 0
 vim.opt.swapfile = false
-vim.opt.runtimepath:prepend(assert(vim.env.TRUSTFIX_PLUGIN_DIR, "TRUSTFIX_PLUGIN_DIR is not set"))
+vim.opt.runtimepath:prepend(assert(vim.env.SUREFIX_PLUGIN_DIR, "SUREFIX_PLUGIN_DIR is not set"))
 local project = assert(arg[1], "usage: -l fallback.lua <project-dir>")
 
 local has = vim.fn.has
@@ -25,14 +25,14 @@ local function open(relative)
 end
 
 H.step("set up on the fallback path", function()
-  H.result.setup = require("trustfix").setup({ settings = { badgeStyle = "ascii" } })
-  H.result.native = vim.lsp.config ~= nil and vim.lsp.is_enabled and vim.lsp.is_enabled("trustfix")
+  H.result.setup = require("surefix").setup({ settings = { badgeStyle = "ascii" } })
+  H.result.native = vim.lsp.config ~= nil and vim.lsp.is_enabled and vim.lsp.is_enabled("surefix")
 end)
 
 H.step("open two files of one project", function()
   local first = open("inventory/models.py")
   local second = open("inventory/report.py")
-  local clients = vim.lsp.get_clients({ name = "trustfix" })
+  local clients = vim.lsp.get_clients({ name = "surefix" })
   H.result.clients = #clients
   H.result.root = clients[1].config.root_dir
   H.result.attached = {
@@ -45,7 +45,7 @@ H.step("fix all in report.py", function()
   local buf = vim.api.nvim_get_current_buf()
   local before = vim.api.nvim_buf_get_changedtick(buf)
   local seen = #H.result.notifications
-  vim.cmd("TrustfixFixAll")
+  vim.cmd("SurefixFixAll")
   H.result.fix_all = H.notification("trusted fix", seen)
   H.wait("the fix-all edit", function()
     return vim.api.nvim_buf_get_changedtick(buf) ~= before

@@ -3,10 +3,10 @@
 -- the command line, :messages). Loaded with dofile() by the scripts beside it.
 local H = {}
 
-H.WAIT_MS = tonumber(vim.env.TRUSTFIX_TEST_WAIT_MS or "") or 60000
+H.WAIT_MS = tonumber(vim.env.SUREFIX_TEST_WAIT_MS or "") or 60000
 H.result = { steps = {}, notifications = {}, echoes = {} }
 
-local out = assert(vim.env.TRUSTFIX_TEST_RESULT, "TRUSTFIX_TEST_RESULT must name the result file")
+local out = assert(vim.env.SUREFIX_TEST_RESULT, "SUREFIX_TEST_RESULT must name the result file")
 
 function H.write()
   local fh = assert(io.open(out, "w"))

@@ -3,11 +3,11 @@
 local here = vim.fs.dirname(debug.getinfo(1, "S").source:sub(2))
 local H = dofile(here .. "/harness.lua")
 H.record_ui()
-vim.opt.runtimepath:prepend(assert(vim.env.TRUSTFIX_PLUGIN_DIR, "TRUSTFIX_PLUGIN_DIR is not set"))
+vim.opt.runtimepath:prepend(assert(vim.env.SUREFIX_PLUGIN_DIR, "SUREFIX_PLUGIN_DIR is not set"))
 
 H.step("set up with a missing executable", function()
-  H.result.setup = require("trustfix").setup({ cmd = { "trustfix-not-installed", "serve" } })
-  H.result.commands = vim.fn.exists(":TrustfixRetrain") == 2
+  H.result.setup = require("surefix").setup({ cmd = { "surefix-not-installed", "serve" } })
+  H.result.commands = vim.fn.exists(":SurefixRetrain") == 2
 end)
 
 H.step("open a Python file", function()

@@ -1,11 +1,11 @@
--- One scripted Neovim session on the sample project, through the trustfix plugin and the real
+-- One scripted Neovim session on the sample project, through the surefix plugin and the real
 -- server. Usage (see tests/editors/test_nvim.py):
 --   nvim --clean --headless -u init.lua -l session.lua <project-dir>
--- Writes what it saw to $TRUSTFIX_TEST_RESULT; pytest judges it. Exits 1 when a step cannot be
+-- Writes what it saw to $SUREFIX_TEST_RESULT; pytest judges it. Exits 1 when a step cannot be
 -- carried out (no client, no diagnostics, a timeout, a Lua error), 0 when every step ran.
 local here = vim.fs.dirname(debug.getinfo(1, "S").source:sub(2))
 local H = dofile(here .. "/harness.lua")
-local trustfix = require("trustfix")
+local surefix = require("surefix")
 
 local project = assert(arg[1], "usage: -l session.lua <project-dir>")
 local R = H.result
@@ -14,8 +14,8 @@ H.record_ui()
 local function open(relative)
   vim.cmd.edit(vim.fn.fnameescape(project .. "/" .. relative))
   local buf = vim.api.nvim_get_current_buf()
-  local client = H.wait("the trustfix client to attach to " .. relative, function()
-    local c = vim.lsp.get_clients({ bufnr = buf, name = "trustfix" })[1]
+  local client = H.wait("the surefix client to attach to " .. relative, function()
+    local c = vim.lsp.get_clients({ bufnr = buf, name = "surefix" })[1]
     return c and c.initialized and c
   end)
   H.wait("diagnostics for " .. relative, function()
@@ -76,12 +76,12 @@ local function summary(action)
   }
 end
 
-H.step("fix all trusted fixes with :TrustfixFixAll", function()
+H.step("fix all trusted fixes with :SurefixFixAll", function()
   local buf = open("inventory/report.py")
   R.fix_all = { before = text(buf) }
   local seen = #R.notifications
   local tick = vim.api.nvim_buf_get_changedtick(buf)
-  vim.cmd("TrustfixFixAll")
+  vim.cmd("SurefixFixAll")
   R.fix_all.notification = H.notification("trusted fix", seen)
   changed(buf, tick, "the fix-all edit")
   R.fix_all.after = text(buf)
@@ -150,7 +150,7 @@ H.step("fix on save with fix_all_sync in BufWritePre", function()
   vim.api.nvim_create_autocmd("BufWritePre", { -- the README's snippet
     pattern = "*.py",
     callback = function(ev)
-      require("trustfix").fix_all_sync(ev.buf)
+      require("surefix").fix_all_sync(ev.buf)
     end,
   })
   R.on_save = { before = text(buf) }
@@ -159,47 +159,47 @@ H.step("fix on save with fix_all_sync in BufWritePre", function()
   R.on_save.modified = vim.bo[buf].modified
 end)
 
-H.step("retrain with :TrustfixRetrain and see its progress end", function()
+H.step("retrain with :SurefixRetrain and see its progress end", function()
   local events = {}
   vim.api.nvim_create_autocmd("LspProgress", {
     callback = function(ev)
       local client = vim.lsp.get_client_by_id(ev.data.client_id)
       local value = ev.data.params.value
-      if client and client.name == "trustfix" and type(value) == "table" then
+      if client and client.name == "surefix" and type(value) == "table" then
         table.insert(events, {
           kind = value.kind,
           title = value.title,
           message = value.message,
           percentage = value.percentage,
-          shown = trustfix.progress(),
+          shown = surefix.progress(),
         })
       end
     end,
   })
-  vim.cmd("TrustfixRetrain")
+  vim.cmd("SurefixRetrain")
   H.wait("the retrain's progress to end", function()
     return #events > 0 and events[#events].kind == "end"
   end)
-  R.retrain = { progress = events, after = trustfix.progress() }
+  R.retrain = { progress = events, after = surefix.progress() }
 end)
 
-H.step("write and open the report with :TrustfixReport", function()
+H.step("write and open the report with :SurefixReport", function()
   local opened = {}
   vim.ui.open = function(uri) -- what the user's browser would get; launch nothing here
     table.insert(opened, uri)
     return vim.system({ "true" })
   end
   local seen = #R.notifications
-  vim.cmd("TrustfixReport")
+  vim.cmd("SurefixReport")
   R.report = { notification = H.notification("report written to", seen), opened = opened }
 end)
 
-H.step("look at, export and purge the data with :TrustfixData", function()
+H.step("look at, export and purge the data with :SurefixData", function()
   local seen = #R.notifications
-  vim.cmd("TrustfixData stats")
+  vim.cmd("SurefixData stats")
   R.data = { stats = H.notification("recorded outcome", seen) }
-  vim.cmd("TrustfixData export csv")
-  R.data.export = H.message("trustfix: exported")
+  vim.cmd("SurefixData export csv")
+  R.data.export = H.message("surefix: exported")
   local prompts = {}
   local answer = 2
   vim.fn.confirm = function(question)
@@ -207,26 +207,26 @@ H.step("look at, export and purge the data with :TrustfixData", function()
     return answer
   end
   seen = #R.notifications
-  vim.cmd("TrustfixData purge")
+  vim.cmd("SurefixData purge")
   R.data.declined = H.notification("nothing deleted", seen)
   answer = 1
-  vim.cmd("TrustfixData purge")
-  R.data.purged = H.message("trustfix: deleted")
+  vim.cmd("SurefixData purge")
+  R.data.purged = H.message("surefix: deleted")
   seen = #R.notifications
-  vim.cmd("TrustfixData stats")
+  vim.cmd("SurefixData stats")
   R.data.stats_after = H.notification("recorded outcome", seen)
   R.data.prompts = prompts
   R.data.completion = {
-    verbs = vim.fn.getcompletion("TrustfixData ", "cmdline"),
-    formats = vim.fn.getcompletion("TrustfixData export ", "cmdline"),
-    reset = vim.fn.getcompletion("TrustfixResetModel ", "cmdline"),
+    verbs = vim.fn.getcompletion("SurefixData ", "cmdline"),
+    formats = vim.fn.getcompletion("SurefixData export ", "cmdline"),
+    reset = vim.fn.getcompletion("SurefixResetModel ", "cmdline"),
   }
 end)
 
-H.step("reset the model with :TrustfixResetModel", function()
-  vim.cmd("TrustfixResetModel")
+H.step("reset the model with :SurefixResetModel", function()
+  vim.cmd("SurefixResetModel")
   R.reset = H.message("now using the model")
-  R.status = trustfix.status()
+  R.status = surefix.status()
 end)
 
 H.finish()

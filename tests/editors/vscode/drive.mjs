@@ -1,5 +1,5 @@
 // Drive a real VS Code workbench (code-server) in headless Chromium the way a user would.
-// Default scenario: open a Python file, wait for trustfix's diagnostics, open the quick-fix
+// Default scenario: open a Python file, wait for surefix's diagnostics, open the quick-fix
 // menu on a range, screenshot it, apply the first (preferred) fix, save, then optionally run a
 // palette command and wait for the notification it ends with. With `expect`: open the file and
 // wait for a notification containing that text (e.g. a server that cannot start).
@@ -20,7 +20,7 @@ const { chromium } = createRequire(join(config.modules, 'noop.js'))('playwright-
 const t0 = Date.now();
 const log = (...parts) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s]`, ...parts);
 const WAIT = 60_000;
-const PROGRESS_TITLE = 'trustfix: retraining the local model';
+const PROGRESS_TITLE = 'surefix: retraining the local model';
 
 // The browser can resolve nothing but loopback: the workbench must not reach the internet.
 const CHROMIUM_ARGS = [
@@ -102,7 +102,7 @@ async function applyFirstAndSave(page) {
 
 async function statusText(page) {
   const items = await page.locator('.statusbar-item').allInnerTexts();
-  return items.map((text) => text.trim()).find((text) => text.startsWith('trustfix')) ?? null;
+  return items.map((text) => text.trim()).find((text) => text.startsWith('surefix')) ?? null;
 }
 
 async function toastTexts(page) {

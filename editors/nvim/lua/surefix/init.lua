@@ -1,0 +1,501 @@
+--- surefix for Neovim's built-in LSP client.
+---
+--- `require("surefix").setup{}` starts `surefix serve` for Python buffers (vim.lsp.config and
+--- vim.lsp.enable on 0.11+, a FileType autocmd with vim.lsp.start on 0.10), passes the user's
+--- settings as the `surefix` section, and adds the :Surefix* commands. The server does the
+--- work and words every result in a window/showMessage; this file only sends requests, applies
+--- what comes back, and makes progress and status visible.
+local M = {}
+
+M.name = "surefix"
+M.FIX_ALL_KIND = "source.fixAll.surefix"
+
+local DATA_VERBS = { "stats", "export", "purge" }
+local EXPORT_FORMATS = { "json", "csv" }
+local LIST_OPTIONS = { "cmd", "filetypes", "root_markers" }
+
+local defaults = {
+  cmd = { "surefix", "serve" },
+  filetypes = { "python" },
+  root_markers = { "pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", ".git" },
+  settings = {}, -- the `surefix.*` settings, camelCase: { autoThreshold = 0.9, ... }
+  progress = true, -- echo work-done progress (retrain) in the command line
+  commands = true, -- define the :Surefix* user commands
+  on_attach = nil,
+  capabilities = nil,
+}
+
+--- What setup{} was given, over the defaults; read by the commands.
+M.config = vim.deepcopy(defaults)
+
+--- The last `surefix/status` per client id: the model in use and whether outcomes are kept.
+local statuses = {}
+--- The newest progress line per token, while the work runs.
+local running = {}
+
+local function notify(message, level)
+  vim.notify("surefix: " .. message, level or vim.log.levels.INFO)
+end
+
+--- 0.11 deprecates `client.request(...)` for `client:request(...)`; 0.10 only has the former.
+local function request(client, method, params, handler, bufnr)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+local function request_sync(client, method, params, timeout_ms, bufnr)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:request_sync(method, params, timeout_ms, bufnr)
+  end
+  return client.request_sync(method, params, timeout_ms, bufnr)
+end
+
+local function supports(client, method)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:supports_method(method)
+  end
+  return client.supports_method(method)
+end
+
+--- Whether `cmd` can start; a missing executable is the most common first-run failure, and
+--- Neovim's own report of it ("spawn: ENOENT") does not say what to do.
+local function missing_executable(cmd)
+  if type(cmd) ~= "table" or type(cmd[1]) ~= "string" then
+    return nil -- a function cmd (e.g. vim.lsp.rpc.connect) is the user's business
+  end
+  if vim.fn.executable(cmd[1]) == 1 then
+    return nil
+  end
+  return cmd[1]
+end
+
+local function missing_message(exe)
+  return ("cannot start the language server: `%s` is not an executable on PATH.\n"
+    .. "Install it (`pip install surefix`, or `pipx install surefix`), or give its full path:\n"
+    .. '  require("surefix").setup{ cmd = { "/path/to/.venv/bin/surefix", "serve" } }'):format(
+    exe
+  )
+end
+
+local function on_status(_, result, ctx)
+  statuses[ctx.client_id] = result
+  vim.api.nvim_exec_autocmds("User", { pattern = "SurefixStatus", modeline = false })
+end
+
+--- The client configuration both code paths start the server with.
+function M.client_config(opts)
+  local settings = opts.settings or {}
+  return {
+    name = M.name,
+    cmd = opts.cmd,
+    filetypes = opts.filetypes,
+    root_markers = opts.root_markers,
+    -- The server asks for section `surefix` (workspace/configuration) and also reads
+    -- initializationOptions, so settings count before its first lint.
+    settings = { surefix = settings },
+    init_options = { surefix = settings },
+    handlers = { ["surefix/status"] = on_status },
+    on_attach = opts.on_attach,
+    capabilities = opts.capabilities,
+  }
+end
+
+--- Neovim 0.11+: the built-in config registry; `vim.lsp.enable` attaches to Python buffers,
+--- including those already open when setup{} runs.
+local function enable_native(config)
+  local native = vim.tbl_extend("force", {}, config)
+  native.name = nil
+  vim.lsp.config(M.name, native)
+  vim.lsp.enable(M.name)
+end
+
+local function start_in(bufnr, config)
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= "" then
+    return
+  end
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  local root = vim.fs.root(bufnr, config.root_markers) or vim.fs.dirname(path)
+  local start = vim.tbl_extend("force", {}, config, { root_dir = root })
+  start.filetypes, start.root_markers = nil, nil
+  vim.lsp.start(start, { bufnr = bufnr })
+end
+
+--- Neovim 0.10: start (or reuse, per root) a client for each Python buffer.
+local function enable_fallback(config)
+  local group = vim.api.nvim_create_augroup("surefix.start", { clear = true })
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    pattern = config.filetypes,
+    callback = function(ev)
+      start_in(ev.buf, config)
+    end,
+  })
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    local python = vim.tbl_contains(config.filetypes, vim.bo[bufnr].filetype)
+    if vim.api.nvim_buf_is_loaded(bufnr) and python then
+      start_in(bufnr, config)
+    end
+  end
+end
+
+--- The surefix client serving `bufnr` (the current buffer by default), else any running one:
+--- the data and model commands are not about a buffer.
+function M.client(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local clients = vim.lsp.get_clients({ bufnr = bufnr, name = M.name })
+  if #clients == 0 then
+    clients = vim.lsp.get_clients({ name = M.name })
+  end
+  return clients[1]
+end
+
+local function need_client(bufnr)
+  local client = M.client(bufnr)
+  if not client then
+    notify("the language server is not running; open a Python file first", vim.log.levels.WARN)
+  end
+  return client
+end
+
+--- `workspace/executeCommand` on the surefix client; `on_result(result)` runs on success.
+--- Errors are shown, since a failed command would otherwise pass silently.
+function M.execute(command, arguments, on_result, bufnr)
+  local client = need_client(bufnr)
+  if not client then
+    return false
+  end
+  local params = { command = command, arguments = arguments or {} }
+  request(client, "workspace/executeCommand", params, function(err, result)
+    if err then
+      local reason = err.message or vim.inspect(err)
+      notify(("%s failed: %s"):format(command, reason), vim.log.levels.ERROR)
+      return
+    end
+    if on_result then
+      on_result(result)
+    end
+  end, bufnr)
+  return true
+end
+
+local function whole_buffer(bufnr)
+  local last = vim.api.nvim_buf_line_count(bufnr) - 1
+  local text = vim.api.nvim_buf_get_lines(bufnr, last, last + 1, false)[1] or ""
+  return { start = { line = 0, character = 0 }, ["end"] = { line = last, character = #text } }
+end
+
+local function applied_message(action)
+  local count = action.title:match("apply (%d+) trusted fix")
+  if count == "0" then
+    return "no fix is trusted enough to apply automatically"
+  end
+  if not count then
+    return action.title
+  end
+  return ("applied %s trusted fix%s"):format(count, count == "1" and "" or "es")
+end
+
+--- Apply a fix-all action the way the server sent it: with its edit, to be resolved, or as a
+--- command (the server then sends workspace/applyEdit itself).
+local function apply_fix_all(client, bufnr, action, done)
+  if action.edit then
+    vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
+    notify(applied_message(action))
+    return done(action)
+  end
+  if action.command then
+    local command = action.command
+    return M.execute(command.command, command.arguments, function(result)
+      notify(("applied %d trusted fixes"):format(result and result.applied or 0))
+      done(action)
+    end, bufnr)
+  end
+  if action.data and supports(client, "codeAction/resolve") then
+    return request(client, "codeAction/resolve", action, function(err, resolved)
+      if err or not resolved or not resolved.edit then
+        notify("the file changed while the fixes were computed; run it again", vim.log.levels.WARN)
+        return done(nil)
+      end
+      apply_fix_all(client, bufnr, resolved, done)
+    end, bufnr)
+  end
+  done(nil)
+end
+
+--- Apply every fix in the auto-apply band (`source.fixAll.surefix`) to the buffer.
+--- `done(action)` runs afterwards, with nil when nothing was applied.
+function M.fix_all(bufnr, done)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  done = done or function() end
+  local client = need_client(bufnr)
+  if not client then
+    return done(nil)
+  end
+  local params = {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    range = whole_buffer(bufnr),
+    context = { diagnostics = {}, only = { M.FIX_ALL_KIND }, triggerKind = 1 },
+  }
+  request(client, "textDocument/codeAction", params, function(err, actions)
+    if err then
+      notify("fix-all failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return done(nil)
+    end
+    for _, action in ipairs(actions or {}) do
+      if action.kind == M.FIX_ALL_KIND then
+        return apply_fix_all(client, bufnr, action, done)
+      end
+    end
+    notify("nothing to fix in this buffer")
+    done(nil)
+  end, bufnr)
+end
+
+--- Fix-all that returns only once the edit is in the buffer, for BufWritePre: an asynchronous
+--- edit would land after the write and leave the buffer modified. Returns whether it applied.
+function M.fix_all_sync(bufnr, timeout_ms)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local client = M.client(bufnr)
+  if not client or not vim.lsp.buf_is_attached(bufnr, client.id) then
+    return false
+  end
+  local params = {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    range = whole_buffer(bufnr),
+    context = { diagnostics = {}, only = { M.FIX_ALL_KIND }, triggerKind = 2 },
+  }
+  local timeout = timeout_ms or 3000
+  local response = request_sync(client, "textDocument/codeAction", params, timeout, bufnr)
+  for _, action in ipairs(response and response.result or {}) do
+    if action.kind == M.FIX_ALL_KIND and action.edit then
+      vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
+      return true
+    end
+  end
+  return false
+end
+
+--- The commands below leave the wording of results to the server (its window/showMessage);
+--- they add only what the server does not say.
+function M.retrain(on_result)
+  return M.execute("surefix.retrain", {}, on_result)
+end
+
+function M.report(on_result)
+  return M.execute("surefix.showReport", {}, on_result)
+end
+
+function M.reset_model(to, on_result)
+  return M.execute("surefix.resetModel", to and { { to = to } } or {}, on_result)
+end
+
+local function stats_words(stats)
+  local kinds = {}
+  for kind, n in pairs(stats.outcomes or {}) do
+    if n > 0 then
+      table.insert(kinds, ("%d %s"):format(n, kind))
+    end
+  end
+  table.sort(kinds)
+  local events = stats.events or 0
+  local words = ("%d recorded outcome%s"):format(events, events == 1 and "" or "s")
+  if #kinds > 0 then
+    words = words .. " (" .. table.concat(kinds, ", ") .. ")"
+  end
+  if stats.path then
+    words = words .. " in " .. stats.path
+  end
+  if stats.collecting == false then
+    words = words .. "; collection is off"
+  end
+  return words
+end
+
+function M.data_stats(on_result)
+  return M.execute("surefix.dataStats", {}, on_result or function(stats)
+    notify(stats_words(stats or {}))
+  end)
+end
+
+function M.data_export(format, on_result)
+  return M.execute("surefix.dataExport", { { format = format or "json" } }, on_result)
+end
+
+--- Purge asks first, naming how much it deletes: there is no undo.
+function M.data_purge(on_result)
+  return M.data_stats(function(stats)
+    local question = ("Delete all %d recorded surefix outcomes? This cannot be undone."):format(
+      (stats or {}).events or 0
+    )
+    if vim.fn.confirm(question, "&Delete\n&Cancel", 2) ~= 1 then
+      notify("nothing deleted")
+      if on_result then
+        on_result(nil)
+      end
+      return
+    end
+    M.execute("surefix.dataPurge", {}, on_result)
+  end)
+end
+
+function M.data(verb, arg, on_result)
+  if verb == "stats" then
+    return M.data_stats(on_result)
+  elseif verb == "export" then
+    if arg and not vim.tbl_contains(EXPORT_FORMATS, arg) then
+      notify(("export format must be json or csv, not %q"):format(arg), vim.log.levels.ERROR)
+      return false
+    end
+    return M.data_export(arg, on_result)
+  elseif verb == "purge" then
+    return M.data_purge(on_result)
+  end
+  notify(("usage: :SurefixData {%s}"):format(table.concat(DATA_VERBS, ",")), vim.log.levels.ERROR)
+  return false
+end
+
+local function matching(options, lead)
+  return vim.tbl_filter(function(option)
+    return vim.startswith(option, lead)
+  end, options)
+end
+
+local function complete_data(lead, line)
+  local words = vim.split(vim.trim(line), "%s+")
+  local position = #words + (line:match("%s$") and 1 or 0)
+  if position == 2 then
+    return matching(DATA_VERBS, lead)
+  end
+  if position == 3 and words[2] == "export" then
+    return matching(EXPORT_FORMATS, lead)
+  end
+  return {}
+end
+
+local function define_commands()
+  local command = vim.api.nvim_create_user_command
+  command("SurefixFixAll", function()
+    M.fix_all(0)
+  end, { desc = "surefix: apply every fix in the auto-apply band to this buffer" })
+  command("SurefixRetrain", function()
+    M.retrain()
+  end, { desc = "surefix: retrain the trust model on your outcomes" })
+  command("SurefixReport", function()
+    M.report(function(result)
+      if result and result.path then
+        notify("report written to " .. result.path)
+      end
+    end)
+  end, { desc = "surefix: write and open the model report" })
+  command("SurefixResetModel", function(args)
+    M.reset_model(args.args ~= "" and args.args or nil)
+  end, {
+    nargs = "?",
+    complete = function(lead)
+      return matching({ "bundled" }, lead)
+    end,
+    desc = "surefix: back to the previous model (or `bundled`)",
+  })
+  command("SurefixData", function(args)
+    M.data(args.fargs[1], args.fargs[2])
+  end, {
+    nargs = "+",
+    complete = complete_data,
+    desc = "surefix: local data {stats,export,purge}",
+  })
+end
+
+--- A one-line progress string for the command line, from an LspProgress event's value.
+local function progress_line(title, value)
+  local line = title or "surefix"
+  if value.percentage then
+    line = ("%s %d%%"):format(line, value.percentage)
+  end
+  if value.message and value.message ~= "" then
+    line = line .. " - " .. value.message
+  end
+  return line
+end
+
+--- Neovim shows nothing of $/progress by itself; echo surefix's so a retrain is visibly
+--- running, and forget the token when it ends.
+local function on_progress(ev)
+  local data = ev.data or {}
+  local client = vim.lsp.get_client_by_id(data.client_id or -1)
+  local params = data.params or {}
+  local value = params.value
+  if not client or client.name ~= M.name or type(value) ~= "table" then
+    return
+  end
+  local token = tostring(params.token)
+  if value.kind == "begin" then
+    running[token] = { title = value.title }
+  end
+  local title = (running[token] or {}).title
+  if value.kind == "end" then
+    running[token] = nil
+    local line = progress_line(title, { message = value.message or "done" })
+    vim.api.nvim_echo({ { line } }, false, {})
+  else
+    local line = progress_line(title, value)
+    if running[token] then
+      running[token].line = line
+    end
+    vim.api.nvim_echo({ { line } }, false, {})
+  end
+end
+
+local function watch_progress()
+  local group = vim.api.nvim_create_augroup("surefix.progress", { clear = true })
+  vim.api.nvim_create_autocmd("LspProgress", { group = group, callback = on_progress })
+end
+
+--- The running work (e.g. "surefix: retraining 40% - fitting"), or "": for a statusline.
+function M.progress()
+  for _, work in pairs(running) do
+    return work.line or work.title or ""
+  end
+  return ""
+end
+
+--- "surefix <model> · data on|off" for a statusline, or "" when no server is running.
+--- Redraw on `User SurefixStatus`.
+function M.status()
+  local client = M.client()
+  local status = client and statuses[client.id]
+  if not status then
+    return ""
+  end
+  return ("surefix %s · data %s"):format(status.model or "?", status.collecting and "on" or "off")
+end
+
+--- Start surefix for Python buffers. Returns false (and says why) when it cannot start.
+function M.setup(opts)
+  opts = opts or {}
+  M.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts)
+  for _, key in ipairs(LIST_OPTIONS) do
+    M.config[key] = opts[key] or defaults[key] -- lists replace, never merge index by index
+  end
+  if M.config.commands then
+    define_commands()
+  end
+  if M.config.progress then
+    watch_progress()
+  end
+  local exe = missing_executable(M.config.cmd)
+  if exe then
+    notify(missing_message(exe), vim.log.levels.ERROR)
+    return false
+  end
+  local config = M.client_config(M.config)
+  if vim.fn.has("nvim-0.11") == 1 then
+    enable_native(config)
+  else
+    enable_fallback(config)
+  end
+  return true
+end
+
+return M

@@ -1,0 +1,98 @@
+"""Text edits on code-point positions: offsets, applying a fix, line diffs.
+
+Lines are split where Ruff and LSP split them (`\\n`, `\\r\\n`, `\\r`); `str.splitlines` splits on
+more (form feed, U+2028, ...) and would put every later position on the wrong line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from surefix.features.ruff.findings import Edit, Position
+
+_NEWLINE = re.compile("\r\n|\r|\n")  # the line breaks Ruff and LSP both count
+
+
+_LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+class LineIndex:
+    """Converts (line, code-point column) positions of one text to string offsets and back."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+
+    def offset(self, pos: Position) -> int:
+        if pos.line >= len(self.starts):
+            return len(self.text)
+        return min(self.starts[pos.line] + pos.column, len(self.text))
+
+    def position(self, offset: int) -> Position:
+        lo, hi = 0, len(self.starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return Position(lo, offset - self.starts[lo])
+
+
+def apply_edits(text: str, edits: Iterable[Edit], index: LineIndex | None = None) -> str:
+    """Apply non-overlapping edits (Ruff guarantees this within one fix) from last to first.
+
+    Insertions at the same offset keep the order Ruff gave them in: TC00x fixes insert
+    `from typing import TYPE_CHECKING` and then the `if TYPE_CHECKING:` block at one point, and
+    sorting by content would put the block before the import it needs.
+    """
+    index = index or LineIndex(text)
+    spans = sorted(
+        ((index.offset(e.start), index.offset(e.end), e.content) for e in edits),
+        key=lambda span: span[:2],
+    )
+    out: list[str] = []
+    cursor = 0
+    for start, end, content in spans:
+        if start < cursor:
+            raise ValueError("overlapping edits")
+        out.append(text[cursor:start])
+        out.append(content)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def diff_edits(old: str, new: str) -> list[Edit]:
+    """Whole-line edits turning `old` into `new`, touching only the lines that differ.
+
+    Editors keep cursors, folds and marks outside the changed lines, which a whole-document
+    replacement would reset.
+    """
+    from difflib import SequenceMatcher
+
+    index = LineIndex(old)
+    a, b = _lines(old), _lines(new)
+    edits = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        start = index.position(_line_offset(index, i1))
+        end = index.position(_line_offset(index, i2))
+        edits.append(Edit(start, end, "".join(b[j1:j2])))
+    return edits
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their breaks, split where Ruff and LSP split (`str.splitlines` splits more)."""
+    return _LINE.findall(text)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their breaks, split where Ruff and LSP split (`\\x0c` is no line break)."""
+    return _NEWLINE.split(text)
+
+
+def _line_offset(index: LineIndex, line: int) -> int:
+    return index.starts[line] if line < len(index.starts) else len(index.text)

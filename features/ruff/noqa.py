@@ -1,0 +1,73 @@
+"""The edit that silences one rule on one line: `# noqa: CODE`, merged into what is there.
+
+Ruff reads one `# noqa` directive per line. Appending a second one (`# noqa: E501  # noqa: F401`)
+leaves the first in force and the new code ignored, so an existing directive is extended in place
+and a bare `# noqa`, which already silences everything, is left alone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+
+from surefix.features.ruff.edits import LineIndex
+from surefix.features.ruff.findings import Edit, Position, Violation
+
+_DIRECTIVE = re.compile(
+    r"#\s*noqa(?P<codes>:\s*[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*)?", re.IGNORECASE
+)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+
+
+def directive(codes: list[str]) -> str:
+    """`# noqa: A1, B2` (spelt in two parts so Ruff does not read this file's own line as one)."""
+    return "#" + f" noqa: {', '.join(codes)}"
+
+
+def noqa_line(violation: Violation) -> int:
+    """The line Ruff reads the directive from (the end of a multi-line string or statement)."""
+    return violation.noqa_line if violation.noqa_line is not None else violation.start.line
+
+
+def comment_columns(text: str) -> dict[int, int]:
+    """Where each line's comment starts (0-based line -> code-point column), from the tokenizer:
+    a `# noqa` inside a string is text, not a directive."""
+    out: dict[int, int] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0] - 1] = tok.start[1]
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass  # unfinished code: comments found so far still count
+    return out
+
+
+def noqa_edit(
+    text: str,
+    violation: Violation,
+    index: LineIndex | None = None,
+    comments: dict[int, int] | None = None,
+) -> Edit | None:
+    """The edit adding `violation.rule` to its line's noqa directive; None if already silenced."""
+    index = index or LineIndex(text)
+    comments = comment_columns(text) if comments is None else comments
+    line = noqa_line(violation)
+    if line >= len(index.starts):
+        return None
+    start = index.starts[line]
+    end = index.starts[line + 1] if line + 1 < len(index.starts) else len(text)
+    content = text[start:end].rstrip("\r\n")
+    found = _DIRECTIVE.search(content, comments[line]) if line in comments else None
+    if found is None:
+        column = len(content.rstrip())
+        return Edit(
+            Position(line, column), Position(line, len(content)), "  " + directive([violation.rule])
+        )
+    if found.group("codes") is None:
+        return None  # a directive without codes silences every rule already
+    codes = _CODE.findall(found.group("codes"))
+    if violation.rule.upper() in (c.upper() for c in codes):
+        return None
+    merged = directive([*codes, violation.rule])
+    return Edit(Position(line, found.start()), Position(line, found.end()), merged)

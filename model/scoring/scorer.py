@@ -1,0 +1,175 @@
+"""Score fixes and explain scores with numpy alone: this is what the language server runs.
+
+`TrustModel.score` is `sigmoid(X @ w + b)` on the stored design — computed feature by feature
+without building the mostly-zero X, equal to scikit-learn's `predict_proba` to rounding (the
+tests hold it to 1e-9) — so the numbers shipped are the numbers evaluated.
+
+`TrustModel.explain` is exact because the model is additive: centring every design column on its
+training mean gives
+
+    logit(score) = base + Σ_groups contribution(group),   base = b + w · mean
+
+where `base` is the log-odds of an "average" training fix and each contribution says how much
+this fix's rule, tier, edit shape, … moved it. Nothing is approximated (no SHAP sampling), so a
+hover saying "the rule lowered trust" is literally where the log-odds went.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from surefix.features.featurize import GROUPS, SCHEMA_VERSION
+from surefix.model.scoring.artifact import Artifact, Thresholds, load_artifact
+from surefix.model.scoring.design import (
+    CategoricalEncoding,
+    Encoding,
+    NumericEncoding,
+    SlopeEncoding,
+)
+
+TOP_FEATURES = 3
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function without overflow for large |z|."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+@dataclass(frozen=True)
+class FeatureContribution:
+    """One feature's push on the log-odds, in words (`label`) and as the value it had."""
+
+    name: str
+    group: str
+    label: str
+    value: float | str
+    contribution: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a fix scored what it did. `base + sum(groups.values()) == logit` exactly."""
+
+    score: float
+    logit: float
+    base: float
+    groups: dict[str, float]
+    top: tuple[FeatureContribution, ...]
+
+    def group_label(self, group: str) -> str:
+        return GROUPS.get(group, group)
+
+
+class TrustModel:
+    """The loaded trust model. Build with `load_model()` or from an `Artifact`."""
+
+    def __init__(self, artifact: Artifact) -> None:
+        self.artifact = artifact
+        self._base = float(artifact.intercept + artifact.coef @ artifact.column_means)
+
+    @property
+    def version(self) -> str:
+        return self.artifact.version
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.artifact.thresholds
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.artifact.manifest
+
+    def logits(
+        self, rows: Sequence[Mapping[str, Any]], schema_version: int = SCHEMA_VERSION
+    ) -> np.ndarray:
+        linear = self.artifact.design.linear(rows, self.artifact.coef, schema_version)
+        return linear + self.artifact.intercept
+
+    def score(
+        self, rows: Sequence[Mapping[str, Any]], schema_version: int = SCHEMA_VERSION
+    ) -> np.ndarray:
+        """P(the developer keeps the fix) for each row. Raises `SchemaError` on foreign rows."""
+        return sigmoid(self.logits(rows, schema_version))
+
+    def explain(
+        self, row: Mapping[str, Any], schema_version: int = SCHEMA_VERSION, top: int = TOP_FEATURES
+    ) -> Explanation:
+        """Per-group log-odds contributions of one row, relative to the average training fix,
+        plus the `top` individual features that moved it most."""
+        design = self.artifact.design
+        x = design.transform([row], schema_version)[0]
+        parts = self.artifact.coef * (x - self.artifact.column_means)
+        logit = float(x @ self.artifact.coef + self.artifact.intercept)
+        features = self.feature_contributions(row, parts)
+        groups: dict[str, float] = {}
+        for f in features:
+            groups[f.group] = groups.get(f.group, 0.0) + f.contribution
+        ranked = sorted(features, key=lambda f: abs(f.contribution), reverse=True)
+        return Explanation(
+            score=float(sigmoid(np.array([logit]))[0]),
+            logit=logit,
+            base=self._base,
+            groups=groups,
+            top=tuple(f for f in ranked[:top] if f.contribution != 0.0),
+        )
+
+    def feature_contributions(
+        self, row: Mapping[str, Any], parts: np.ndarray
+    ) -> list[FeatureContribution]:
+        design = self.artifact.design
+        specs = {s.name: s for s in design.specs}
+        slices = design.feature_slices()
+        flags = {  # 0/1 features: the design keeps them as one raw column
+            e.name for e in design.encodings if isinstance(e, NumericEncoding) and not e.knots
+        }
+        out = []
+        for enc in design.encodings:
+            spec = specs[enc.name]
+            value = row[feature_name(enc)]
+            if isinstance(enc, CategoricalEncoding):
+                value = str(value)
+                label = f"{spec.label}: {value}"
+                if value not in enc.categories:  # scored as the shared "rare or unseen" column
+                    label += " (rarely seen in training)"
+            else:
+                value = float(value)
+                label = numeric_label(spec.label, value, feature_name(enc) in flags)
+            out.append(
+                FeatureContribution(
+                    name=enc.name,
+                    group=spec.group,
+                    label=label,
+                    value=value,
+                    contribution=float(parts[slices[enc.name]].sum()),
+                )
+            )
+        return out
+
+
+def feature_name(enc: Encoding) -> str:
+    """The feature-row key an encoding reads (a per-rule slope reads its base feature)."""
+    return enc.feature if isinstance(enc, SlopeEncoding) else enc.name
+
+
+def numeric_label(label: str, value: float, flag: bool) -> str:
+    """`the fix only deletes: no` — the value belongs in the words, since a contribution is
+    relative to the average fix and "the fix edits an import lowers trust" would misread."""
+    if flag:
+        return f"{label}: {'yes' if value else 'no'}"
+    return f"{label}: {value:.3g}"
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> TrustModel:
+    """The trust model at `path`, or the bundled one. Raises `ArtifactError`."""
+    return TrustModel(load_artifact(path))

@@ -1,0 +1,249 @@
+"""`surefix check`, `fix` and `demo`: the language server's analysis, in a terminal.
+
+They call the same `analyze` and `fix_until_stable` the server calls and word scores with the same
+badges, so a number in the terminal is the number in the editor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from surefix.features.ruff.run import RuffOptions
+from surefix.model.analysis import (
+    AUTO,
+    MANUAL,
+    REVIEW,
+    UNSCORED,
+    Analysis,
+    Candidate,
+    analyze,
+    ranked,
+)
+from surefix.model.autofix import FixRun, auto_band, fix_until_stable
+from surefix.model.scoring.scorer import TrustModel, load_model
+from surefix.server.wording import badge
+
+_SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".tox"}
+BANDS = (AUTO, REVIEW, MANUAL, UNSCORED)
+
+
+def register(commands: Any) -> None:
+    check = commands.add_parser("check", help="score the fixes Ruff offers for Python files")
+    check.add_argument("paths", nargs="+", type=Path)
+    _add_common(check)
+    check.add_argument("--explain", action="store_true", help="show what moved each score")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=run_check)
+
+    fix = commands.add_parser(
+        "fix", help="apply trusted fixes until nothing changes (default: the auto-apply band)"
+    )
+    fix.add_argument("paths", nargs="+", type=Path)
+    _add_common(fix)
+    fix.add_argument(
+        "--min-trust", type=_probability, metavar="X", help="apply safe fixes scoring at least X"
+    )
+    fix.add_argument("--unsafe-fixes", action="store_true", help="with --min-trust: unsafe too")
+    fix.add_argument("--diff", action="store_true", help="print a diff instead of writing files")
+    fix.set_defaults(handler=run_fix)
+
+    demo = commands.add_parser("demo", help="run `check --explain` on the bundled sample project")
+    _add_common(demo)
+    demo.set_defaults(handler=run_demo, paths=None, format="text", explain=True)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, help="a model directory (default: the bundled one)")
+    parser.add_argument("--ruff", help="path of the ruff binary")
+    parser.add_argument("--ascii", action="store_true", help="plain ASCII badges")
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text}")
+    return value
+
+
+def sample_project() -> Path:
+    return Path(__file__).resolve().parents[1] / "sample_project"
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    args.paths = [sample_project()]
+    run_check(args)
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    ruff = RuffOptions(executable=args.ruff)
+    analyses, failed = analyze_files(args.paths, model, ruff)
+    if args.format == "json":
+        json.dump([_as_json(a, model, args.explain) for a in analyses], sys.stdout, indent=1)
+        print()
+    else:
+        _print_text(analyses, model, args.explain, "ascii" if args.ascii else "unicode")
+    if failed:
+        return 2
+    return 1 if any(a.candidates for a in analyses) else 0
+
+
+def analyze_files(
+    paths: list[Path], model: TrustModel, ruff: RuffOptions
+) -> tuple[list[Analysis], int]:
+    """Analyses of every readable file; an unreadable one is reported on stderr and skipped."""
+    analyses, failed = [], 0
+    for path in python_files(paths):
+        text = read_source(path)
+        if text is None:
+            failed += 1
+            continue
+        analyses.append(analyze(text, path, model, ruff))
+    return analyses, failed
+
+
+def read_source(path: Path) -> str | None:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:  # keep CRLF as it is
+            return fh.read()
+    except UnicodeDecodeError as exc:
+        print(f"surefix: error: {path}: not UTF-8 text ({exc.reason}); skipped", file=sys.stderr)
+    except OSError as exc:
+        print(f"surefix: error: {path}: {exc.strerror}; skipped", file=sys.stderr)
+    return None
+
+
+def python_files(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or directory")
+        if path.is_file():
+            yield path
+            continue
+        for child in sorted(path.rglob("*.py")):
+            if not _SKIP_DIRS.intersection(child.relative_to(path).parts):
+                yield child
+
+
+def _print_text(analyses: list[Analysis], model: TrustModel, explain: bool, style: str) -> None:
+    totals = dict.fromkeys(BANDS, 0)
+    for analysis in analyses:
+        for c in ranked(analysis.candidates):
+            totals[c.band] += 1
+            v = c.violation
+            print(f"{analysis.path}:{v.start.line + 1}:{v.start.column + 1}: {v.rule} {v.message}")
+            print(
+                f"    {badge(c, style):>6}  {c.band:<16} {c.fix.message or 'Apply fix'} "
+                f"[ruff: {c.fix.applicability}]"
+            )
+            if explain:
+                for line in explanation_lines(model, c):
+                    print(f"        {line}")
+    t = model.thresholds
+    print(
+        f"\n{sum(totals.values())} fixes: {totals[AUTO]} auto-apply, {totals[REVIEW]} "
+        f"review-suggested, {totals[MANUAL]} manual-only  (model {model.version}; "
+        f"auto ≥ {t.auto:.2f} and safe, review ≥ {t.review:.2f})"
+    )
+
+
+def explanation_lines(model: TrustModel, candidate: Candidate) -> list[str]:
+    """The factors that moved a score most, signed in log-odds, in plain words."""
+    e = model.explain(candidate.row)
+    lines = [f"base {e.base:+.2f} (an average fix)"]
+    for f in e.top:
+        direction = "raises" if f.contribution > 0 else "lowers"
+        lines.append(f"{f.contribution:+.2f} {f.label} {direction} trust")
+    return lines
+
+
+def _as_json(analysis: Analysis, model: TrustModel, explain: bool) -> dict[str, object]:
+    fixes = []
+    for c in ranked(analysis.candidates):
+        item: dict[str, object] = {
+            "rule": c.violation.rule,
+            "message": c.violation.message,
+            "line": c.violation.start.line + 1,
+            "column": c.violation.start.column + 1,
+            "fix": c.fix.message,
+            "applicability": c.fix.applicability,
+            "score": round(c.score, 4) if c.score is not None else None,
+            "band": c.band,
+        }
+        if explain:
+            e = model.explain(c.row)
+            item["explanation"] = {
+                "base": e.base,
+                "groups": e.groups,
+                "top": [{"feature": f.label, "contribution": f.contribution} for f in e.top],
+            }
+        fixes.append(item)
+    return {"path": analysis.path, "model": model.version, "fixes": fixes}
+
+
+def trust_rule(args: argparse.Namespace) -> Callable[[Candidate], bool]:
+    """Which fixes `fix` applies: the auto-apply band, or `--min-trust` (safe unless told)."""
+    if args.min_trust is None:
+        return auto_band
+    tiers = ("safe", "unsafe") if args.unsafe_fixes else ("safe",)
+
+    def trusted(c: Candidate) -> bool:
+        return c.score is not None and c.score >= args.min_trust and c.fix.applicability in tiers
+
+    return trusted
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    ruff = RuffOptions(executable=args.ruff)
+    trusted = trust_rule(args)
+    report = sys.stderr if args.diff else sys.stdout
+    analyses, failed = analyze_files(args.paths, model, ruff)
+    changed = 0
+    for analysis in analyses:
+        path = Path(analysis.path)
+
+        def relint(text: str, path: Path = path) -> Analysis:
+            return analyze(text, path, model, ruff)
+
+        run = fix_until_stable(analysis, relint, trusted)
+        if run.changed and run.final.syntax_errors <= analysis.syntax_errors:
+            changed += 1
+            if args.diff:
+                sys.stdout.writelines(_diff(analysis.path, analysis.text, run.text))
+            else:
+                with path.open("w", encoding="utf-8", newline="") as fh:
+                    fh.write(run.text)
+        print(fix_summary(analysis.path, run), file=report)
+    if failed:
+        return 2
+    return 1 if args.diff and changed else 0
+
+
+def fix_summary(path: str, run: FixRun) -> str:
+    applied = Counter(c.violation.rule for c in run.applied)
+    left = Counter(c.band for c in run.remaining)
+    parts = [f"{path}: applied {len(run.applied)}"]
+    if applied:
+        parts[0] += " (" + ", ".join(f"{r} x{n}" for r, n in sorted(applied.items())) + ")"
+    skipped = ", ".join(f"{left[b]} {b}" for b in BANDS if left[b])
+    parts.append(f"skipped {skipped}" if skipped else "skipped none")
+    if run.dropped:
+        parts.append(f"dropped {len(run.dropped)} that broke the file")
+    return "; ".join(parts)
+
+
+def _diff(path: str, old: str, new: str) -> list[str]:
+    return list(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), path, path
+        )
+    )

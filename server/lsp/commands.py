@@ -1,0 +1,224 @@
+"""The commands that act on the user's own model and data: retrain, reset, report, data.
+
+A retrain runs `surefix retrain --json` in a child process: scikit-learn stays out of the
+server, the fit runs on another core, and the event loop only reads progress lines — so the
+server keeps answering while it trains. Progress goes to the client as work-done progress when
+it supports that; the result always ends in a `window/showMessage`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as t
+from pygls.capabilities import get_capability
+
+from surefix.model.local.registry import Registry
+from surefix.model.local.store import StoreError
+
+if TYPE_CHECKING:
+    from surefix.server.lsp.server import TrustServer
+
+RETRAIN_COMMAND = "surefix.retrain"
+RESET_COMMAND = "surefix.resetModel"
+REPORT_COMMAND = "surefix.showReport"
+STATS_COMMAND = "surefix.dataStats"
+EXPORT_COMMAND = "surefix.dataExport"
+PURGE_COMMAND = "surefix.dataPurge"
+ALREADY_RUNNING = "a retrain is already running"
+RETRAIN_NICENESS = 10
+
+
+async def retrain(ls: TrustServer) -> dict[str, Any]:
+    """Retrain once; a second request while one runs is answered at once."""
+    if ls.retraining:
+        ls.tell(f"surefix: {ALREADY_RUNNING}", t.MessageType.Info)
+        return {"promoted": False, "message": ALREADY_RUNNING, "version": None}
+    ls.retraining = True
+    progress = await Progress.start(ls, "surefix: retraining")
+    try:
+        result = await run_retrain(ls, progress.report)
+    finally:
+        ls.retraining = False
+    message = str(result.get("message") or result.get("error") or "retrain ended")
+    progress.end(message)
+    if result.get("promoted"):
+        ls.load_model()
+        ls.refresh_records()
+        ls.relint_all()
+        ls.send_status()
+    ok = "error" not in result
+    ls.tell(f"surefix: {message}", t.MessageType.Info if ok else t.MessageType.Warning)
+    return {"promoted": bool(result.get("promoted")), "message": message, **result}
+
+
+async def run_retrain(ls: TrustServer, report: Callable[[int, str], None]) -> dict[str, Any]:
+    """Run the retrain process, forwarding its progress lines; its result (or an error)."""
+    command = [sys.executable, "-m", "surefix.server.cli", "retrain", "--json"]
+    command += ["--data-dir", str(ls.data_dir())]
+    if ls.model_source not in (None, "bundled"):
+        command += ["--model", str(ls.model_source)]
+    ls.close_store()  # the child reads the store; ours reopens on the next outcome
+    proc = await asyncio.create_subprocess_exec(
+        *command,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=background_priority if os.name == "posix" else None,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    result: dict[str, Any] | None = None
+    async for raw in proc.stdout:
+        line = parse_line(raw)
+        if "progress" in line:
+            report(int(line["progress"]), str(line.get("message", "")))
+        elif isinstance(line.get("result"), dict):
+            result = line["result"]
+    errors = (await proc.stderr.read()).decode("utf-8", "replace").strip()
+    await proc.wait()
+    if result is None:
+        tail = errors.splitlines()[-1] if errors else f"exit status {proc.returncode}"
+        result = {"error": f"the retrain failed ({tail})"}
+    return result
+
+
+def background_priority() -> None:
+    """The fit yields the CPU to the editor and the server: a background job should never be
+    what makes typing slow (measured in `benchmarks/learning.py`)."""
+    os.nice(RETRAIN_NICENESS)
+
+
+def parse_line(raw: bytes) -> dict[str, Any]:
+    try:
+        line = json.loads(raw)
+    except ValueError:
+        return {}
+    return line if isinstance(line, dict) else {}
+
+
+class Progress:
+    """Work-done progress under a server-created token, or nothing when the client can't show
+    it (pygls never hands a command its `workDoneToken`)."""
+
+    def __init__(self, ls: TrustServer, token: str | None) -> None:
+        self.ls, self.token = ls, token
+
+    @classmethod
+    async def start(cls, ls: TrustServer, title: str) -> Progress:
+        if not get_capability(ls.client_capabilities, "window.work_done_progress", False):
+            return cls(ls, None)
+        token = f"surefix-{uuid.uuid4()}"
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception as exc:  # a client may advertise progress and still refuse a token
+            ls.log(f"progress unavailable ({exc!r})")
+            return cls(ls, None)
+        ls.work_done_progress.begin(token, t.WorkDoneProgressBegin(title=title, percentage=0))
+        return cls(ls, token)
+
+    def report(self, percentage: int, message: str) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.report(
+                self.token, t.WorkDoneProgressReport(message=message, percentage=percentage)
+            )
+
+    def end(self, message: str) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.end(self.token, t.WorkDoneProgressEnd(message=message))
+
+
+def reset_model(ls: TrustServer, target: Any) -> dict[str, Any]:
+    """Back to the previous model, or (`{"to": "bundled"}`) straight to the bundled one."""
+    registry = Registry(ls.data_dir())
+    to_bundled = isinstance(target, dict) and target.get("to") == "bundled"
+    now = registry.reset() if to_bundled else registry.rollback()
+    ls.load_model()
+    ls.refresh_records()
+    ls.relint_all()
+    ls.send_status()
+    ls.tell(f"surefix: now using the model {ls.status()['model']} ({now})", t.MessageType.Info)
+    return {"model": ls.status()["model"]}
+
+
+def data_stats(ls: TrustServer) -> dict[str, Any]:
+    store = ls.store()
+    if store is None:
+        return {"outcomes": {}, "events": 0, "collecting": False}
+    return {**store.stats(), "collecting": True}
+
+
+def data_export(ls: TrustServer, options: Any) -> dict[str, Any]:
+    """Write every outcome to a file in the data directory (never anywhere else)."""
+    fmt = options.get("format", "json") if isinstance(options, dict) else "json"
+    if fmt not in ("json", "csv"):
+        raise ValueError(f"export format must be json or csv, not {fmt!r}")
+    store = ls.store()
+    if store is None:
+        raise StoreError("outcome collection is off or the store is unavailable")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    path = ls.data_dir() / "exports" / f"outcomes-{stamp}.{fmt}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(store.export(fmt))
+    ls.tell(f"surefix: exported {store.stats()['events']} outcomes to {path}", t.MessageType.Info)
+    return {"path": str(path), "uri": Path(path).as_uri()}
+
+
+def data_purge(ls: TrustServer) -> dict[str, Any]:
+    store = ls.store()
+    if store is None:
+        return {"purged": 0}
+    purged = store.purge()
+    ls.refresh_records()
+    ls.relint_all()
+    ls.tell(f"surefix: deleted {purged} recorded outcomes", t.MessageType.Info)
+    return {"purged": purged}
+
+
+async def show_report(ls: TrustServer) -> dict[str, Any]:
+    """Write the report into the data directory and ask the client to open it."""
+    path = write_report(ls.data_dir(), ls.model, ls.store(), ls.status()["collecting"], ls)
+    uri = path.as_uri()
+    if get_capability(ls.client_capabilities, "window.show_document.support", False):
+        shown = await ls.window_show_document_async(t.ShowDocumentParams(uri=uri, external=True))
+        if not shown.success:
+            ls.tell(f"surefix: the report is at {path}", t.MessageType.Info)
+    else:
+        ls.tell(f"surefix: the report is at {path}", t.MessageType.Info)
+    return {"path": str(path), "uri": uri}
+
+
+def write_report(
+    directory: Path, model: Any, store: Any, collecting: bool, ls: TrustServer | None = None
+) -> Path:
+    """Gather the report's inputs (model, store, registry) and write `report.html`."""
+    from surefix.model.local.report import ReportInput, render
+    from surefix.model.local.store import demotions
+
+    outcomes = store.outcomes() if store is not None else []
+    rules = store.rule_records() if store is not None else {}
+    minimum = ls.settings.demotion_min_outcomes if ls is not None else 10
+    data = ReportInput(
+        model_version=model.version if model is not None else "none",
+        manifest=model.manifest if model is not None else {},
+        stats=store.stats() if store is not None else {"outcomes": {}, "events": 0},
+        rules=rules,
+        demoted=demotions(rules, minimum),
+        scored=[
+            (float(o["score"]), o["outcome"] == "accepted")
+            for o in outcomes
+            if o["score"] is not None
+        ],
+        history=[e.to_dict() for e in Registry(directory).stack()],
+        collecting=collecting,
+    )
+    path = directory / "report.html"
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(data), encoding="utf-8")
+    return path

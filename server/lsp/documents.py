@@ -1,0 +1,105 @@
+"""One analysis per document version, computed once and shared by every request.
+
+Linting starts when a version appears — at once on open and save, after a quiet period while
+typing — and runs Ruff off the event loop. Code actions, hover and fix-all await the analysis of
+the version the editor has now: if it is still waiting out the debounce it starts at once, if it
+is running they wait for it, and they never lint on their own. A newer version cancels the older
+one's pending run, so a burst of keystrokes costs one Ruff run, not one per key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from surefix.model.analysis import Analysis
+from surefix.server.lsp.positions import Positions
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    """An analysis with the document version it belongs to and its position converter.
+    `memo` keeps what requests derive from it (built actions), valid as long as it is."""
+
+    uri: str
+    version: int
+    analysis: Analysis
+    positions: Positions
+    versioned: bool = True  # the client takes `documentChanges` (else edits go as `changes`)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class _Run:
+    version: int
+    task: asyncio.Task[Analyzed | None]
+    start_now: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+Runner = Callable[[str, int, str], Awaitable[Analyzed | None]]
+
+
+class Analyses:
+    """The analysis cache of open documents, keyed by URI and valid for one version each."""
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+        self._runs: dict[str, _Run] = {}
+
+    def schedule(self, uri: str, version: int, text: str, delay: float) -> None:
+        """Analyse `text` (version `version`) after `delay` seconds unless a newer one comes."""
+        old = self._runs.get(uri)
+        if old is not None and old.version == version and not old.task.cancelled():
+            if delay == 0:
+                old.start_now.set()
+            return
+        if old is not None:
+            old.task.cancel()
+        start_now = asyncio.Event()
+        task = asyncio.ensure_future(self._run(uri, version, text, delay, start_now))
+        self._runs[uri] = _Run(version, task, start_now)
+
+    async def _run(
+        self, uri: str, version: int, text: str, delay: float, start_now: asyncio.Event
+    ) -> Analyzed | None:
+        if delay > 0:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(start_now.wait(), delay)
+        return await self._runner(uri, version, text)
+
+    async def get(self, uri: str, version: int, text: str) -> Analyzed | None:
+        """The analysis of exactly this version, starting it now if it has not started. None
+        once a newer version (or a close) supersedes it: an answer for old text is no answer,
+        and re-running the old version would cancel the new one."""
+        self.schedule(uri, version, text, 0)
+        run = self._runs[uri]
+        try:
+            result = await asyncio.shield(run.task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the request itself was cancelled
+            return None
+        return result if result is not None and result.version == version else None
+
+    def cached(self, uri: str) -> Analyzed | None:
+        """The newest finished analysis, whatever its version (for commands naming a version)."""
+        run = self._runs.get(uri)
+        if run is None or not run.task.done() or run.task.cancelled():
+            return None
+        return run.task.result()
+
+    def forget(self, uri: str) -> None:
+        run = self._runs.pop(uri, None)
+        if run is not None:
+            run.task.cancel()
+
+    def invalidate_all(self) -> list[str]:
+        """Drop every analysis (settings or model changed); returns the URIs to analyse again."""
+        uris = list(self._runs)
+        for uri in uris:
+            self.forget(uri)
+        return uris

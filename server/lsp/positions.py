@@ -1,0 +1,56 @@
+"""Positions between Ruff's code points and the client's negotiated encoding.
+
+Ruff and `features/` count columns in code points; LSP clients count UTF-16 units (VS Code),
+UTF-8 bytes (Neovim 0.11) or code points (Emacs). Only this module converts, once per position,
+from the analysed text's own lines (pygls' document re-splits the whole text on every call).
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types as t
+
+from surefix.features.ruff.edits import split_lines
+from surefix.features.ruff.findings import Position
+
+
+class Positions:
+    """Converts positions of one text for a client using `encoding`."""
+
+    def __init__(self, text: str, encoding: str | None) -> None:
+        self.lines = split_lines(text)
+        self.encoding = encoding or t.PositionEncodingKind.Utf16
+
+    def _line(self, line: int) -> str:
+        return self.lines[line] if 0 <= line < len(self.lines) else ""
+
+    def to_client(self, pos: Position) -> t.Position:
+        text = self._line(pos.line)[: pos.column]
+        if self.encoding == t.PositionEncodingKind.Utf32 or text.isascii():
+            units = len(text)
+        elif self.encoding == t.PositionEncodingKind.Utf8:
+            units = len(text.encode("utf-8", "surrogatepass"))
+        else:
+            units = len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+        return t.Position(line=pos.line, character=units)
+
+    def range(self, start: Position, end: Position) -> t.Range:
+        return t.Range(start=self.to_client(start), end=self.to_client(end))
+
+    def from_client(self, pos: t.Position) -> Position:
+        """A client position in code points, clamped to the text (clients send stale ones)."""
+        line = min(max(pos.line, 0), len(self.lines) - 1)
+        text = self._line(line)
+        units = max(pos.character, 0)
+        if self.encoding == t.PositionEncodingKind.Utf32 or text.isascii():
+            return Position(line, min(units, len(text)))
+        if self.encoding == t.PositionEncodingKind.Utf8:
+            head = text.encode("utf-8", "surrogatepass")[:units]
+            return Position(line, len(head.decode("utf-8", "ignore")))
+        column = 0
+        for char in text:
+            width = 2 if ord(char) > 0xFFFF else 1
+            if units < width:
+                break
+            units -= width
+            column += 1
+        return Position(line, column)

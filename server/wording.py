@@ -1,0 +1,88 @@
+"""How trust is worded: badges, quick-fix titles, hover text and explanation lines.
+
+Shared by the language server and the CLI, and free of lsprotocol, so the editor and the terminal
+never word the same score differently.
+"""
+
+from __future__ import annotations
+
+from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Candidate
+from surefix.model.scoring.scorer import TrustModel
+
+BADGE_MARKS = {
+    "unicode": {AUTO: "✓", REVIEW: "?", MANUAL: "✗", UNSCORED: "·"},
+    "ascii": {AUTO: "+", REVIEW: "?", MANUAL: "-", UNSCORED: "."},
+    "percent": {AUTO: "", REVIEW: "", MANUAL: "", UNSCORED: ""},
+}
+
+
+SAFETY_NOTES = {
+    "safe": "Ruff marks this fix **safe**: it keeps the code's meaning.",
+    "unsafe": "Ruff marks this fix **unsafe**: it may change behaviour or drop comments, so it "
+    "is never applied automatically.",
+    "display-only": "Ruff only **displays** this fix: it is never applied automatically.",
+}
+
+
+def badge(candidate: Candidate, style: str = "unicode") -> str:
+    """`✓ 97%`: the band's mark and the score; `· n/a` when no model could be loaded."""
+    mark = BADGE_MARKS.get(style, BADGE_MARKS["unicode"])[candidate.band]
+    return f"{mark} {percent(candidate.score)}".strip()
+
+
+def percent(score: float | None) -> str:
+    """Whole percent, never 0% or 100%: the model is never certain, so neither is the badge."""
+    return "n/a" if score is None else f"{min(99, max(1, round(100 * score)))}%"
+
+
+def fix_title(candidate: Candidate, style: str) -> str:
+    fix = candidate.fix.message or f"Fix {candidate.violation.rule}"
+    title = f"{badge(candidate, style)} {fix}"
+    if candidate.score is None:
+        title += f" (trust score unavailable; Ruff: {candidate.fix.applicability})"
+    if candidate.demoted:
+        title += f" (not automatic: {candidate.demoted})"
+    return title
+
+
+def hover_markdown(candidate: Candidate, model: TrustModel | None, history: str | None) -> str:
+    """Rule, score, band, the factors that moved the score (adding up to its log-odds), tier."""
+    v = candidate.violation
+    rule = f"[{v.rule}]({v.url})" if v.url else v.rule
+    name = f" `{v.name}`" if v.name else ""
+    fix = candidate.fix.message or "Apply Ruff's fix"
+    lines = [f"**{rule}**{name}: {v.message}", ""]
+    if candidate.score is None or model is None:
+        lines.append(f"**Trust score unavailable** (no model could be loaded) · {fix}")
+    else:
+        lines.append(
+            f"**{badge(candidate)} · {candidate.band}** · {fix}  \n"
+            f"P(you keep this fix) = {candidate.score:.3f} · model `{model.version}`"
+        )
+        lines += ["", *factor_table(candidate, model)]
+    lines += ["", SAFETY_NOTES.get(candidate.fix.applicability, "")]
+    if candidate.demoted:
+        lines += ["", f"**Not applied automatically for you:** {candidate.demoted}."]
+    if history:
+        lines += ["", history]
+    return "\n".join(lines).rstrip()
+
+
+def factor_table(candidate: Candidate, model: TrustModel, top: int = 4) -> list[str]:
+    """The biggest pushes on the log-odds in words; the rows add up exactly to the total."""
+    e = model.explain(candidate.row, top=top)
+    shown = sum(f.contribution for f in e.top)
+    rest = e.logit - e.base - shown
+    rows = ["| | log-odds |", "| --- | ---: |", f"| an average fix | {e.base:+.2f} |"]
+    for f in e.top:
+        direction = "raises" if f.contribution > 0 else "lowers"
+        factor = f"{f.label} {direction} trust"
+        rows.append(f"| {factor} | {f.contribution:+.2f} |")
+    rows.append(f"| everything else | {rest:+.2f} |")
+    if candidate.personal and candidate.history is not None:
+        h = candidate.history
+        factor = f"your record with this rule: kept {h.kept} of {h.total}"
+        rows.append(f"| {factor} | {candidate.personal:+.2f} |")
+    total = e.logit + candidate.personal
+    rows.append(f"| **total** (= {percent(candidate.score)}) | **{total:+.2f}** |")
+    return rows
