@@ -28,9 +28,7 @@ def _address(text: str) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from surefix.server.lsp.server import (
-        start,  # pygls loads only for the server, never for `check`
-    )
+    from surefix.server.lsp.wiring import start  # pygls loads for the server, never for `check`
 
     start(args.tcp)
     return 0

@@ -1,31 +1,43 @@
-"""Code actions from a cached analysis: trust-badged quick fixes, `# noqa`, apply-all-trusted.
+"""Quick fixes from a cached analysis: trust-badged fixes, `# noqa`, "this fix is wrong".
 
 Every edit is a `TextDocumentEdit` carrying the version it was computed for, so an editor whose
 text has moved on rejects it instead of applying it in the wrong place (clients that cannot take
-versioned edits get plain `changes`).
+versioned edits get plain `changes`). Every action's command names the server's own offer by id;
+see `offers`. A version's actions are built once (editors ask again at every cursor move) and
+picked per request: those whose violation overlaps the range, and those of the diagnostics the
+client names in `context.diagnostics` (see `diagnostics.diagnostic_data`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from lsprotocol import types as t
 
-from surefix.features.ruff.edits import LineIndex, diff_edits
+from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import SYNTAX_ERROR, Edit, Position, Violation
 from surefix.features.ruff.noqa import comment_columns, noqa_edit
 from surefix.model.analysis import AUTO, Candidate, ranked
-from surefix.model.autofix import FixRun
-from surefix.model.local.outcome_watch import Offer, text_hash
-from surefix.server.lsp.diagnostics import diagnostic
+from surefix.server.lsp.diagnostics import diagnostic, diagnostic_data
 from surefix.server.lsp.documents import Analyzed
+from surefix.server.lsp.offers import Offer, Offers
 from surefix.server.wording import fix_title
 
-FIX_ALL_KIND = "source.fixAll.surefix"
 RECORD_COMMAND = "surefix.recordOutcome"
-APPLY_TRUSTED_COMMAND = "surefix.applyTrustedFixes"
-FIX_ALL_TITLE = "surefix: apply all trusted fixes"
 NOT_USEFUL_TITLE = "This fix is wrong"
+
+
+@dataclass(frozen=True)
+class Offered:
+    """One violation's actions on one version, with the offer their commands name."""
+
+    index: int  # in the analysis' violations, as in the diagnostic's `data`
+    rank: int  # of its fix, most trusted first
+    offer: Offer
+    fix: t.CodeAction | None
+    noqa: t.CodeAction | None
+    wrong: t.CodeAction | None
 
 
 def wants(kind: str, only: Sequence[str] | None) -> bool:
@@ -55,36 +67,82 @@ def versioned_edit(analyzed: Analyzed, edits: Sequence[Edit]) -> t.WorkspaceEdit
 
 
 def quick_fixes(
-    analyzed: Analyzed, start: Position, end: Position, style: str
-) -> list[t.CodeAction]:
-    """One action per fixable violation in the range, most trusted first."""
-    return [a for v, a in _all_fixes(analyzed, style) if overlaps(v, start, end)]
+    analyzed: Analyzed,
+    offers: Offers,
+    start: Position,
+    end: Position,
+    named: set[int],
+    style: str,
+) -> tuple[list[t.CodeAction], list[Offer]]:
+    """The actions for the range and the named diagnostics — fixes most trusted first, then
+    `# noqa` in file order, then one "this fix is wrong" per rule and line — and the offers."""
+    picked = [
+        o
+        for o in offered(analyzed, offers, style)
+        if o.index in named or overlaps(o.offer.violation, start, end)
+    ]
+    by_trust = sorted((o for o in picked if o.fix is not None), key=lambda o: o.rank)
+    wrong, seen = [], set()
+    for o in by_trust:
+        key = (o.offer.violation.rule, o.offer.violation.start.line)
+        if o.wrong is not None and key not in seen:
+            seen.add(key)
+            wrong.append(o.wrong)
+    actions = [o.fix for o in by_trust if o.fix is not None]
+    actions += [o.noqa for o in picked if o.noqa is not None]
+    return actions + wrong, [o.offer for o in picked]
 
 
-def _all_fixes(analyzed: Analyzed, style: str) -> list[tuple[Violation, t.CodeAction]]:
-    """Every quick fix of the version, built once: editors ask again at every cursor move."""
-    key = ("fixes", style)
-    if key not in analyzed.memo:
-        index = {id(v): i for i, v in enumerate(analyzed.analysis.violations)}
-        analyzed.memo[key] = [
-            (c.violation, _fix_action(analyzed, c, index[id(c.violation)], style))
-            for c in ranked(analyzed.analysis.candidates)
-        ]
-    return analyzed.memo[key]
+def offered(analyzed: Analyzed, offers: Offers, style: str) -> list[Offered]:
+    """Every violation's actions on this version, in file order, built once."""
+    key = ("offered", style)
+    if key in analyzed.memo:
+        return analyzed.memo[key]
+    analysis = analyzed.analysis
+    lines, comments = LineIndex(analysis.text), comment_columns(analysis.text)
+    rank = {id(c.violation): k for k, c in enumerate(ranked(analysis.candidates))}
+    out, silenced = [], set()
+    for i, v in enumerate(analysis.violations):
+        if v.rule == SYNTAX_ERROR:
+            continue
+        offer = offers.make(analyzed.uri, analyzed.version, analysis, v)
+        diag = diagnostic(v, analyzed.positions, diagnostic_data(analyzed.version, i, v))
+        c = offer.candidate
+        noqa = noqa_edit(analysis.text, v, lines, comments)
+        if noqa is not None and (v.rule, noqa.start.line) in silenced:
+            noqa = None  # one `# noqa: CODE` per rule and line
+        if noqa is not None:
+            silenced.add((v.rule, noqa.start.line))
+        out.append(
+            Offered(
+                index=i,
+                rank=rank.get(id(v), len(rank)),
+                offer=offer,
+                fix=_fix_action(analyzed, c, offer, diag, style) if c else None,
+                noqa=_noqa_action(analyzed, v, noqa, offer, diag) if noqa else None,
+                wrong=_wrong_action(v, offer, diag) if c else None,
+            )
+        )
+    analyzed.memo[key] = out
+    return out
 
 
-def _fix_action(analyzed: Analyzed, c: Candidate, index: int, style: str) -> t.CodeAction:
+def _answer(title: str, offer: Offer, outcome: str) -> t.Command:
+    return t.Command(
+        title=title, command=RECORD_COMMAND, arguments=[{"offer": offer.id, "outcome": outcome}]
+    )
+
+
+def _fix_action(
+    analyzed: Analyzed, c: Candidate, offer: Offer, diag: t.Diagnostic, style: str
+) -> t.CodeAction:
     return t.CodeAction(
         title=fix_title(c, style),
         kind=t.CodeActionKind.QuickFix,
-        diagnostics=[_diagnostic(analyzed, c.violation, index)],
+        diagnostics=[diag],
         is_preferred=preferred(c) or None,
         edit=versioned_edit(analyzed, c.fix.edits),
-        command=t.Command(
-            title="Record that the fix was applied",
-            command=RECORD_COMMAND,
-            arguments=[outcome_facts(analyzed, c.violation, c, "accepted")],
-        ),
+        command=_answer("Record that the fix was applied", offer, "accepted"),
     )
 
 
@@ -93,153 +151,23 @@ def preferred(candidate: Candidate) -> bool:
     return candidate.band == AUTO and candidate.fix.applicability == "safe"
 
 
-def outcome_facts(
-    analyzed: Analyzed, v: Violation, c: Candidate | None, outcome: str
-) -> dict[str, object]:
-    """What the record command gets back: identifiers and numbers, never source text."""
-    return {
-        "outcome": outcome,
-        "uri": analyzed.uri,
-        "version": analyzed.version,
-        "rule": v.rule,
-        "line": v.start.line,
-        "score": c.score if c else None,
-        "band": c.band if c else "none",
-        "applicability": c.fix.applicability if c else "none",
-        "model": analyzed.analysis.model_version,
-        "features": dict(c.row) if c else {},
-        "before": _text_hash(analyzed),
-        "syntax_errors": analyzed.analysis.syntax_errors,
-        "others": sum(
-            1 for o in analyzed.analysis.violations if o.rule not in (v.rule, SYNTAX_ERROR)
-        ),
-    }
-
-
-def _text_hash(analyzed: Analyzed) -> str:
-    if "hash" not in analyzed.memo:
-        analyzed.memo["hash"] = text_hash(analyzed.analysis.text)
-    return str(analyzed.memo["hash"])
-
-
-def noqa_actions(analyzed: Analyzed, start: Position, end: Position) -> list[t.CodeAction]:
-    """`# noqa: CODE` for each rule violation in the range, merged into the line's directive."""
-    return [a for v, a in _all_noqa(analyzed) if overlaps(v, start, end)]
-
-
-def _all_noqa(analyzed: Analyzed) -> list[tuple[Violation, t.CodeAction]]:
-    if "noqa" in analyzed.memo:
-        return analyzed.memo["noqa"]
-    analysis = analyzed.analysis
-    lines = LineIndex(analysis.text)
-    comments = comment_columns(analysis.text)
-    fixes = {id(c.violation): c for c in analysis.candidates}
-    out = []
-    seen: set[tuple[str, int]] = set()
-    for i, v in enumerate(analysis.violations):
-        edit = noqa_edit(analysis.text, v, lines, comments) if v.rule != SYNTAX_ERROR else None
-        if edit is None or (v.rule, edit.start.line) in seen:
-            continue
-        seen.add((v.rule, edit.start.line))
-        action = t.CodeAction(
-            title=f"Ignore {v.rule} on this line (# noqa: {v.rule})",
-            kind=t.CodeActionKind.QuickFix,
-            diagnostics=[_diagnostic(analyzed, v, i)],
-            edit=versioned_edit(analyzed, [edit]),
-            command=t.Command(
-                title="Record that the rule was silenced",
-                command=RECORD_COMMAND,
-                arguments=[outcome_facts(analyzed, v, fixes.get(id(v)), "suppressed")],
-            ),
-        )
-        out.append((v, action))
-    analyzed.memo["noqa"] = out
-    return out
-
-
-def not_useful_actions(analyzed: Analyzed, start: Position, end: Position) -> list[t.CodeAction]:
-    """ "This fix is wrong" for each fix in the range: an explicit negative, with no edit."""
-    return [a for v, a in _all_not_useful(analyzed) if overlaps(v, start, end)]
-
-
-def _all_not_useful(analyzed: Analyzed) -> list[tuple[Violation, t.CodeAction]]:
-    if "not-useful" not in analyzed.memo:
-        index = {id(v): i for i, v in enumerate(analyzed.analysis.violations)}
-        analyzed.memo["not-useful"] = [
-            (c.violation, _not_useful_action(analyzed, c, index[id(c.violation)]))
-            for c in ranked(analyzed.analysis.candidates)
-        ]
-    return analyzed.memo["not-useful"]
-
-
-def _not_useful_action(analyzed: Analyzed, c: Candidate, index: int) -> t.CodeAction:
-    rule = c.violation.rule
+def _noqa_action(
+    analyzed: Analyzed, v: Violation, edit: Edit, offer: Offer, diag: t.Diagnostic
+) -> t.CodeAction:
     return t.CodeAction(
-        title=f"{NOT_USEFUL_TITLE} ({rule}): surefix will trust it less",
+        title=f"Ignore {v.rule} on this line (# noqa: {v.rule})",
         kind=t.CodeActionKind.QuickFix,
-        diagnostics=[_diagnostic(analyzed, c.violation, index)],
-        command=t.Command(
-            title="Record that the fix is wrong",
-            command=RECORD_COMMAND,
-            arguments=[outcome_facts(analyzed, c.violation, c, "not-useful")],
-        ),
+        diagnostics=[diag],
+        edit=versioned_edit(analyzed, [edit]),
+        command=_answer("Record that the rule was silenced", offer, "suppressed"),
     )
 
 
-def offers(analyzed: Analyzed, start: Position, end: Position) -> list[Offer]:
-    """The fixes a code-action answer showed, for `resolved-otherwise` detection."""
-    return [
-        Offer(
-            c.violation.rule,
-            c.violation.start.line,
-            c.fix,
-            outcome_facts(analyzed, c.violation, c, "resolved-otherwise"),
-        )
-        for c in analyzed.analysis.candidates
-        if overlaps(c.violation, start, end)
-    ]
-
-
-def _diagnostic(analyzed: Analyzed, v: Violation, index: int) -> t.Diagnostic:
-    return diagnostic(v, analyzed.positions, diagnostic_data(analyzed.version, index, v))
-
-
-def diagnostic_data(version: int, index: int, v: Violation) -> dict[str, object]:
-    return {"version": version, "index": index, "fixable": v.fix is not None}
-
-
-def fix_all_action(analyzed: Analyzed, run: FixRun | None, resolvable: bool) -> t.CodeAction:
-    """Apply-all-trusted, with its edit when `run` is known; otherwise resolved later (or, for a
-    client that cannot resolve, carried out by a command that applies the edit itself)."""
-    action = t.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND)
-    if run is not None:
-        action.title = fix_all_title(run)
-        action.edit = fix_all_edit(analyzed, run)
-    elif resolvable:
-        action.data = {"uri": analyzed.uri, "version": analyzed.version, "fixAll": True}
-    else:
-        action.command = t.Command(
-            title=FIX_ALL_TITLE,
-            command=APPLY_TRUSTED_COMMAND,
-            arguments=[{"uri": analyzed.uri, "version": analyzed.version}],
-        )
-    return action
-
-
-def fix_all_edit(analyzed: Analyzed, run: FixRun) -> t.WorkspaceEdit:
-    return versioned_edit(analyzed, diff_edits(analyzed.analysis.text, run.text))
-
-
-def fix_all_title(run: FixRun) -> str:
-    n = len(run.applied)
-    return f"surefix: apply {n} trusted fix{'' if n == 1 else 'es'}"
-
-
-def dropped_message(run: FixRun) -> str | None:
-    if not run.dropped:
-        return None
-    rules = ", ".join(sorted({c.violation.rule for c in run.dropped}))
-    return (
-        f"surefix: {len(run.dropped)} trusted fixes ({rules}) were not applied: together they "
-        "left the file with a syntax error. The other trusted fixes were applied."
+def _wrong_action(v: Violation, offer: Offer, diag: t.Diagnostic) -> t.CodeAction:
+    """An explicit negative, with no edit."""
+    return t.CodeAction(
+        title=f"{NOT_USEFUL_TITLE} ({v.rule}): surefix will trust it less",
+        kind=t.CodeActionKind.QuickFix,
+        diagnostics=[diag],
+        command=_answer("Record that the fix is wrong", offer, "not-useful"),
     )

@@ -23,9 +23,10 @@ from pygls.capabilities import get_capability
 
 from surefix.model.local.registry import Registry
 from surefix.model.local.store import StoreError
+from surefix.server.lsp.models import BUNDLED
 
 if TYPE_CHECKING:
-    from surefix.server.lsp.server import TrustServer
+    from surefix.server.lsp.server import SurefixServer
 
 RETRAIN_COMMAND = "surefix.retrain"
 RESET_COMMAND = "surefix.resetModel"
@@ -37,36 +38,38 @@ ALREADY_RUNNING = "a retrain is already running"
 RETRAIN_NICENESS = 10
 
 
-async def retrain(ls: TrustServer) -> dict[str, Any]:
-    """Retrain once; a second request while one runs is answered at once."""
-    if ls.retraining:
-        ls.tell(f"surefix: {ALREADY_RUNNING}", t.MessageType.Info)
-        return {"promoted": False, "message": ALREADY_RUNNING, "version": None}
-    ls.retraining = True
-    progress = await Progress.start(ls, "surefix: retraining")
-    try:
-        result = await run_retrain(ls, progress.report)
-    finally:
-        ls.retraining = False
-    message = str(result.get("message") or result.get("error") or "retrain ended")
-    progress.end(message)
-    if result.get("promoted"):
-        ls.load_model()
-        ls.refresh_records()
-        ls.relint_all()
-        ls.send_status()
-    ok = "error" not in result
-    ls.tell(f"surefix: {message}", t.MessageType.Info if ok else t.MessageType.Warning)
-    return {"promoted": bool(result.get("promoted")), "message": message, **result}
+class Retrainer:
+    """One retrain at a time: a second request while one runs is answered at once."""
+
+    def __init__(self) -> None:
+        self.running = False
+
+    async def retrain(self, ls: SurefixServer) -> dict[str, Any]:
+        if self.running:
+            ls.tell(f"surefix: {ALREADY_RUNNING}", t.MessageType.Info)
+            return {"promoted": False, "message": ALREADY_RUNNING, "version": None}
+        self.running = True
+        progress = await Progress.start(ls, "surefix: retraining")
+        try:
+            result = await run_retrain(ls, progress.report)
+        finally:
+            self.running = False
+        message = str(result.get("message") or result.get("error") or "retrain ended")
+        progress.end(message)
+        if result.get("promoted"):
+            ls.model_changed()
+        ok = "error" not in result
+        ls.tell(f"surefix: {message}", t.MessageType.Info if ok else t.MessageType.Warning)
+        return {"promoted": bool(result.get("promoted")), "message": message, **result}
 
 
-async def run_retrain(ls: TrustServer, report: Callable[[int, str], None]) -> dict[str, Any]:
+async def run_retrain(ls: SurefixServer, report: Callable[[int, str], None]) -> dict[str, Any]:
     """Run the retrain process, forwarding its progress lines; its result (or an error)."""
     command = [sys.executable, "-m", "surefix.server.cli", "retrain", "--json"]
     command += ["--data-dir", str(ls.data_dir())]
-    if ls.model_source not in (None, "bundled"):
-        command += ["--model", str(ls.model_source)]
-    ls.close_store()  # the child reads the store; ours reopens on the next outcome
+    if ls.models.source not in (None, BUNDLED):
+        command += ["--model", str(ls.models.source)]
+    ls.outcomes.close()  # the child reads the store; ours reopens on the next outcome
     proc = await asyncio.create_subprocess_exec(
         *command,
         stdout=asyncio.subprocess.PIPE,
@@ -107,11 +110,11 @@ class Progress:
     """Work-done progress under a server-created token, or nothing when the client can't show
     it (pygls never hands a command its `workDoneToken`)."""
 
-    def __init__(self, ls: TrustServer, token: str | None) -> None:
+    def __init__(self, ls: SurefixServer, token: str | None) -> None:
         self.ls, self.token = ls, token
 
     @classmethod
-    async def start(cls, ls: TrustServer, title: str) -> Progress:
+    async def start(cls, ls: SurefixServer, title: str) -> Progress:
         if not get_capability(ls.client_capabilities, "window.work_done_progress", False):
             return cls(ls, None)
         token = f"surefix-{uuid.uuid4()}"
@@ -134,32 +137,29 @@ class Progress:
             self.ls.work_done_progress.end(self.token, t.WorkDoneProgressEnd(message=message))
 
 
-def reset_model(ls: TrustServer, target: Any) -> dict[str, Any]:
+def reset_model(ls: SurefixServer, target: Any) -> dict[str, Any]:
     """Back to the previous model, or (`{"to": "bundled"}`) straight to the bundled one."""
     registry = Registry(ls.data_dir())
-    to_bundled = isinstance(target, dict) and target.get("to") == "bundled"
+    to_bundled = isinstance(target, dict) and target.get("to") == BUNDLED
     now = registry.reset() if to_bundled else registry.rollback()
-    ls.load_model()
-    ls.refresh_records()
-    ls.relint_all()
-    ls.send_status()
-    ls.tell(f"surefix: now using the model {ls.status()['model']} ({now})", t.MessageType.Info)
-    return {"model": ls.status()["model"]}
+    ls.model_changed()
+    ls.tell(f"surefix: now using the model {ls.models.version} ({now})", t.MessageType.Info)
+    return {"model": ls.models.version}
 
 
-def data_stats(ls: TrustServer) -> dict[str, Any]:
-    store = ls.store()
+def data_stats(ls: SurefixServer) -> dict[str, Any]:
+    store = ls.outcomes.store()
     if store is None:
         return {"outcomes": {}, "events": 0, "collecting": False}
     return {**store.stats(), "collecting": True}
 
 
-def data_export(ls: TrustServer, options: Any) -> dict[str, Any]:
+def data_export(ls: SurefixServer, options: Any) -> dict[str, Any]:
     """Write every outcome to a file in the data directory (never anywhere else)."""
     fmt = options.get("format", "json") if isinstance(options, dict) else "json"
     if fmt not in ("json", "csv"):
         raise ValueError(f"export format must be json or csv, not {fmt!r}")
-    store = ls.store()
+    store = ls.outcomes.store()
     if store is None:
         raise StoreError("outcome collection is off or the store is unavailable")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
@@ -170,20 +170,26 @@ def data_export(ls: TrustServer, options: Any) -> dict[str, Any]:
     return {"path": str(path), "uri": Path(path).as_uri()}
 
 
-def data_purge(ls: TrustServer) -> dict[str, Any]:
-    store = ls.store()
+def data_purge(ls: SurefixServer) -> dict[str, Any]:
+    store = ls.outcomes.store()
     if store is None:
         return {"purged": 0}
     purged = store.purge()
-    ls.refresh_records()
-    ls.relint_all()
+    ls.outcomes.refresh()
+    ls.rescore_all()
     ls.tell(f"surefix: deleted {purged} recorded outcomes", t.MessageType.Info)
     return {"purged": purged}
 
 
-async def show_report(ls: TrustServer) -> dict[str, Any]:
+async def show_report(ls: SurefixServer) -> dict[str, Any]:
     """Write the report into the data directory and ask the client to open it."""
-    path = write_report(ls.data_dir(), ls.model, ls.store(), ls.status()["collecting"], ls)
+    path = write_report(
+        ls.data_dir(),
+        ls.models.model,
+        ls.outcomes.store(),
+        ls.outcomes.collecting,
+        ls.outcomes.collection.demotion_min_outcomes,
+    )
     uri = path.as_uri()
     if get_capability(ls.client_capabilities, "window.show_document.support", False):
         shown = await ls.window_show_document_async(t.ShowDocumentParams(uri=uri, external=True))
@@ -195,7 +201,7 @@ async def show_report(ls: TrustServer) -> dict[str, Any]:
 
 
 def write_report(
-    directory: Path, model: Any, store: Any, collecting: bool, ls: TrustServer | None = None
+    directory: Path, model: Any, store: Any, collecting: bool, min_outcomes: int = 10
 ) -> Path:
     """Gather the report's inputs (model, store, registry) and write `report.html`."""
     from surefix.model.local.report import ReportInput, render
@@ -203,13 +209,12 @@ def write_report(
 
     outcomes = store.outcomes() if store is not None else []
     rules = store.rule_records() if store is not None else {}
-    minimum = ls.settings.demotion_min_outcomes if ls is not None else 10
     data = ReportInput(
         model_version=model.version if model is not None else "none",
         manifest=model.manifest if model is not None else {},
         stats=store.stats() if store is not None else {"outcomes": {}, "events": 0},
         rules=rules,
-        demoted=demotions(rules, minimum),
+        demoted=demotions(rules, min_outcomes),
         scored=[
             (float(o["score"]), o["outcome"] == "accepted")
             for o in outcomes

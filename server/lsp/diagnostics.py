@@ -1,6 +1,15 @@
-"""Ruff's findings as LSP diagnostics: range, severity, tags, code and documentation link."""
+"""Ruff's findings as LSP diagnostics, and the one place they are published.
+
+Each diagnostic's `data` is `{"version", "index", "fixable"}`: the analysed version, the
+violation's index in it, and whether Ruff offers a fix. It is the contract with code actions:
+a client that asks for the actions of the diagnostics it shows (`context.diagnostics`, as Neovim
+does for the cursor's line) gets exactly those violations' actions, whatever range it sends.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from lsprotocol import types as t
 
@@ -9,12 +18,9 @@ from surefix.server.lsp.positions import Positions
 
 SOURCE = "surefix"
 
-
 _ERROR_RULES = ("F821", "F822", "F823", "F631", "F632", "F633", "F701", "F702", "F704", "F706")
 
-
 _UNNECESSARY = ("F401", "F811", "F841", "ERA001", "RUF100", "F504", "F522", "F523")
-
 
 _DEPRECATED = ("UP",)
 
@@ -48,3 +54,62 @@ def diagnostic(violation: Violation, positions: Positions, data: dict | None) ->
         tags=tags(violation),
         data=data,
     )
+
+
+def diagnostic_data(version: int, index: int, v: Violation) -> dict[str, object]:
+    """Which violation of which version this is, and whether it has a fix (for clients that
+    mark fixable diagnostics)."""
+    return {"version": version, "index": index, "fixable": v.fix is not None}
+
+
+def indices_named(diagnostics: Sequence[t.Diagnostic], version: int) -> set[int]:
+    """The violations (by index) that a request's `context.diagnostics` name for `version`."""
+    out = set()
+    for d in diagnostics:
+        data: Any = d.data
+        if isinstance(data, dict) and data.get("version") == version:
+            index = data.get("index")
+            if isinstance(index, int) and not isinstance(index, bool):
+                out.add(index)
+    return out
+
+
+class Publisher:
+    """Publishes each version's diagnostics, and says once when linting fails or is skipped."""
+
+    def __init__(
+        self, send: Callable[[t.PublishDiagnosticsParams], None], say: Callable[[str, bool], None]
+    ) -> None:
+        self._send, self._say = send, say  # say(message, is_error)
+        self._last_error: str | None = None
+        self._skipped: set[str] = set()
+
+    def publish(
+        self,
+        uri: str,
+        version: int,
+        violations: Sequence[Violation],
+        errors: Sequence[Violation],
+        positions: Positions,
+    ) -> None:
+        self._last_error = None
+        found = [
+            diagnostic(v, positions, diagnostic_data(version, i, v))
+            for i, v in enumerate(violations)
+        ] + [diagnostic(e, positions, None) for e in errors]
+        self._send(t.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=found))
+
+    def clear(self, uri: str, version: int | None = None) -> None:
+        self._send(t.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[]))
+
+    def failed(self, uri: str, version: int, message: str) -> None:
+        if message != self._last_error:
+            self._say(f"surefix: {message}", True)
+        self._last_error = message
+        self.clear(uri, version)
+
+    def skipped(self, uri: str, version: int, why: str) -> None:
+        if uri not in self._skipped:
+            self._skipped.add(uri)
+            self._say(why, False)
+        self.clear(uri, version)

@@ -9,7 +9,10 @@ for code actions or hover, apply an edit.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -58,6 +61,7 @@ def _publish(client: LanguageClient, params: t.PublishDiagnosticsParams) -> None
     """Keep the version each publish was for, so tests wait for the right one."""
     client.diagnostics[params.uri] = params.diagnostics
     client.published_versions[params.uri] = params.version  # type: ignore[attr-defined]
+    client.publishes[params.uri] = client.publishes.get(params.uri, 0) + 1  # type: ignore[attr-defined]
 
 
 def capabilities(preset: str) -> t.ClientCapabilities:
@@ -216,6 +220,41 @@ def is_fix(action: t.CodeAction) -> bool:
     return bool(command.arguments[0].get("outcome") == "accepted")
 
 
+MARK_BANDS = {"✓": "auto-apply", "?": "review-suggested", "✗": "manual-only", "·": "unscored"}
+MARK_BANDS |= {"+": "auto-apply", "-": "manual-only", ".": "unscored"}  # the ascii style
+BADGE = re.compile(r"^(?:(?P<mark>\S) )?(?P<percent>\d+)% ")
+
+
+def band_of(action: t.CodeAction) -> str:
+    """The band a quick fix's badge shows (unicode or ascii style)."""
+    found = BADGE.match(action.title)
+    assert found is not None and found["mark"] in MARK_BANDS, action.title
+    return MARK_BANDS[found["mark"]]
+
+
+def percent_of(action: t.CodeAction) -> int:
+    """The trust a quick fix's badge shows, in whole percent."""
+    found = BADGE.match(action.title)
+    assert found is not None, action.title
+    return int(found["percent"])
+
+
+def rule_of(action: t.CodeAction) -> str:
+    assert action.diagnostics, action.title
+    return str(action.diagnostics[0].code)
+
+
+def check_json(path: Path) -> list[dict[str, Any]]:
+    """`surefix check --format json` on a file: the terminal's view of the same fixes."""
+    out = subprocess.run(
+        [sys.executable, "-m", "surefix.server.cli", "check", "--format", "json", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode in (0, 1), out.stderr
+    (report,) = json.loads(out.stdout)
+    return list(report["fixes"])
+
+
 def apply_text_edits(text: str, edits: Sequence[Any], encoding: str) -> str:
     lines = text.split("\n")
 
@@ -273,6 +312,7 @@ def editor(tmp_path: Path) -> Session:
             client.set_configuration(config, section="surefix")
         editor: Editor | None = None
         client.published_versions = {}  # type: ignore[attr-defined]
+        client.publishes = {}  # type: ignore[attr-defined]
 
         @client.feature(t.WORKSPACE_APPLY_EDIT)
         def apply_edit(params: t.ApplyWorkspaceEditParams) -> t.ApplyWorkspaceEditResult:

@@ -26,7 +26,8 @@ async def test_open_publishes_codes_links_and_severities(editor: Session) -> Non
         assert f401.range == t.Range(
             start=t.Position(line=0, character=7), end=t.Position(line=0, character=9)
         )
-        assert isinstance(f401.data, dict) and f401.data["fixable"] is True
+        index = diagnostics.index(f401)
+        assert f401.data == {"version": e.versions[uri], "index": index, "fixable": True}
 
 
 async def test_syntax_errors_are_errors_and_the_rest_still_lints(editor: Session) -> None:

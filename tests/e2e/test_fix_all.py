@@ -9,19 +9,18 @@ import sys
 
 from lsprotocol import types as t
 
-from .conftest import Session, is_fix
+from .conftest import Session, band_of, is_fix, rule_of
 from .samples import MESSY
 
 FIX_ALL = "source.fixAll.surefix"
 
 
 def bands(actions: list[t.CodeAction]) -> dict[str, set[str]]:
-    """Band -> rules, from the quick fixes' record-command arguments."""
+    """Band -> rules, from the quick fixes' badges."""
     out: dict[str, set[str]] = {}
     for a in actions:
         if is_fix(a):
-            facts = (a.command.arguments or [{}])[0]
-            out.setdefault(facts["band"], set()).add(facts["rule"])
+            out.setdefault(band_of(a), set()).add(rule_of(a))
     return out
 
 

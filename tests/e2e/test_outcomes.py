@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Editor, Session, is_fix
+from .conftest import Editor, Session, band_of, is_fix, percent_of
 from .samples import MESSY, UNUSED_IMPORT
 
 
@@ -137,16 +138,17 @@ async def test_rejecting_a_rule_lowers_its_scores_demotes_it_and_hover_says_why(
 ) -> None:
     async with editor(config={"demotionMinOutcomes": 5}) as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
-        fix = next(a for a in await e.code_actions(uri) if is_fix(a))
-        assert fix.command is not None
-        facts = (fix.command.arguments or [{}])[0]
-        for _ in range(6):
-            await e.execute(fix.command.command, {**facts, "outcome": "not-useful"})
-        await e.change(uri, UNUSED_IMPORT + "\n")
+        first = next(a for a in await e.code_actions(uri) if is_fix(a))
+        for n in range(6):  # "This fix is wrong", on six versions of the file
+            await e.change(uri, UNUSED_IMPORT + "\n" * n)
+            wrong = next(a for a in await e.code_actions(uri, 0) if "This fix is wrong" in a.title)
+            assert wrong.command is not None
+            answer = await e.execute(wrong.command.command, *(wrong.command.arguments or ()))
+            assert answer == {"recorded": True}
+        await e.change(uri, UNUSED_IMPORT + "\n" * 7)
         after = next(a for a in await e.code_actions(uri) if is_fix(a))
-        later = (after.command.arguments or [{}])[0]  # type: ignore[union-attr]
-        assert later["score"] < facts["score"] - 0.2
-        assert later["band"] != "auto-apply" and not after.is_preferred
+        assert percent_of(after) < percent_of(first) - 20
+        assert band_of(after) != "auto-apply" and not after.is_preferred
         hover = await e.hover(uri, 0, 8)
         assert hover is not None
         text = hover.contents.value  # type: ignore[union-attr]
@@ -157,15 +159,15 @@ async def test_rejecting_a_rule_lowers_its_scores_demotes_it_and_hover_says_why(
 async def test_a_users_record_survives_a_restart(editor: Session, tmp_path: Path) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
-        fix = next(a for a in await e.code_actions(uri) if is_fix(a))
-        assert fix.command is not None
-        facts = (fix.command.arguments or [{}])[0]
-        for _ in range(3):
-            await e.execute(fix.command.command, {**facts, "outcome": "undone"})
+        first = next(a for a in await e.code_actions(uri) if is_fix(a))
+        for _ in range(3):  # take the fix, then undo it
+            assert await take(e, uri, "Remove unused import") == {"recorded": True}
+            await e.change(uri, UNUSED_IMPORT)
+    assert (await stats_of(tmp_path))["undone"] == 3
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         again = next(a for a in await e.code_actions(uri) if is_fix(a))
-        assert (again.command.arguments or [{}])[0]["score"] < facts["score"]  # type: ignore[union-attr]
+        assert percent_of(again) < percent_of(first)
 
 
 COMPARES_NONE = "def f(x):\n    if x == None:\n        return 1\n    return 2\n"
@@ -241,3 +243,48 @@ async def test_fixes_applied_by_apply_all_trusted_are_not_resolved_otherwise(
         await e.change(uri, e.apply(uri, fix_all.edit))
         await e.diagnostics(uri)
     assert not (tmp_path / "data").exists() or sum((await stats_of(tmp_path)).values()) == 0
+
+
+async def test_the_server_records_only_what_it_offered(editor: Session, tmp_path: Path) -> None:
+    """An answer names an offer the server made; its row is the server's own record of it."""
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        fix = next(a for a in await e.code_actions(uri, 0) if is_fix(a))
+        assert fix.command is not None
+        (answer,) = fix.command.arguments or ()
+        assert set(answer) == {"offer", "outcome"}  # nothing else travels through the client
+        command = fix.command.command
+        forged = {**answer, "rule": "E501", "score": 1.0, "features": {"rule": "E501"}}
+        assert await e.execute(command, forged) == {"recorded": True}  # extra keys are ignored
+        refused = [
+            await e.execute(command, answer),  # answered already
+            await e.execute(command, {**answer, "offer": "made-up"}),
+            await e.execute(command, {**answer, "outcome": "undone"}),  # only the server sees that
+            await e.execute(command, "not an answer"),
+        ]
+        assert all(r["recorded"] is False and r["reason"] for r in refused), refused
+        assert e.messages() == []  # refusals are logged, not shown
+    (row,) = json.loads(data(tmp_path, "export"))
+    assert row["rule"] == "F401" and row["outcome"] == "accepted" and row["score"] < 1.0
+    assert json.loads(row["features"])["rule"] == "F401"
+
+
+async def test_an_outcome_re_scores_open_documents_without_running_ruff_again(
+    editor: Session, tmp_path: Path
+) -> None:
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        other = await e.open("other.py", UNUSED_IMPORT)
+        before = percent_of(next(a for a in await e.code_actions(other) if is_fix(a)))
+        published = dict(e.client.publishes)  # type: ignore[attr-defined]
+        assert await take(e, uri, "Remove unused import", "not-useful") == {"recorded": True}
+
+        async def rescored() -> int:
+            while (
+                now := percent_of(next(a for a in await e.code_actions(other) if is_fix(a)))
+            ) == before:
+                await asyncio.sleep(0.02)
+            return now
+
+        assert await asyncio.wait_for(rescored(), 30) < before
+        assert e.client.publishes == published  # type: ignore[attr-defined]  # Ruff did not run

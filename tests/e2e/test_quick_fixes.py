@@ -3,10 +3,11 @@ trusted and safe are preferred."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from lsprotocol import types as t
 
-from .conftest import PRESETS, Session, is_fix
+from .conftest import PRESETS, Session, band_of, check_json, is_fix, rule_of
 from .samples import MESSY, UNUSED_IMPORT
 
 MARKS = {"auto-apply": "✓", "review-suggested": "?", "manual-only": "✗"}
@@ -17,11 +18,6 @@ def fixes(actions: list[t.CodeAction]) -> list[t.CodeAction]:
     return [a for a in actions if is_fix(a)]
 
 
-def record(action: t.CodeAction) -> dict:
-    assert action.command is not None and action.command.arguments
-    return action.command.arguments[0]
-
-
 @pytest.mark.parametrize("preset", PRESETS)
 async def test_every_fix_is_badged_ranked_and_preferred_only_when_trusted_and_safe(
     editor: Session, preset: str
@@ -30,10 +26,11 @@ async def test_every_fix_is_badged_ranked_and_preferred_only_when_trusted_and_sa
         uri = await e.open("messy.py", MESSY)
         offered = fixes(await e.code_actions(uri))
         assert len(offered) >= 6
-        scores = [record(a)["score"] for a in offered]
-        assert scores == sorted(scores, reverse=True)
-        for action in offered:
-            facts = record(action)
+        terminal = check_json(e.root / "messy.py")  # the same fixes, scored by the CLI
+        assert [(rule_of(a), a.diagnostics[0].range.start.line + 1) for a in offered] == [  # type: ignore[index]
+            (f["rule"], f["line"]) for f in terminal
+        ]
+        for action, facts in zip(offered, terminal, strict=True):
             expected_band = (
                 "auto-apply"
                 if facts["score"] >= 0.8 and facts["applicability"] == "safe"
@@ -41,13 +38,12 @@ async def test_every_fix_is_badged_ranked_and_preferred_only_when_trusted_and_sa
                 if facts["score"] >= 0.5
                 else "manual-only"
             )
-            assert facts["band"] == expected_band
+            assert band_of(action) == expected_band
             percent = min(99, max(1, round(100 * facts["score"])))
             assert action.title.startswith(f"{MARKS[expected_band]} {percent}% ")
             assert action.kind == t.CodeActionKind.QuickFix
             assert bool(action.is_preferred) == (expected_band == "auto-apply")
-            assert action.diagnostics and action.diagnostics[0].code == facts["rule"]
-        assert {record(a)["band"] for a in offered} >= {"auto-apply", "review-suggested"}
+        assert {band_of(a) for a in offered} >= {"auto-apply", "review-suggested"}
 
 
 async def test_applying_a_fix_gives_the_fixed_text_at_the_version_it_was_made_for(
@@ -77,7 +73,7 @@ async def test_a_range_only_gets_the_fixes_inside_it(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("messy.py", MESSY)
         on_line_7 = fixes(await e.code_actions(uri, 6))
-        assert {record(a)["rule"] for a in on_line_7} == {"UP015"}
+        assert {rule_of(a) for a in on_line_7} == {"UP015"}
 
 
 async def test_ascii_badges_on_request(editor: Session) -> None:
@@ -101,3 +97,32 @@ async def test_a_client_without_document_changes_gets_plain_changes(editor: Sess
         fix = next(a for a in await e.code_actions(uri, 0) if is_fix(a))
         assert fix.edit is not None and fix.edit.document_changes is None
         assert e.apply(uri, fix.edit) == "\nVALUE = 1\n"
+
+
+async def test_a_cursor_with_its_lines_diagnostics_gets_every_fix_of_that_line(
+    editor: Session,
+) -> None:
+    """Neovim asks with the cursor (an empty range) and the line's diagnostics as context; the
+    diagnostics' `data` names their violations, so their fixes come back wherever the cursor is."""
+    async with editor("neovim") as e:
+        uri = await e.open("messy.py", MESSY)
+        line = 5  # def load(path: Optional[str] = None) -> List[str]:
+        on_line = [d for d in await e.diagnostics(uri) if d.range.start.line == line]
+        assert {d.code for d in on_line} >= {"UP006"} and all(d.data for d in on_line)
+
+        async def at_cursor(context: list[t.Diagnostic]) -> list[t.CodeAction]:
+            cursor = t.Position(line=line, character=0)
+            found = await e.client.text_document_code_action_async(
+                t.CodeActionParams(
+                    text_document=t.TextDocumentIdentifier(uri=uri),
+                    range=t.Range(start=cursor, end=cursor),
+                    context=t.CodeActionContext(diagnostics=context),
+                )
+            )
+            return fixes([a for a in found or () if isinstance(a, t.CodeAction)])
+
+        named = await at_cursor(on_line)
+        assert sorted(rule_of(a) for a in named) == sorted(str(d.code) for d in on_line if d.data)
+        assert await at_cursor([]) == []  # the cursor alone touches none of them
+        stale = [attrs.evolve(d, data={"version": 99, "index": 0}) for d in on_line]
+        assert await at_cursor(stale) == []  # diagnostics of another version name nothing

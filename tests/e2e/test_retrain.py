@@ -5,30 +5,49 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import time
 from pathlib import Path
 from typing import Any
 
-from .conftest import Editor, Session, is_fix
+from surefix.model.analysis import analyze
+from surefix.model.local.store import Outcome, Store
+from surefix.model.scoring.scorer import load_model
+
+from .conftest import Editor, Session, band_of, is_fix, percent_of
 from .samples import UNUSED_IMPORT
 
 
-async def record(e: Editor, uri: str, outcomes: list[str]) -> dict[str, Any]:
-    """Report `outcomes` for the file's F401 fix, oldest first; the fix's facts as offered."""
-    fix = next(a for a in await e.code_actions(uri) if is_fix(a))
-    assert fix.command is not None
-    facts = (fix.command.arguments or [{}])[0]
-    for outcome in outcomes:
-        assert await e.execute(fix.command.command, {**facts, "outcome": outcome}) == {
-            "recorded": True
-        }
-    return facts
+def record(e: Editor, uri: str, outcomes: list[str]) -> None:
+    """A user who already had `outcomes` with the file's F401 fix, oldest first: rows as the
+    server writes them (its feature row, score and band for this text), in the real store the
+    server and its retrain process read."""
+    path = Path(uri.removeprefix("file://"))
+    analysis = analyze(path.read_text(), path, load_model())
+    (fix,) = [c for c in analysis.candidates if c.violation.rule == "F401"]
+    start = time.time() - len(outcomes)
+    store = Store.at(e.root.parent / "data")
+    try:
+        store.record_many(
+            Outcome(
+                "F401", kind, "command", fix.band, fix.fix.applicability, fix.row, fix.score,
+                analysis.model_version, store.project_hash(str(e.root)), start + i,
+            )
+            for i, kind in enumerate(outcomes)
+        )  # fmt: skip
+    finally:
+        store.close()
 
 
 async def f401_fix(e: Editor, uri: str) -> dict[str, Any]:
+    """The F401 fix as the user sees it now: its badge, and the model hover names."""
     await e.change(uri, UNUSED_IMPORT + "\n" * (len(e.client.diagnostics) + 2))
     fix = next(a for a in await e.code_actions(uri) if is_fix(a))
-    assert fix.command is not None
-    return (fix.command.arguments or [{}])[0]
+    hover = await e.hover(uri, 0, 8)
+    assert hover is not None
+    model = re.search(r"model `([^`]+)`", hover.contents.value)  # type: ignore[union-attr]
+    assert model is not None
+    return {"percent": percent_of(fix), "band": band_of(fix), "model": model[1]}
 
 
 def progress_kinds(e: Editor) -> list[list[str]]:
@@ -38,7 +57,7 @@ def progress_kinds(e: Editor) -> list[list[str]]:
 async def test_too_few_outcomes_says_how_many_more_are_needed(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
-        await record(e, uri, ["accepted"] * 3)
+        record(e, uri, ["accepted"] * 3)
         result = await e.execute("surefix.retrain")
         assert result["promoted"] is False and "47 more needed" in result["message"]
         assert "47 more needed" in await e.message("47 more needed")
@@ -50,7 +69,8 @@ async def test_retrain_reports_progress_promotes_and_hover_shows_the_new_version
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         bundled = (await e.hover(uri, 0, 8)).contents.value  # type: ignore[union-attr]
-        before = await record(e, uri, ["undone"] * 60)
+        before = await f401_fix(e, uri)
+        record(e, uri, ["undone"] * 60)
         result = await e.execute("surefix.retrain")
         assert result["promoted"] is True, result
         assert result["candidate_log_loss"] < result["current_log_loss"]
@@ -59,7 +79,7 @@ async def test_retrain_reports_progress_promotes_and_hover_shows_the_new_version
         assert kinds[-1][-1] == "WorkDoneProgressEnd" and "WorkDoneProgressReport" in kinds[-1]
         assert "promoted" in await e.message("promoted")
         after = await f401_fix(e, uri)
-        assert after["score"] < before["score"] - 0.2 and after["band"] != "auto-apply"
+        assert after["percent"] < before["percent"] - 20 and after["band"] != "auto-apply"
         shown = (await e.hover(uri, 0, 8)).contents.value  # type: ignore[union-attr]
         assert result["version"] in shown and result["version"] not in bundled
         assert after["model"] == result["version"]
@@ -72,7 +92,7 @@ async def test_a_worse_model_is_refused_with_both_numbers(editor: Session, tmp_p
         uri = await e.open("m.py", UNUSED_IMPORT)
         # Kept fixes to learn from, then the newest (held-back) ones all undone: a model that
         # learned "F401 is kept" must lose to the current one on them.
-        await record(e, uri, ["accepted"] * 48 + ["undone"] * 12)
+        record(e, uri, ["accepted"] * 48 + ["undone"] * 12)
         result = await e.execute("surefix.retrain")
         assert result["promoted"] is False
         assert result["candidate_log_loss"] > result["current_log_loss"]
@@ -85,7 +105,7 @@ async def test_a_worse_model_is_refused_with_both_numbers(editor: Session, tmp_p
 async def test_a_second_retrain_while_one_runs_is_told_already_running(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
-        await record(e, uri, ["undone"] * 50)
+        record(e, uri, ["undone"] * 50)
         first, second = await asyncio.gather(
             e.execute("surefix.retrain"), e.execute("surefix.retrain")
         )
@@ -97,7 +117,7 @@ async def test_reset_returns_to_the_previous_model(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         bundled = (await f401_fix(e, uri))["model"]
-        await record(e, uri, ["undone"] * 60)
+        record(e, uri, ["undone"] * 60)
         assert (await e.execute("surefix.retrain"))["promoted"]
         assert (await f401_fix(e, uri))["model"] != bundled
         assert await e.execute("surefix.resetModel") == {"model": bundled}
@@ -110,7 +130,7 @@ async def test_a_tampered_retrained_model_falls_back_to_the_bundled_one(
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         bundled = (await f401_fix(e, uri))["model"]
-        await record(e, uri, ["undone"] * 60)
+        record(e, uri, ["undone"] * 60)
         version = (await e.execute("surefix.retrain"))["version"]
     params = tmp_path / "data" / "models" / version / "params.json"
     params.write_text(params.read_text().replace('"intercept": ', '"intercept": 1'))
@@ -123,7 +143,7 @@ async def test_a_tampered_retrained_model_falls_back_to_the_bundled_one(
 async def test_the_report_is_written_and_shown(editor: Session, tmp_path: Path) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
-        await record(e, uri, ["accepted"] * 25 + ["not-useful"] * 5)
+        record(e, uri, ["accepted"] * 25 + ["not-useful"] * 5)
         result = await e.execute("surefix.showReport")
         assert [d.uri for d in e.client.shown_documents] == [result["uri"]]
     page = Path(result["path"]).read_text()
@@ -134,7 +154,7 @@ async def test_the_report_is_written_and_shown(editor: Session, tmp_path: Path) 
 async def test_data_commands_show_export_and_purge(editor: Session) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
-        await record(e, uri, ["accepted", "suppressed"])
+        record(e, uri, ["accepted", "suppressed"])
         stats = await e.execute("surefix.dataStats")
         assert stats["events"] == 2 and stats["outcomes"]["suppressed"] == 1
         exported = await e.execute("surefix.dataExport", {"format": "csv"})
@@ -148,7 +168,7 @@ async def test_the_status_notification_names_the_model_in_use(editor: Session) -
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         bundled = (await f401_fix(e, uri))["model"]
-        await record(e, uri, ["undone"] * 60)
+        record(e, uri, ["undone"] * 60)
         version = (await e.execute("surefix.retrain"))["version"]
         statuses = [(s.model, s.source, s.collecting) for s in e.client.statuses]
         assert statuses[0] == (bundled, "bundled", True)

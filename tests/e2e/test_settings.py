@@ -6,14 +6,12 @@ import asyncio
 
 from lsprotocol import types as t
 
-from .conftest import Editor, Session, is_fix
+from .conftest import Editor, Session, band_of, is_fix
 from .samples import MESSY
 
 
 async def bands(e: Editor, uri: str) -> list[str]:
-    return [
-        (a.command.arguments or [{}])[0]["band"] for a in await e.code_actions(uri) if is_fix(a)
-    ]
+    return [band_of(a) for a in await e.code_actions(uri) if is_fix(a)]
 
 
 async def test_a_configuration_change_relints_and_changes_bands(editor: Session) -> None:

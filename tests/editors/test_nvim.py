@@ -162,19 +162,23 @@ def test_every_step_of_the_session_ran(session: Session) -> None:
 def test_quick_fixes_carry_trust_badges_most_trusted_first(session: Session) -> None:
     offered = [a for a in session.seen["actions"] if a.get("outcome") == "accepted"]
     assert len(offered) >= 5
-    for action in offered:
-        expected = f"{MARKS[action['band']]} {percent(action['score'])}% "
+    scored = fixes(session.reference / "inventory" / "models.py")  # the CLI's view, ranked
+    assert [(a["rule"], a["start"]["line"] + 1) for a in offered] == [
+        (f["rule"], f["line"]) for f in scored
+    ]
+    for action, facts in zip(offered, scored, strict=True):
+        expected = f"{MARKS[facts['band']]} {percent(facts['score'])}% "
         assert action["title"].startswith(expected), action
-        assert not action["preferred"] or action["band"] == "auto-apply"  # never a doubtful default
-    scores = [a["score"] for a in offered]
-    assert scores == sorted(scores, reverse=True)
+        assert action["preferred"] == (
+            facts["band"] == "auto-apply" and facts["applicability"] == "safe"
+        )
     assert any(a["preferred"] for a in offered) and not all(a["preferred"] for a in offered)
 
 
 def test_the_preferred_fix_from_the_menu_changes_only_its_line(session: Session) -> None:
     fix = session.seen["quick_fix"]
     chosen = fix["chosen"]
-    assert chosen["preferred"] and chosen["band"] == "auto-apply"
+    assert chosen["preferred"] and chosen["title"].startswith(MARKS["auto-apply"])
     before, after = fix["before"].splitlines(), fix["after"].splitlines()
     changes = [
         op for op in difflib.SequenceMatcher(None, before, after).get_opcodes() if op[0] != "equal"

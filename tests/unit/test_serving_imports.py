@@ -8,7 +8,7 @@ import sys
 PROBE = """
 import sys
 from pathlib import Path
-from surefix.server.lsp.server import build_server
+from surefix.server.lsp.wiring import build_server
 from surefix.model.analysis import analyze
 from surefix.model.scoring.artifact import load_model
 build_server()

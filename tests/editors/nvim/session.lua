@@ -69,9 +69,7 @@ local function summary(action)
     kind = action.kind,
     preferred = action.isPreferred == true,
     outcome = facts.outcome,
-    rule = facts.rule,
-    score = facts.score,
-    band = facts.band,
+    rule = diagnostic and diagnostic.code or vim.NIL,
     start = diagnostic and diagnostic.range.start or vim.NIL,
   }
 end

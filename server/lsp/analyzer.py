@@ -1,0 +1,153 @@
+"""From a document version to its scored analysis: lint (only when needed), publish, score.
+
+Ruff's diagnostics go out as soon as Ruff answers; scoring (for code actions and hover) follows.
+Ruff runs only when the text or the Ruff settings changed: a new outcome, record, threshold or
+model re-scores the cached lint result of the same version. Parsing the document in parallel
+with Ruff was measured slower: the parse holds the GIL and delays reading Ruff's output more
+than it saves. Nothing here writes the outcome store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from pygls.uris import to_fs_path
+
+from surefix.features.featurize import RuleHistory
+from surefix.features.ruff.run import RuffError, RuffOptions
+from surefix.model.analysis import Analysis, Linted, assess, demote, lint
+from surefix.model.scoring.artifact import Thresholds
+from surefix.model.scoring.scorer import TrustModel
+from surefix.server.lsp.diagnostics import Publisher
+from surefix.server.lsp.documents import Analyzed
+from surefix.server.lsp.positions import Positions
+from surefix.server.lsp.settings import SECTION
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LintSetup:
+    """How Ruff runs, from the settings: a change of any of it means linting again."""
+
+    ruff: RuffOptions
+    select: tuple[str, ...]
+    max_file_size: int
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What scoring a version needs, as of now: a snapshot, so a run is never half-updated."""
+
+    model: TrustModel | None
+    thresholds: Thresholds | None
+    history: Callable[[str], RuleHistory]
+    demotions: Mapping[str, str]
+
+
+class Client(Protocol):
+    """What analysing needs to know of the client and the workspace."""
+
+    def position_encoding(self) -> str | None: ...
+
+    def takes_document_changes(self) -> bool: ...
+
+    def is_current(self, uri: str, version: int) -> bool: ...
+
+    def root(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class _Lint:
+    version: int
+    setup: LintSetup
+    linted: Linted
+
+
+class Analyzer:
+    """Analyses versions for the document cache, keeping each document's last lint result."""
+
+    def __init__(
+        self,
+        client: Client,
+        publisher: Publisher,
+        setup: Callable[[], LintSetup],
+        scoring: Callable[[], Scoring],
+        ready: Callable[[], Awaitable[None]],
+        log_error: Callable[[str], None],
+    ) -> None:
+        self._client, self._publisher = client, publisher
+        self._setup, self._scoring, self._ready, self._log_error = setup, scoring, ready, log_error
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="surefix")
+        self._lints: dict[str, _Lint] = {}
+
+    async def analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
+        await self._ready()
+        setup = self._setup()
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > setup.max_file_size:
+            self._publisher.skipped(uri, version, too_large(uri, size, setup.max_file_size))
+            return None
+        path = self.path_of(uri)
+        try:
+            positions = Positions(text, self._client.position_encoding())
+            cached = self._lints.get(uri)
+            if cached is not None and (cached.version, cached.setup) == (version, setup):
+                linted = cached.linted  # a re-score: same text, same Ruff settings
+            else:
+                linted = await self.in_pool(lint, text, path, setup.ruff, setup.select)
+                self._lints[uri] = _Lint(version, setup, linted)
+                if self._client.is_current(uri, version):
+                    result = linted.result
+                    self._publisher.publish(
+                        uri, version, result.violations, result.errors, positions
+                    )
+            analysis = await self.in_pool(score, text, path, linted, self._scoring())
+        except RuffError as exc:
+            self._publisher.failed(uri, version, str(exc))
+            return None
+        except Exception as exc:  # a bug of ours must not take the editor down with it
+            self._log_error(traceback.format_exc())
+            self._publisher.failed(uri, version, f"internal error while analysing ({exc!r})")
+            return None
+        return Analyzed(uri, version, analysis, positions, self._client.takes_document_changes())
+
+    def analyze_blocking(self, uri: str, text: str) -> Analysis:
+        """Lint and score another text as the document `uri` (fix-all's rounds, in the pool)."""
+        setup = self._setup()
+        path = self.path_of(uri)
+        return score(text, path, lint(text, path, setup.ruff, setup.select), self._scoring())
+
+    async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
+        """Run blocking work (Ruff, scoring, fix-all) on the analysis threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+
+    def path_of(self, uri: str) -> Path:
+        """Where Ruff should think the buffer lives (its config and per-file rules follow)."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path:
+            return Path(path)
+        root = self._client.root() or str(Path.cwd())
+        name = uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "untitled"
+        return Path(root) / (name if name.endswith(".py") else f"{name}.py")
+
+    def forget(self, uri: str) -> None:
+        self._lints.pop(uri, None)
+
+
+def score(text: str, path: Path, linted: Linted, scoring: Scoring) -> Analysis:
+    analysis = assess(text, path, linted, scoring.model, scoring.history, scoring.thresholds)
+    return demote(analysis, scoring.demotions)
+
+
+def too_large(uri: str, size: int, limit: int) -> str:
+    return (
+        f"surefix: {uri.rsplit('/', 1)[-1]} is {size / 1e6:.1f} MB; files above "
+        f"{limit / 1e6:g} MB are not linted (setting {SECTION}.maxFileSize)"
+    )

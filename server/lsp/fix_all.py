@@ -1,0 +1,67 @@
+"""Apply all trusted fixes: the `source.fixAll.surefix` action and `surefix.applyTrustedFixes`.
+
+The fixed point is `model.autofix.fix_until_stable`, the same loop as `surefix fix`, run on the
+analysis threads. Its re-linting rounds are worth deferring until chosen, so a client that can
+resolve gets the edit lazily; a client that cannot gets a command that applies it through
+`workspace/applyEdit`. The result is line-level diff edits, not a whole-document replacement.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types as t
+
+from surefix.features.ruff.edits import diff_edits
+from surefix.model.autofix import FixRun, fix_until_stable
+from surefix.server.lsp.analyzer import Analyzer
+from surefix.server.lsp.code_actions import versioned_edit
+from surefix.server.lsp.documents import Analyzed
+
+FIX_ALL_KIND = "source.fixAll.surefix"
+APPLY_TRUSTED_COMMAND = "surefix.applyTrustedFixes"
+FIX_ALL_TITLE = "surefix: apply all trusted fixes"
+
+
+async def run(analyzer: Analyzer, analyzed: Analyzed) -> FixRun:
+    """Apply-all-trusted from the cached analysis (re-linting happens between rounds)."""
+
+    def relint(text: str) -> object:
+        return analyzer.analyze_blocking(analyzed.uri, text)
+
+    return await analyzer.in_pool(fix_until_stable, analyzed.analysis, relint)
+
+
+def action(analyzed: Analyzed, run: FixRun | None, resolvable: bool) -> t.CodeAction:
+    """Apply-all-trusted, with its edit when `run` is known; otherwise resolved later (or, for a
+    client that cannot resolve, carried out by a command that applies the edit itself)."""
+    found = t.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND)
+    if run is not None:
+        found.title = title(run)
+        found.edit = edit(analyzed, run)
+    elif resolvable:
+        found.data = {"uri": analyzed.uri, "version": analyzed.version, "fixAll": True}
+    else:
+        found.command = t.Command(
+            title=FIX_ALL_TITLE,
+            command=APPLY_TRUSTED_COMMAND,
+            arguments=[{"uri": analyzed.uri, "version": analyzed.version}],
+        )
+    return found
+
+
+def edit(analyzed: Analyzed, run: FixRun) -> t.WorkspaceEdit:
+    return versioned_edit(analyzed, diff_edits(analyzed.analysis.text, run.text))
+
+
+def title(run: FixRun) -> str:
+    n = len(run.applied)
+    return f"surefix: apply {n} trusted fix{'' if n == 1 else 'es'}"
+
+
+def dropped_message(run: FixRun) -> str | None:
+    if not run.dropped:
+        return None
+    rules = ", ".join(sorted({c.violation.rule for c in run.dropped}))
+    return (
+        f"surefix: {len(run.dropped)} trusted fixes ({rules}) were not applied: together they "
+        "left the file with a syntax error. The other trusted fixes were applied."
+    )

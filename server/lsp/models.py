@@ -1,0 +1,91 @@
+"""Which trust model scores this session's fixes, and the thresholds that band them.
+
+The configured model, else the user's promoted one, else the bundled one, else none: a model
+that fails to load is reported and the next one is tried, so fixes are always offered — without
+a model they are unscored and nothing is applied automatically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from surefix.model.local.registry import Registry
+from surefix.model.scoring.artifact import ArtifactError, Thresholds
+from surefix.model.scoring.scorer import TrustModel, load_model
+
+BUNDLED = "bundled"
+
+
+class Models:
+    """The model in use, where it came from, and the user's threshold overrides."""
+
+    def __init__(self, say: Callable[[str, bool], None]) -> None:
+        self._say = say  # (message, is_error)
+        self.model: TrustModel | None = None
+        self.source: str | None = None  # a path, or "bundled"
+        self.auto: float | None = None
+        self.review: float | None = None
+
+    def load(self, configured: str | None, data_dir: Path) -> None:
+        """Load the model to use now (at start, on a setting change, after retrain or reset)."""
+        if configured:
+            try:
+                self.model, self.source = load_model(configured), configured
+                return
+            except ArtifactError as exc:
+                self._say(
+                    f"surefix: cannot load the model at {configured} ({exc}); "
+                    "using the bundled one",
+                    False,
+                )
+        local = Registry(data_dir).active()
+        if local is not None and not configured:
+            try:
+                self.model, self.source = load_model(local), str(local)
+                return
+            except ArtifactError as exc:
+                self._say(
+                    f"surefix: cannot load your retrained model {local.name} ({exc}); using the "
+                    "bundled one (`surefix model rollback` returns to the previous)",
+                    False,
+                )
+        try:
+            self.model, self.source = load_model(), BUNDLED
+        except ArtifactError as exc:
+            self.model, self.source = None, None
+            self._say(
+                f"surefix: no trust model could be loaded ({exc}); fixes are shown without "
+                "scores and none is applied automatically",
+                True,
+            )
+
+    @property
+    def version(self) -> str:
+        return self.model.version if self.model is not None else "none"
+
+    def learned_through(self) -> float | None:
+        """Time of the newest local outcome the model in use was trained on (None: none)."""
+        if self.model is None:
+            return None
+        through = self.model.artifact.manifest.get("training_data", {}).get("local_through")
+        return float(through) if isinstance(through, int | float) else None
+
+    def thresholds(self) -> Thresholds | None:
+        """The model card's thresholds, each overridden by the user's setting when set."""
+        if self.model is None:
+            return None
+        card = self.model.thresholds
+        return Thresholds(
+            auto=self.auto if self.auto is not None else card.auto,
+            review=self.review if self.review is not None else card.review,
+        )
+
+    def status(self, collecting: bool) -> dict[str, Any]:
+        """What an editor's status line shows: the model in use and whether outcomes are kept."""
+        return {
+            "model": self.version,
+            "source": BUNDLED if self.source == BUNDLED else "local",
+            "collecting": collecting,
+        }

@@ -1,0 +1,130 @@
+"""What the server offered, kept by the server.
+
+A code action's command names an offer by an opaque id and says what the user did with it; the
+feature row, score, band and text hash that go into the store are the server's own record of the
+offer, never something a client sent back. An unknown, expired or already answered id is refused,
+so a client can report only what it was shown, once.
+
+Offers live in memory for the newest `KEEP_VERSIONS` analysed versions of each open document (a
+fix is applied on one version and its command arrives on the next) and go when it closes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from surefix.features.ruff.findings import SYNTAX_ERROR, Violation
+from surefix.model.analysis import Analysis, Candidate
+from surefix.model.local.outcome_watch import text_hash
+from surefix.model.local.store import Outcome
+
+KEEP_VERSIONS = 8
+USER_OUTCOMES = ("accepted", "suppressed", "not-useful")  # what a client may report
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One violation as offered on one version: its fix (if any) with the model's view of it."""
+
+    id: str
+    uri: str
+    version: int
+    violation: Violation
+    candidate: Candidate | None  # None: no fix, only silencing the rule
+    model: str | None
+    before: str  # hash of the text the offer was made on
+    syntax_errors: int
+    others: int  # violations of other rules in that text
+
+    def allows(self, outcome: str) -> bool:
+        if self.candidate is None:
+            return outcome == "suppressed"
+        return outcome in USER_OUTCOMES
+
+    def outcome(self, kind: str, detected: str, project: str) -> Outcome:
+        c = self.candidate
+        return Outcome(
+            rule=self.violation.rule,
+            outcome=kind,
+            detected=detected,
+            band=c.band if c else "none",
+            applicability=c.fix.applicability if c else "none",
+            features=dict(c.row) if c else {},
+            score=c.score if c else None,
+            model=self.model,
+            project=project,
+        )
+
+
+class Offers:
+    """The offers of every open document, by id."""
+
+    def __init__(self) -> None:
+        self._prefix = secrets.token_hex(4)  # ids of another server process never match
+        self._numbers = itertools.count(1)
+        self._by_id: dict[str, Offer] = {}
+        self._versions: dict[str, OrderedDict[int, list[str]]] = {}
+        self._answered: set[str] = set()
+        self._last_hash = ("", text_hash(""))  # one hash per text, however many offers it has
+
+    def make(self, uri: str, version: int, analysis: Analysis, v: Violation) -> Offer:
+        """Register the offer of `v` (and its fix, when it has one) on this version."""
+        fixes = {id(c.violation): c for c in analysis.candidates}
+        others = sum(1 for o in analysis.violations if o.rule not in (v.rule, SYNTAX_ERROR))
+        offer = Offer(
+            id=f"{self._prefix}-{next(self._numbers)}",
+            uri=uri,
+            version=version,
+            violation=v,
+            candidate=fixes.get(id(v)),
+            model=analysis.model_version,
+            before=self._hash(analysis.text),
+            syntax_errors=analysis.syntax_errors,
+            others=others,
+        )
+        self._by_id[offer.id] = offer
+        versions = self._versions.setdefault(uri, OrderedDict())
+        versions.setdefault(version, []).append(offer.id)
+        versions.move_to_end(version)
+        while len(versions) > KEEP_VERSIONS:
+            _, expired = versions.popitem(last=False)
+            self._drop(expired)
+        return offer
+
+    def _hash(self, text: str) -> str:
+        if self._last_hash[0] is not text:
+            self._last_hash = (text, text_hash(text))
+        return self._last_hash[1]
+
+    def check(self, offer_id: object, outcome: object) -> Offer | str:
+        """The open offer a client answered, or why the answer is refused."""
+        offer = self._by_id.get(offer_id) if isinstance(offer_id, str) else None
+        if offer is None:
+            return f"unknown or expired offer {offer_id!r}"
+        if not isinstance(outcome, str) or not offer.allows(outcome):
+            return f"offer {offer_id} cannot be answered with {outcome!r}"
+        if offer.id in self._answered:
+            return f"offer {offer_id} was already answered"
+        return offer
+
+    def settle(self, offer: Offer) -> bool:
+        """Mark `offer` answered; False if it already was (each offer reaches the store once)."""
+        if offer.id in self._answered or offer.id not in self._by_id:
+            return False
+        self._answered.add(offer.id)
+        return True
+
+    def get(self, offer_id: str) -> Offer | None:
+        return self._by_id.get(offer_id)
+
+    def forget(self, uri: str) -> None:
+        for ids in self._versions.pop(uri, {}).values():
+            self._drop(ids)
+
+    def _drop(self, ids: list[str]) -> None:
+        for offer_id in ids:
+            self._by_id.pop(offer_id, None)
+            self._answered.discard(offer_id)

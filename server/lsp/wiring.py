@@ -1,0 +1,250 @@
+"""The one place LSP methods and commands are wired to handlers.
+
+A handler turns params into one call on the server's parts and the answer into LSP types.
+Anything that goes wrong below a handler is caught here, logged with its traceback, shown once
+in words, and the request gets an empty answer: the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from lsprotocol import types as t
+from pygls.capabilities import get_capability
+
+from surefix.server.lsp import code_actions, commands, fix_all, hover
+from surefix.server.lsp.diagnostics import indices_named
+from surefix.server.lsp.server import SurefixServer
+from surefix.server.lsp.settings import SECTION
+
+F = TypeVar("F", bound=Callable[..., Any])
+ACTION_KINDS = [t.CodeActionKind.QuickFix, t.CodeActionKind.SourceFixAll, fix_all.FIX_ALL_KIND]
+
+
+def guarded(default: Any = None) -> Callable[[F], F]:
+    """Catch what a handler raises: log it with its traceback, tell the user once, answer
+    `default`. pygls would answer an error instead, which editors show as a failed request."""
+
+    def wrap(handler: F) -> F:
+        @functools.wraps(handler)  # keeps the signature pygls reads to inject `ls` and args
+        async def run(ls: SurefixServer, *args: Any) -> Any:
+            try:
+                result = handler(ls, *args)
+                return await result if asyncio.iscoroutine(result) else result
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                ls.log(traceback.format_exc(), t.MessageType.Error)
+                ls.tell(f"surefix: {handler.__name__} failed ({exc!r}); please report this")
+                return default
+
+        return run  # type: ignore[return-value]
+
+    return wrap
+
+
+# -- lifecycle and documents --------------------------------------------------------------
+
+
+def initialize(ls: SurefixServer, params: t.InitializeParams) -> None:
+    ls.init_options = params.initialization_options
+    ls.apply_settings(None)
+
+
+async def initialized(ls: SurefixServer, params: t.InitializedParams) -> None:
+    try:
+        await refresh_settings(ls, None)
+    finally:
+        ls.configured.set()
+
+
+async def did_change_configuration(
+    ls: SurefixServer, params: t.DidChangeConfigurationParams
+) -> None:
+    await refresh_settings(ls, params.settings)
+
+
+async def refresh_settings(ls: SurefixServer, pushed: Any) -> None:
+    """Pull `surefix` settings when the client can answer, else take what it pushed."""
+    config = pushed
+    if get_capability(ls.client_capabilities, "workspace.configuration", False):
+        try:
+            (config,) = await ls.workspace_configuration_async(
+                t.ConfigurationParams(items=[t.ConfigurationItem(section=SECTION)])
+            )
+        except Exception as exc:  # a client may announce the capability and still fail
+            ls.log(f"workspace/configuration failed ({exc!r}); keeping the current settings")
+            return
+    changed = ls.apply_settings(config)
+    ls.outcomes.store()  # this user's record with each rule scores every fix from the first lint
+    ls.send_status()
+    if changed:
+        ls.rescore_all()
+
+
+def did_open(ls: SurefixServer, params: t.DidOpenTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri, 0)
+
+
+def did_change(ls: SurefixServer, params: t.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.outcomes.changed(uri, ls.workspace.get_text_document(uri).source)
+    ls.schedule(uri, ls.settings.debounce_ms / 1000)
+
+
+def did_save(ls: SurefixServer, params: t.DidSaveTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri, 0)
+
+
+def did_close(ls: SurefixServer, params: t.DidCloseTextDocumentParams) -> None:
+    ls.close(params.text_document.uri)
+
+
+# -- code actions and hover ---------------------------------------------------------------
+
+
+async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
+    analyzed = await ls.current(params.text_document.uri)
+    if analyzed is None:
+        return None
+    only, found = params.context.only, []
+    if code_actions.wants(t.CodeActionKind.QuickFix, only):
+        start = analyzed.positions.from_client(params.range.start)
+        end = analyzed.positions.from_client(params.range.end)
+        named = indices_named(params.context.diagnostics, analyzed.version)
+        style = ls.settings.badge_style
+        actions, shown = code_actions.quick_fixes(
+            analyzed, ls.outcomes.offers, start, end, named, style
+        )
+        ls.outcomes.shown(analyzed.uri, analyzed.analysis, shown)
+        found += actions
+    if code_actions.wants(fix_all.FIX_ALL_KIND, only) and analyzed.analysis.candidates:
+        explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
+        run = await ls.fix_run(analyzed) if explicit else None
+        found.append(fix_all.action(analyzed, run, client_resolves_edits(ls)))
+    return found or None
+
+
+async def resolve(ls: SurefixServer, action: t.CodeAction) -> t.CodeAction:
+    data = action.data if isinstance(action.data, dict) else {}
+    if not data.get("fixAll"):
+        return action
+    analyzed = await ls.current(str(data.get("uri")))
+    if analyzed is None or analyzed.version != data.get("version"):
+        return action  # the text moved on: no edit rather than a wrong one
+    return fix_all.action(analyzed, await ls.fix_run(analyzed), True)
+
+
+async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
+    analyzed = await ls.current(params.text_document.uri)
+    if analyzed is None:
+        return None
+    return hover.hover(analyzed, params.position, ls.models.model, ls.outcomes.record_words)
+
+
+def client_resolves_edits(ls: SurefixServer) -> bool:
+    properties = get_capability(
+        ls.client_capabilities, "text_document.code_action.resolve_support.properties", []
+    )
+    return "edit" in properties
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def record_outcome(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    answer = args[0] if args and isinstance(args[0], dict) else {}
+    return ls.outcomes.answer(answer.get("offer"), answer.get("outcome"))
+
+
+async def apply_trusted(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    target = args[0] if args else None
+    uri = target.get("uri") if isinstance(target, dict) else target
+    if not isinstance(uri, str):
+        raise ValueError("expected a document URI or {uri, version}")
+    analyzed = await ls.current(uri)
+    if analyzed is None:
+        return {"applied": 0, "reason": "document not open"}
+    wanted = target.get("version") if isinstance(target, dict) else None
+    if wanted is not None and wanted != analyzed.version:
+        return {"applied": 0, "reason": "stale version"}
+    run = await ls.fix_run(analyzed)
+    if run.applied:
+        edit = fix_all.edit(analyzed, run)
+        await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(edit=edit, label="surefix"))
+    return {"applied": len(run.applied), "dropped": len(run.dropped), "rounds": run.rounds}
+
+
+async def retrain(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return await ls.retrainer.retrain(ls)
+
+
+def reset_model(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return commands.reset_model(ls, args[0] if args else None)
+
+
+async def show_report(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return await commands.show_report(ls)
+
+
+def data_stats(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return commands.data_stats(ls)
+
+
+def data_export(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return commands.data_export(ls, args[0] if args else None)
+
+
+def data_purge(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return commands.data_purge(ls)
+
+
+FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
+    (t.INITIALIZE, None, initialize),
+    (t.INITIALIZED, None, initialized),
+    (t.WORKSPACE_DID_CHANGE_CONFIGURATION, None, did_change_configuration),
+    (t.TEXT_DOCUMENT_DID_OPEN, None, did_open),
+    (t.TEXT_DOCUMENT_DID_CHANGE, None, did_change),
+    (t.TEXT_DOCUMENT_DID_SAVE, None, did_save),
+    (t.TEXT_DOCUMENT_DID_CLOSE, None, did_close),
+    (
+        t.TEXT_DOCUMENT_CODE_ACTION,
+        t.CodeActionOptions(code_action_kinds=ACTION_KINDS, resolve_provider=True),
+        code_action,
+    ),
+    (t.CODE_ACTION_RESOLVE, None, resolve),
+    (t.TEXT_DOCUMENT_HOVER, None, hover_at),
+]
+COMMANDS: list[tuple[str, Callable[..., Any]]] = [
+    (code_actions.RECORD_COMMAND, record_outcome),
+    (fix_all.APPLY_TRUSTED_COMMAND, apply_trusted),
+    (commands.RETRAIN_COMMAND, retrain),
+    (commands.RESET_COMMAND, reset_model),
+    (commands.REPORT_COMMAND, show_report),
+    (commands.STATS_COMMAND, data_stats),
+    (commands.EXPORT_COMMAND, data_export),
+    (commands.PURGE_COMMAND, data_purge),
+]
+
+
+def build_server() -> SurefixServer:
+    """A server with every feature wired; the only place that calls `@server.feature`."""
+    server = SurefixServer()
+    for method, options, handler in FEATURES:
+        server.feature(method, options)(guarded()(handler))
+    for name, handler in COMMANDS:
+        server.command(name)(guarded()(handler))
+    return server
+
+
+def start(tcp: str | None = None) -> None:
+    server = build_server()
+    if tcp is None:
+        server.start_io()
+        return
+    host, _, port = tcp.rpartition(":")
+    server.start_tcp(host, int(port))
