@@ -13,6 +13,8 @@ from .conftest import Session, band_of, is_fix, rule_of
 from .samples import MESSY
 
 FIX_ALL = "source.fixAll.surefix"
+# The rules of the fixes Ruff offers for MESSY.
+MESSY_FIXABLE = {"F401", "UP006", "UP015", "UP031", "UP045", "C410", "C416"}
 
 
 def bands(actions: list[t.CodeAction]) -> dict[str, set[str]]:
@@ -86,10 +88,46 @@ async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
         ast.parse(e.apply(uri, applied.edit))
 
 
-async def test_a_file_with_nothing_trusted_gets_no_fix_all(editor: Session) -> None:
+async def test_a_file_with_nothing_trusted_gets_a_fix_all_that_changes_nothing(
+    editor: Session,
+) -> None:
+    """Every fix of the file is below the auto-apply band. The server offers the fix-all for any
+    file with a fix, so it is there -- but carried out up front or resolved later, its edit is
+    empty and says so in its title; as a command, it sends no edit (next test)."""
     async with editor(config={"autoThreshold": 1.0}) as e:
         uri = await e.open("messy.py", MESSY)
-        (action,) = await e.code_actions(uri, only=[FIX_ALL])
-        assert action.edit is not None
-        assert action.title == "surefix: apply 0 trusted fixes"
-        assert e.apply(uri, action.edit) == MESSY
+        menu = await e.code_actions(uri)
+        found = bands(menu)
+        assert set().union(*found.values()) == MESSY_FIXABLE and "auto-apply" not in found
+        (lazy,) = [a for a in menu if a.kind == FIX_ALL]
+        assert lazy.title == "surefix: apply all trusted fixes" and lazy.edit is None
+        (explicit,) = await e.code_actions(
+            uri, only=[t.CodeActionKind.SourceFixAll], trigger=t.CodeActionTriggerKind.Automatic
+        )
+        resolved = await e.client.code_action_resolve_async(lazy)
+        for action in (explicit, resolved):
+            assert action.kind == FIX_ALL
+            assert action.title == "surefix: apply 0 trusted fixes"
+            assert action.edit is not None and action.command is None
+            assert action.edit.document_changes is not None
+            (change,) = action.edit.document_changes
+            assert isinstance(change, t.TextDocumentEdit)
+            assert (change.text_document.uri, change.text_document.version) == (uri, 1)
+            assert list(change.edits) == []
+            assert e.apply(uri, action.edit) == MESSY
+        assert e.messages() == []  # nothing dropped, nothing failed
+
+
+async def test_the_apply_command_on_a_file_with_nothing_trusted_sends_no_edit(
+    editor: Session,
+) -> None:
+    async with editor("emacs", config={"autoThreshold": 1.0}) as e:
+        uri = await e.open("messy.py", MESSY)
+        menu = await e.code_actions(uri)
+        assert bands(menu) and "auto-apply" not in bands(menu)
+        (action,) = [a for a in menu if a.kind == FIX_ALL]
+        assert action.edit is None and action.command is not None
+        assert action.command.command == "surefix.applyTrustedFixes"
+        result = await e.execute(action.command.command, *(action.command.arguments or ()))
+        assert result == {"applied": 0, "dropped": 0, "rounds": 0}
+        assert e.applied_edits == []

@@ -4,15 +4,18 @@ clear message and the server keeps serving."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from lsprotocol import types as t
+from lsprotocol.types import DiagnosticSeverity as Severity
 
 from surefix.model.scoring.artifact import bundled_model_dir
 
-from .conftest import Editor, Session
+from .conftest import WAIT, Editor, Session, client_units, code_points, is_fix
 from .samples import MESSY, UNUSED_IMPORT
 
 
@@ -46,24 +49,159 @@ async def test_ruff_missing_failing_or_slow_is_one_message_and_no_diagnostics(
         await still_serving(e)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
+@dataclass(frozen=True)
+class Odd:
+    """An odd file and what its user gets: diagnostics as (code, range, message) -- a syntax
+    error has no code -- and each quick fix's title with the text it leaves. No message: an odd
+    file is still just a file."""
+
+    text: str
+    diagnostics: list[tuple[str | None, str, str]]
+    fixes: dict[str, str] = field(default_factory=dict)
+
+
+ODD_FILES = {
+    "empty": Odd("", []),
+    "syntax-error": Odd(
         "def f(:\n",
-        "x = '\udcff'\nimport os\n",  # a lone surrogate: what a non-UTF-8 file decodes to
+        [
+            (None, "0:6-0:7", "Expected a parameter or the end of the parameter list"),
+            (None, "1:0-1:0", "unexpected EOF while parsing"),
+        ],
+    ),
+    # a lone surrogate: what a non-UTF-8 file decodes to
+    "lone-surrogate": Odd(
+        "x = '\udcff'\nimport os\n",
+        [
+            ("E402", "1:0-1:9", "Module level import not at top of file"),
+            ("F401", "1:7-1:9", "`os` imported but unused"),
+        ],
+        {"Remove unused import: `os`": "x = '\udcff'\n"},
+    ),
+    "binary": Odd(
         "\x00\x01 binary junk \ufeff\n",
-        "import os\r\nx = 1\rimport sys\n",  # mixed line endings
-    ],
-    ids=["empty", "syntax-error", "lone-surrogate", "binary", "mixed-newlines"],
-)
-async def test_odd_files_never_crash_the_server(editor: Session, text: str) -> None:
+        [
+            (None, "0:0-0:1", "Got unexpected token \x00"),
+            (None, "0:1-0:2", "Got unexpected token \x01"),
+            (None, "0:10-0:14", "Simple statements must be separated by newlines or semicolons"),
+            (None, "0:15-0:16", "Got unexpected token \ufeff"),
+            (None, "0:16-1:0", "Expected a statement"),
+        ],
+    ),
+    "mixed-newlines": Odd(
+        "import os\r\nx = 1\rimport sys\n",
+        [
+            ("I001", "0:0-0:9", "Import block is un-sorted or un-formatted"),
+            ("F401", "0:7-0:9", "`os` imported but unused"),
+            ("E402", "2:0-2:10", "Module level import not at top of file"),
+            ("F401", "2:7-2:10", "`sys` imported but unused"),
+        ],
+        {
+            "Organize imports": "import os\r\n\r\nx = 1\rimport sys\n",
+            "Remove unused import: `os`": "x = 1\rimport sys\n",
+            "Remove unused import: `sys`": "import os\r\nx = 1\r",
+        },
+    ),
+}
+
+
+def span(r: t.Range) -> str:
+    return f"{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}"
+
+
+def covers(r: t.Range, at: tuple[int, int]) -> bool:
+    return (r.start.line, r.start.character) <= at <= (r.end.line, r.end.character)
+
+
+# LSP ends a line at "\r\n", "\n" or a lone "\r" (Editor's helpers split at "\n" only).
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+async def every_action(e: Editor, uri: str) -> list[t.CodeAction]:
+    """The code actions for the whole document, lines counted as LSP counts them."""
+    lines = LINE_END.split(e.texts[uri])
+    end = t.Position(
+        line=len(lines) - 1, character=client_units(lines[-1], len(lines[-1]), e.encoding)
+    )
+    result = await asyncio.wait_for(
+        e.client.text_document_code_action_async(
+            t.CodeActionParams(
+                text_document=t.TextDocumentIdentifier(uri=uri),
+                range=t.Range(start=t.Position(line=0, character=0), end=end),
+                context=t.CodeActionContext(diagnostics=list(e.client.diagnostics.get(uri, ()))),
+            )
+        ),
+        WAIT,
+    )
+    return [a for a in result or () if isinstance(a, t.CodeAction)]
+
+
+def applied(e: Editor, uri: str, edit: t.WorkspaceEdit) -> str:
+    """The document after `edit`, lines counted as LSP counts them."""
+    assert edit.document_changes is not None
+    (change,) = edit.document_changes
+    assert isinstance(change, t.TextDocumentEdit)
+    assert (change.text_document.uri, change.text_document.version) == (uri, e.versions[uri])
+    text = e.texts[uri]
+    lines = LINE_END.split(text)
+    starts = [0, *(m.end() for m in LINE_END.finditer(text))]
+
+    def offset(p: t.Position) -> int:
+        return starts[p.line] + code_points(lines[p.line], p.character, e.encoding)
+
+    for text_edit in sorted(change.edits, key=lambda x: offset(x.range.start), reverse=True):
+        assert isinstance(text_edit, t.TextEdit)
+        start, end = offset(text_edit.range.start), offset(text_edit.range.end)
+        text = text[:start] + text_edit.new_text + text[end:]
+    return text
+
+
+def other_actions(found: list[t.Diagnostic]) -> list[str]:
+    """The titles besides the fixes: `# noqa` per rule and line, "This fix is wrong" per fix,
+    and the fix-all when there is a fix."""
+    noqa = {(d.code, d.range.start.line) for d in found if d.code is not None}
+    fixable = [d.code for d in found if d.data and d.data["fixable"]]
+    return sorted(
+        [f"Ignore {code} on this line (# noqa: {code})" for code, _ in noqa]
+        + [f"This fix is wrong ({code}): surefix will trust it less" for code in fixable]
+        + (["surefix: apply all trusted fixes"] if fixable else [])
+    )
+
+
+@pytest.mark.parametrize("odd", ODD_FILES.values(), ids=ODD_FILES)
+async def test_odd_files_get_their_diagnostics_fixes_and_hovers(editor: Session, odd: Odd) -> None:
     async with editor() as e:
-        uri = await e.open("odd.py", text)
-        await e.code_actions(uri)
-        await e.hover(uri, 0, 0)
+        uri = await e.open("odd.py", odd.text)
+        assert e.client.published_versions[uri] == 1
+        found = await e.diagnostics(uri)
+        assert [(d.code, span(d.range), d.message) for d in found] == odd.diagnostics
+        for d in found:
+            assert d.source == "surefix"
+            is_syntax_error = d.code is None
+            assert d.severity == (Severity.Error if is_syntax_error else Severity.Warning)
+            assert (d.data is None) == is_syntax_error
+        actions = await every_action(e, uri)
+        fixes = {a.title.split(" ", 2)[2]: a for a in actions if is_fix(a)}  # no badge
+        assert {title: applied(e, uri, a.edit) for title, a in fixes.items() if a.edit} == odd.fixes
+        assert sorted(a.title for a in actions if not is_fix(a)) == other_actions(found)
+        for d in found:  # a hover explains each fix under the cursor, in order
+            at = (d.range.start.line, d.range.start.character)
+            under = [o for o in found if o.data and o.data["fixable"] and covers(o.range, at)]
+            hover = await e.hover(uri, *at)
+            if not under:
+                assert hover is None
+                continue
+            assert hover is not None and hover.range == under[0].range
+            assert isinstance(hover.contents, t.MarkupContent)
+            sections = hover.contents.value.split("\n\n---\n\n")
+            assert [x.split("]")[0] for x in sections] == [f"**[{o.code}" for o in under]
+        assert e.messages() == []
+        assert [m.message for m in e.client.log_messages if m.type == t.MessageType.Error] == []
+        await e.change(uri, UNUSED_IMPORT)  # the same document, now an ordinary file
+        (d,) = await e.diagnostics(uri)
+        assert (d.code, span(d.range)) == ("F401", "0:7-0:9")
+        assert e.client.published_versions[uri] == 2
         await still_serving(e)
-        assert not any("failed" in m for m in e.messages())
 
 
 async def test_a_huge_file_is_skipped_with_a_message(editor: Session) -> None:

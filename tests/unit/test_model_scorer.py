@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -141,11 +139,3 @@ def test_scoring_rows_of_another_schema_is_refused(artifact_dir: Path) -> None:
 
 def test_bundled_dir_is_inside_the_package() -> None:
     assert bundled_model_dir().parent.name == "model"
-
-
-def test_serving_path_does_not_import_scikit_learn() -> None:
-    code = (
-        "import sys; import surefix.model.scoring.scorer, surefix.model.scoring.artifact, "
-        "surefix.model.scoring.design; assert 'sklearn' not in sys.modules, 'sklearn imported'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)

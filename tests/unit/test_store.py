@@ -15,8 +15,6 @@ import pytest
 
 from surefix.model.local.store import MIGRATIONS, Outcome, Store, StoreError
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def outcome(rule: str = "F401", kind: str = "accepted") -> Outcome:
     return Outcome(
@@ -122,11 +120,3 @@ def test_sigkill_mid_burst_loses_no_committed_outcome(tmp_path: Path) -> None:
     writer.wait()
     time.sleep(0.1)
     assert Store.at(tmp_path).stats()["events"] >= committed
-
-
-def test_nothing_in_the_code_base_loads_pickle_or_joblib() -> None:
-    for package in ("server", "model", "features"):
-        for path in (ROOT / package).rglob("*.py"):
-            text = path.read_text(encoding="utf-8")
-            for banned in ("import pickle", "import joblib", "from pickle", "from joblib"):
-                assert banned not in text, f"{path}: {banned}"
