@@ -11,7 +11,7 @@ from __future__ import annotations
 from lsprotocol import types as t
 
 from surefix.features.ruff.edits import diff_edits
-from surefix.model.autofix import FixRun, fix_until_stable
+from surefix.model.autofix import FixRun, auto_band, fix_until_stable
 from surefix.server.lsp.analyzer import Analyzer
 from surefix.server.lsp.code_actions import versioned_edit
 from surefix.server.lsp.documents import Analyzed
@@ -19,6 +19,12 @@ from surefix.server.lsp.documents import Analyzed
 FIX_ALL_KIND = "source.fixAll.surefix"
 APPLY_TRUSTED_COMMAND = "surefix.applyTrustedFixes"
 FIX_ALL_TITLE = "surefix: apply all trusted fixes"
+
+
+def worth_offering(analyzed: Analyzed) -> bool:
+    """Only a file with a fix in the auto-apply band gets the action: the loop starts from
+    those, so without one it could change nothing, and a menu entry that does nothing is noise."""
+    return any(auto_band(c) for c in analyzed.analysis.candidates)
 
 
 async def run(analyzer: Analyzer, analyzed: Analyzed) -> FixRun:

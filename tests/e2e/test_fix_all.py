@@ -88,33 +88,19 @@ async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
         ast.parse(e.apply(uri, applied.edit))
 
 
-async def test_a_file_with_nothing_trusted_gets_a_fix_all_that_changes_nothing(
-    editor: Session,
-) -> None:
-    """Every fix of the file is below the auto-apply band. The server offers the fix-all for any
-    file with a fix, so it is there -- but carried out up front or resolved later, its edit is
-    empty and says so in its title; as a command, it sends no edit (next test)."""
+async def test_a_file_with_nothing_trusted_gets_no_fix_all(editor: Session) -> None:
+    """Every fix of the file is below the auto-apply band: the menu has no fix-all, and a
+    fix-all on save gets nothing to apply."""
     async with editor(config={"autoThreshold": 1.0}) as e:
         uri = await e.open("messy.py", MESSY)
         menu = await e.code_actions(uri)
         found = bands(menu)
         assert set().union(*found.values()) == MESSY_FIXABLE and "auto-apply" not in found
-        (lazy,) = [a for a in menu if a.kind == FIX_ALL]
-        assert lazy.title == "surefix: apply all trusted fixes" and lazy.edit is None
-        (explicit,) = await e.code_actions(
+        assert [a for a in menu if a.kind == FIX_ALL] == []
+        on_save = await e.code_actions(
             uri, only=[t.CodeActionKind.SourceFixAll], trigger=t.CodeActionTriggerKind.Automatic
         )
-        resolved = await e.client.code_action_resolve_async(lazy)
-        for action in (explicit, resolved):
-            assert action.kind == FIX_ALL
-            assert action.title == "surefix: apply 0 trusted fixes"
-            assert action.edit is not None and action.command is None
-            assert action.edit.document_changes is not None
-            (change,) = action.edit.document_changes
-            assert isinstance(change, t.TextDocumentEdit)
-            assert (change.text_document.uri, change.text_document.version) == (uri, 1)
-            assert list(change.edits) == []
-            assert e.apply(uri, action.edit) == MESSY
+        assert on_save == []
         assert e.messages() == []  # nothing dropped, nothing failed
 
 
@@ -125,9 +111,6 @@ async def test_the_apply_command_on_a_file_with_nothing_trusted_sends_no_edit(
         uri = await e.open("messy.py", MESSY)
         menu = await e.code_actions(uri)
         assert bands(menu) and "auto-apply" not in bands(menu)
-        (action,) = [a for a in menu if a.kind == FIX_ALL]
-        assert action.edit is None and action.command is not None
-        assert action.command.command == "surefix.applyTrustedFixes"
-        result = await e.execute(action.command.command, *(action.command.arguments or ()))
+        result = await e.execute("surefix.applyTrustedFixes", {"uri": uri, "version": 1})
         assert result == {"applied": 0, "dropped": 0, "rounds": 0}
         assert e.applied_edits == []
