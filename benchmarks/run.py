@@ -33,7 +33,7 @@ from pygls.lsp.client import LanguageClient
 from surefix.features.ruff.project import DEFAULT_SELECT
 from surefix.features.ruff.run import find_ruff
 from surefix.model.analysis import analyze
-from surefix.model.scoring.artifact import load_model
+from surefix.model.scoring.scorer import load_model
 
 TARGET_LINES = (100, 1000, 3500)
 TIMEOUT = 120.0

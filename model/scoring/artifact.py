@@ -21,16 +21,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from surefix.features.featurize import SCHEMA_VERSION
 from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
 from surefix.model.scoring.design import Design, SchemaError
-
-if TYPE_CHECKING:
-    from surefix.model.scoring.scorer import TrustModel
 
 FORMAT_VERSION = 1
 PARAMS_FILE = "params.json"
@@ -88,15 +85,6 @@ BUNDLED_EVENTS = "events.csv.gz"
 def bundled_events_path() -> Path:
     """The mined events the bundled model was trained on; a retrain starts from them."""
     return bundled_model_dir() / BUNDLED_EVENTS
-
-
-def load_model(path: str | os.PathLike[str] | None = None) -> TrustModel:
-    """The numpy trust model from `path` (the bundled model when None)."""
-    from surefix.model.scoring.scorer import (
-        TrustModel,  # scorer imports this module; import here to avoid a cycle
-    )
-
-    return TrustModel(load_artifact(path))
 
 
 def sha256_file(path: Path) -> str:

@@ -22,11 +22,11 @@ from surefix.model.mining.miner import reserved_in
 from surefix.model.scoring.artifact import (
     BUNDLED_EVENTS,
     Thresholds,
-    load_model,
     params_to_dict,
     save_artifact,
     write_json_atomic,
 )
+from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import Dataset
 from surefix.model.training.evaluation import evaluate, jsonable, plot_reliability
 from surefix.model.training.fit import (

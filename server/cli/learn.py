@@ -139,7 +139,7 @@ def run_model(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from surefix.model.scoring.artifact import load_model
+    from surefix.model.scoring.scorer import load_model
     from surefix.server.lsp.commands import write_report
 
     directory = data_dir(args)

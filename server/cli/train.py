@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from surefix.model.scoring.artifact import ArtifactError, load_model
+from surefix.model.scoring.artifact import ArtifactError
 from surefix.model.scoring.design import SchemaError
+from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import DatasetError, load_events
 
 DEFAULT_DATA = "data/events.csv.gz"

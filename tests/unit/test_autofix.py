@@ -10,7 +10,7 @@ from surefix.features.ruff.findings import Edit, Fix, Position
 from surefix.features.ruff.run import RuffOptions
 from surefix.model.analysis import AUTO, Analysis, analyze
 from surefix.model.autofix import fix_until_stable, non_overlapping
-from surefix.model.scoring.artifact import load_model
+from surefix.model.scoring.scorer import load_model
 
 MODEL = load_model()
 RUFF = RuffOptions(select=("F401", "UP015"))

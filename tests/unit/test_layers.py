@@ -219,11 +219,6 @@ def test_no_import_cycles_among_module_level_imports() -> None:
     assert named(cycles(graph(lambda i: i.at_import_time))) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model/scoring/artifact.py: load_model imports surefix.model.scoring.scorer inside "
-    "the function, and scorer.py imports artifact at module level (load_model is defined in both)",
-)
 def test_no_import_cycle_is_hidden_behind_an_import_in_a_function() -> None:
     """An import moved into a function to dodge a cycle is still a cycle between the modules."""
     assert named(cycles(graph(lambda i: not i.type_checking))) == []
@@ -288,7 +283,7 @@ from pathlib import Path
 import surefix.model.scoring.artifact, surefix.model.scoring.baselines
 import surefix.model.scoring.design, surefix.model.scoring.scorer
 from surefix.model.analysis import analyze
-from surefix.model.scoring.artifact import load_model
+from surefix.model.scoring.scorer import load_model
 model = load_model()
 (candidate,) = analyze("import os\\n", Path("m.py"), model).candidates
 assert candidate.score is not None and model.explain(candidate.row).top
@@ -304,7 +299,7 @@ def test_loading_and_scoring_with_the_model_loads_no_lsp_or_training_library() -
 WORDING = """
 from pathlib import Path
 from surefix.model.analysis import analyze
-from surefix.model.scoring.artifact import load_model
+from surefix.model.scoring.scorer import load_model
 from surefix.server.wording import fix_title, hover_markdown
 model = load_model()
 (candidate,) = analyze("import os\\n", Path("m.py"), model).candidates

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from test_model_tables import write_events
 
-from surefix.model.scoring.artifact import load_model
+from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import load_events
 from surefix.model.training.evaluation import time_split
 from surefix.server.cli import train as cli_model

@@ -16,12 +16,11 @@ from surefix.model.scoring.artifact import (
     Thresholds,
     bundled_model_dir,
     load_artifact,
-    load_model,
     save_artifact,
 )
 from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
 from surefix.model.scoring.design import SchemaError
-from surefix.model.scoring.scorer import TrustModel, sigmoid
+from surefix.model.scoring.scorer import TrustModel, load_model, sigmoid
 from surefix.model.training.fit import AdditiveFit, check_parity, fit_additive, probe_rows
 
 

@@ -166,7 +166,8 @@ from pathlib import Path
 unpickled = []
 sys.addaudithook(lambda event, args: event == "pickle.find_class" and unpickled.append(args))
 from surefix.model.analysis import analyze
-from surefix.model.scoring.artifact import bundled_events_path, load_artifact, load_model
+from surefix.model.scoring.artifact import bundled_events_path, load_artifact
+from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import load_events
 model = load_model()
 load_artifact()
