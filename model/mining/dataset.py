@@ -30,7 +30,7 @@ DATASET_COLUMNS = (
 
 
 class DatasetError(ValueError):
-    """The mined data is missing or unreadable."""
+    """Mined data or the events table built from it is missing, unreadable or malformed."""
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

@@ -19,12 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from surefix.features.featurize import CATEGORICAL, FEATURE_NAMES, NUMERIC, Row
+from surefix.model.mining.dataset import DatasetError
 
 REQUIRED = ("repo", "commit", "ts", "label")
-
-
-class DatasetError(ValueError):
-    """The events table is missing, unreadable or malformed."""
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,8 @@ def retrain_in(directory: Path, model: Path | None, emit: Any) -> dict[str, Any]
 
 def expected(exc: Exception) -> bool:
     from surefix.model.local.store import StoreError
+    from surefix.model.mining.dataset import DatasetError
     from surefix.model.scoring.design import SchemaError
-    from surefix.model.training.dataset import DatasetError
 
     return isinstance(
         exc, ArtifactError | DatasetError | SchemaError | StoreError | OSError | ValueError

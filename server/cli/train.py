@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from surefix.model.mining.dataset import DatasetError
 from surefix.model.scoring.artifact import ArtifactError
 from surefix.model.scoring.design import SchemaError
 from surefix.model.scoring.scorer import load_model
-from surefix.model.training.dataset import DatasetError, load_events
+from surefix.model.training.dataset import load_events
 
 DEFAULT_DATA = "data/events.csv.gz"
 EXIT_BAD_INPUT = 2
