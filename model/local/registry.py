@@ -19,7 +19,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from surefix.model.scoring.artifact import Artifact, load_artifact, save_artifact, write_json_atomic
+from surefix.model.files import write_json_atomic
+from surefix.model.scoring.artifact import Artifact, load_artifact, save_artifact
 
 MODELS_DIR = "models"
 ACTIVE_FILE = "active.json"
@@ -88,7 +89,6 @@ class Registry:
         return BUNDLED
 
     def _write(self, stack: list[Entry]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.active_file, [e.to_dict() for e in stack])
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from surefix.features.featurize import FEATURE_NAMES, SCHEMA_VERSION, RuleHistory
+from surefix.model.files import atomic_path
 
 _PROVENANCE = ("repo", "commit", "ts", "path_hash", "rule", "p_line", "p_col", "n_raw")
 DATASET_COLUMNS = (
@@ -116,7 +117,8 @@ def build_dataset(mined: Path, out: Path, manifest_path: Path) -> dict[str, obje
         "match_kinds": _sum_counts(repositories, "detail:"),
         "repository_list": repositories,
     }
-    manifest_path.write_text(json.dumps(summary, indent=1) + "\n")
+    with atomic_path(manifest_path) as tmp:
+        tmp.write_text(json.dumps(summary, indent=1) + "\n")
     return summary
 
 
@@ -145,10 +147,7 @@ def _sum_counts(repositories: list[dict[str, object]], prefix: str) -> dict[str,
 
 
 def _write(path: Path, events: list[dict[str, object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    with gzip.open(tmp, "wt", newline="") as fh:
+    with atomic_path(path) as tmp, gzip.open(tmp, "wt", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=DATASET_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(events)
-    tmp.replace(path)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -31,6 +30,7 @@ from pathlib import Path
 from surefix.features.featurize import FEATURE_NAMES, FileContext, featurize
 from surefix.features.ruff.findings import LintResult, Violation
 from surefix.features.ruff.run import RuffOptions, fixable_rules, lint_tree, ruff_version
+from surefix.model.files import atomic_path, write_json_atomic
 from surefix.model.mining.git import Commit, FilePair, Repository
 from surefix.model.mining.label import Hunk, LineMap, Side, label_resolution
 from surefix.model.mining.project import CONFIG_FILES, ProjectStyle, read_style
@@ -159,7 +159,7 @@ def mine_repository(
     if progress:
         sys.stderr.write("\n")
     _write_rows(rows_path, rows)
-    _write_json(stats_path, _stats_json(stats))
+    write_json_atomic(stats_path, _stats_json(stats))
     return stats
 
 
@@ -186,21 +186,12 @@ def _stats_json(stats: RepoStats) -> dict[str, object]:
     return data
 
 
-def _write_json(path: Path, data: object) -> None:
-    tmp = path.with_suffix(".partial")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    tmp.replace(path)
-
-
 def _write_rows(path: Path, rows: Sequence[dict[str, object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    with gzip.open(tmp, "wt", newline="") as fh:
+    with atomic_path(path) as tmp, gzip.open(tmp, "wt", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _fmt(row[k]) for k in COLUMNS})
-    tmp.replace(path)
 
 
 def _fmt(value: object) -> object:

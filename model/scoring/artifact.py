@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from surefix.features.featurize import SCHEMA_VERSION
+from surefix.model.files import write_json_atomic
 from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
 from surefix.model.scoring.design import Design, SchemaError
 
@@ -135,12 +136,6 @@ def save_artifact(artifact: Artifact, directory: str | os.PathLike[str]) -> Path
     )
     write_json_atomic(out / MANIFEST_FILE, manifest)
     return out
-
-
-def write_json_atomic(path: Path, data: Mapping[str, Any] | list[Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, allow_nan=False) + "\n")
-    os.replace(tmp, path)
 
 
 def load_artifact(path: str | os.PathLike[str] | None = None) -> Artifact:

@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from surefix.model.files import write_json_atomic
 from surefix.model.mining.miner import reserved_in
 from surefix.model.scoring.artifact import (
     BUNDLED_EVENTS,
     Thresholds,
     params_to_dict,
     save_artifact,
-    write_json_atomic,
 )
 from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import Dataset
@@ -114,7 +114,6 @@ def export_after_evaluation(
         "thresholds": thresholds.to_dict(),
     }
     if metrics_path is not None:
-        Path(metrics_path).parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(Path(metrics_path), report)
     return report
 
