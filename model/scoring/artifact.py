@@ -111,6 +111,14 @@ def params_to_dict(artifact: Artifact) -> dict[str, Any]:
     }
 
 
+def params_digest(artifact: Artifact) -> str:
+    """The sha256 (hex) of the parameters (design, weights, baselines) in canonical JSON, without
+    the manifest: what a model version is named by. Not the checksum of `params.json`, which is
+    of the file as written."""
+    canonical = json.dumps(params_to_dict(artifact), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def save_artifact(artifact: Artifact, directory: str | os.PathLike[str]) -> Path:
     """Write `params.json` then `manifest.json` (with the params' sha256) into `directory`.
     Files are written to a temporary name and renamed, so a crash never leaves a manifest that

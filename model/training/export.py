@@ -10,8 +10,6 @@ serialisation slip fails the build instead of shipping.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -23,7 +21,7 @@ from surefix.model.mining.miner import reserved_in
 from surefix.model.scoring.artifact import (
     BUNDLED_EVENTS,
     Thresholds,
-    params_to_dict,
+    params_digest,
     save_artifact,
 )
 from surefix.model.scoring.scorer import load_model
@@ -85,9 +83,8 @@ def export_after_evaluation(
     tier, rules = fit_baselines(ds)
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     draft = fit.artifact(tier, rules, thresholds)
-    digest = hashlib.sha256(json.dumps(params_to_dict(draft), sort_keys=True).encode()).hexdigest()
     manifest = {
-        "model_version": f"{created:%Y%m%d}-{digest[:10]}",
+        "model_version": f"{created:%Y%m%d}-{params_digest(draft)[:10]}",
         "created_at": created.isoformat().replace("+00:00", "Z"),
         "training_data": {**ds.summary(), "ruff_version": ruff_version, "source": source},
         "hyperparameters": {"C": C, "log_loss_by_C": losses},

@@ -16,7 +16,6 @@ the result may replace the model in use (training side: scikit-learn is imported
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 
 from surefix.features.featurize import SCHEMA_VERSION
 from surefix.model.local.store import KEPT
-from surefix.model.scoring.artifact import Artifact, params_to_dict
+from surefix.model.scoring.artifact import Artifact, params_digest
 from surefix.model.scoring.scorer import TrustModel
 from surefix.model.training.dataset import Dataset
 from surefix.model.training.fit import (
@@ -193,11 +192,10 @@ def candidate_artifact(
         column_means=means,
         manifest={},
     )
-    digest = hashlib.sha256(json.dumps(params_to_dict(draft), sort_keys=True).encode())
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     manifest = {
         **{k: v for k, v in current.manifest.items() if k in ("hyperparameters", "metrics")},
-        "model_version": f"local-{created:%Y%m%d-%H%M%S}-{digest.hexdigest()[:6]}",
+        "model_version": f"local-{created:%Y%m%d-%H%M%S}-{params_digest(draft)[:6]}",
         "created_at": created.isoformat().replace("+00:00", "Z"),
         "parent": current.version,
         "training_data": {

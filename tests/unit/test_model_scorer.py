@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from surefix.model.scoring.artifact import (
     Thresholds,
     bundled_model_dir,
     load_artifact,
+    params_digest,
     save_artifact,
 )
 from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
@@ -134,6 +136,14 @@ def test_scoring_rows_of_another_schema_is_refused(artifact_dir: Path) -> None:
     rows, _ = make_rows(2)
     with pytest.raises(SchemaError):
         load_model(artifact_dir).score(rows, schema_version=SCHEMA_VERSION + 1)
+
+
+def test_the_bundled_version_names_its_parameters() -> None:
+    bundled = load_artifact()
+    assert bundled.version.endswith("-" + params_digest(bundled)[:10])
+    assert params_digest(replace(bundled, manifest={})) == params_digest(bundled)
+    moved = replace(bundled, intercept=bundled.intercept + 1)
+    assert params_digest(moved) != params_digest(bundled)
 
 
 def test_bundled_dir_is_inside_the_package() -> None:
