@@ -42,7 +42,7 @@ eval: $(BIN)/surefix
 	$(BIN)/surefix eval
 
 train: $(BIN)/surefix
-	$(BIN)/surefix train --data data/events.csv.gz --out model/bundled
+	$(BIN)/surefix train --data model/bundled/events.csv.gz --out model/bundled
 
 ## Latency and memory against `ruff server` and bare `ruff check` (README, "Speed").
 bench: $(BIN)/surefix
@@ -57,7 +57,7 @@ mine: $(BIN)/surefix
 	$(BIN)/surefix mine $(REPOS) --out data/mined
 
 dataset: $(BIN)/surefix
-	$(BIN)/surefix dataset --mined data/mined --out data/events.csv.gz --manifest data/MANIFEST.json
+	$(BIN)/surefix dataset --mined data/mined --out model/bundled/events.csv.gz --manifest data/MANIFEST.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,4 +1,4 @@
-"""Read the mined events table (`data/events.csv.gz`) into feature rows and label arrays.
+"""Read the mined events table (`model/bundled/events.csv.gz`) into feature rows and label arrays.
 
 The miner writes one row per de-duplicated event with bookkeeping columns (repo, commit, ts,
 rule, label, …) and one column per feature. Reading is strict — a missing column or a label that

@@ -50,14 +50,14 @@ GBM_MIN_CATEGORY = 10
 GBM_MAX_CATEGORIES = 250  # HistGradientBoosting allows < max_bins (255) categories per feature
 MODEL_NAMES = ("model", "tier_baseline", "rule_rate_baseline", "gbm")
 
-# The additive model leaves out the history group. Measured on data/events.csv.gz (5 repository
+# The additive model leaves out the history group. Measured on the bundled events (5 repository
 # folds, C=1): ROC-AUC 0.847 with history_rate/history_n, 0.856 without. A project's mined
 # history of a rule is dominated by its sweeps and says less about the next fix than the rule's
 # population rate does; the user's own outcomes enter through the store instead.
 MODEL_FEATURES = tuple(spec for spec in FEATURES if spec.group != "history")
 
 # Per-rule slopes for rules with at least this many training events (`SlopeEncoding`): measured
-# on data/events.csv.gz (5 repository folds), ROC-AUC 0.851 → 0.893 and Brier 0.092 → 0.084,
+# on the bundled events (5 repository folds), ROC-AUC 0.851 → 0.893 and Brier 0.092 → 0.084,
 # level with gradient boosting (0.889) while every contribution stays exact. C = 1 was the best
 # of 0.1 / 0.3 / 1 there; with ~900 columns each fit takes seconds, so it is fixed rather than
 # re-selected inside every fold.

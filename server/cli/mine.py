@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from surefix.server.cli.train import DEFAULT_DATA
+
 
 def register(commands: Any) -> None:
     mine = commands.add_parser(
@@ -30,14 +32,14 @@ def register(commands: Any) -> None:
         "dataset", help="merge mined repositories into the de-duplicated training dataset"
     )
     dataset.add_argument("--mined", type=Path, default=Path("data/mined"))
-    dataset.add_argument("--out", type=Path, default=Path("data/events.csv.gz"))
+    dataset.add_argument("--out", type=Path, default=Path(DEFAULT_DATA))
     dataset.add_argument("--manifest", type=Path, default=Path("data/MANIFEST.json"))
     dataset.set_defaults(handler=run_dataset)
 
     audit = commands.add_parser(
         "audit", help="write blind before/fix/after cards of random events for a label audit"
     )
-    audit.add_argument("--data", type=Path, default=Path("data/events.csv.gz"))
+    audit.add_argument("--data", type=Path, default=Path(DEFAULT_DATA))
     audit.add_argument("--mirrors", type=Path, required=True, help="folder of owner+name/repo")
     audit.add_argument("--out", type=Path, default=Path("audit"), help="local, never committed")
     audit.add_argument("--per-label", type=int, default=50)

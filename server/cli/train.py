@@ -24,7 +24,9 @@ from surefix.model.scoring.design import SchemaError
 from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import load_events
 
-DEFAULT_DATA = "data/events.csv.gz"
+# The training events ship beside the bundled model (package data: a local retrain starts from
+# them); this is that file in a checkout, where `surefix dataset` writes it.
+DEFAULT_DATA = "model/bundled/events.csv.gz"
 EXIT_BAD_INPUT = 2
 
 
