@@ -1,7 +1,8 @@
 """`surefix` command line: one entry point, one sub-command module per area.
 
 Every sub-command returns an exit code; expected failures (bad input, Ruff missing, a broken
-artifact) print one line starting with `surefix: error:` and exit 2 — never a traceback.
+artifact) print one line starting with `surefix: error:` and exit with the code the failure
+carries, 2 unless it says otherwise (`common.CommandError`) — never a traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from surefix.server.cli import learn as cli_learn
 from surefix.server.cli import mine as cli_mine
 from surefix.server.cli import serve as cli_serve
 from surefix.server.cli import train as cli_model
+from surefix.server.cli.common import EXIT_ERROR, CommandError, expected
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,17 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("surefix: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        if not _expected(exc):
+        if not expected(exc):
             raise
         print(f"surefix: error: {exc}", file=sys.stderr)
-        return 2
-
-
-def _expected(exc: Exception) -> bool:
-    from surefix.features.ruff.run import RuffError
-    from surefix.model.local.store import StoreError
-    from surefix.model.mining.git import GitError
-    from surefix.model.scoring.artifact import ArtifactError
-
-    expected = (RuffError, GitError, ArtifactError, StoreError, OSError, ValueError)
-    return isinstance(exc, expected)
+        return exc.code if isinstance(exc, CommandError) else EXIT_ERROR

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from surefix.model.local.store import Store
+from surefix.server.cli.common import CommandError
 
 
 def register(commands: Any) -> None:
@@ -53,6 +54,6 @@ def run_data(args: argparse.Namespace) -> int:
 
 def _confirm(store: Store) -> bool:
     if not sys.stdin.isatty():
-        raise ValueError("purge needs --yes when not run interactively")
+        raise CommandError("purge needs --yes when not run interactively")
     answer = input(f"delete all {store.stats()['events']} outcomes in {store.path}? [y/N] ")
     return answer.strip().lower() in ("y", "yes")

@@ -4,7 +4,8 @@ the retrain in this separate process so that scikit-learn never enters the serve
 server's event loop never waits on a fit.
 
 `--json` prints one JSON object per line: `{"progress": pct, "message": …}` while working, then
-`{"result": {…}}` (the `Decision`, or `{"error": …}`).
+`{"result": {…}}` (the `Decision`, or `{"error": …}`). A retrain that could not be done exits 1,
+with or without `--json`, after the one `surefix: error: …` line every command ends with.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 
 from surefix.model.local.registry import BUNDLED, Registry
 from surefix.model.local.store import Store, default_data_dir
-from surefix.model.scoring.artifact import ArtifactError, bundled_events_path, load_artifact
+from surefix.model.scoring.artifact import bundled_events_path, load_artifact
+from surefix.server.cli.common import CommandError, expected
 
 EXIT_NOT_DONE = 1
 
@@ -63,8 +65,9 @@ def run_retrain(args: argparse.Namespace) -> int:
     except Exception as exc:
         if not expected(exc):
             raise
-        emit(None, {"error": str(exc)})
-        return EXIT_NOT_DONE
+        if args.json:  # the editor reads the reason from the result line
+            emit(None, {"error": str(exc)})
+        raise CommandError(str(exc), EXIT_NOT_DONE) from None
     emit(None, result)
     return 0
 
@@ -91,16 +94,6 @@ def retrain_in(directory: Path, model: Path | None, emit: Any) -> dict[str, Any]
     return {**decision.to_dict(), "skipped": local.skipped}
 
 
-def expected(exc: Exception) -> bool:
-    from surefix.model.local.store import StoreError
-    from surefix.model.mining.dataset import DatasetError
-    from surefix.model.scoring.design import SchemaError
-
-    return isinstance(
-        exc, ArtifactError | DatasetError | SchemaError | StoreError | OSError | ValueError
-    )
-
-
 def json_emitter() -> Any:
     def emit(pct: int | None, payload: Any) -> None:
         line = {"result": payload} if pct is None else {"progress": pct, "message": payload}
@@ -113,8 +106,6 @@ def text_emitter() -> Any:
     def emit(pct: int | None, payload: Any) -> None:
         if pct is not None:
             print(f"[{pct:3d}%] {payload}", file=sys.stderr, flush=True)
-        elif "error" in payload:
-            print(f"surefix: {payload['error']}", file=sys.stderr)
         else:
             print(payload["message"])
 

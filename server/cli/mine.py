@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from surefix.server.cli.common import CommandError
 from surefix.server.cli.train import DEFAULT_DATA
 
 
@@ -62,8 +63,7 @@ def run_mine(args: argparse.Namespace) -> int:
         try:
             stats = mine_repository(repo, out, config, force=args.force, holdout=args.holdout)
         except GitError as exc:
-            print(f"surefix: error: {repo}: {exc}", file=sys.stderr)
-            return 2
+            raise CommandError(f"{repo}: {exc}") from None
         if stats is None:
             print(f"{repo}: already mined (use --force to redo)", file=sys.stderr)
             continue

@@ -1,33 +1,28 @@
 """`surefix train` and `surefix eval`: the model's command-line surface.
 
-The main CLI calls `register(subparsers)` and dispatches to `args.handler(args)`. Handlers
-return an exit code; bad input (missing or malformed dataset, an artifact with the wrong schema
-or a bad checksum) prints one `surefix: error: …` line and returns 2 — a user who typed a
-wrong path needs that line, not a traceback. Training code (scikit-learn) is imported inside the
-handlers, so loading the CLI for other commands never pays for it.
-
-Until the main CLI wires these in, `python -m surefix.server.cli_model train|eval …` works too.
+The main CLI calls `register(subparsers)` and dispatches to `args.handler(args)`. Bad input
+(missing or malformed dataset, an artifact with the wrong schema or a bad checksum) raises, and
+`main` prints one `surefix: error: …` line and exits 2 — a user who typed a wrong path needs
+that line, not a traceback. Training code (scikit-learn) is imported inside the handlers, so
+loading the CLI for other commands never pays for it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from surefix.model.mining.dataset import DatasetError
-from surefix.model.scoring.artifact import ArtifactError
 from surefix.model.scoring.design import SchemaError
 from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import load_events
+from surefix.server.cli.common import CommandError
 
 # The training events ship beside the bundled model (package data: a local retrain starts from
 # them); this is that file in a checkout, where `surefix dataset` writes it.
 DEFAULT_DATA = "model/bundled/events.csv.gz"
-EXIT_BAD_INPUT = 2
 
 
 def register(subparsers: Any) -> None:
@@ -78,11 +73,6 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def fail(message: str) -> int:
-    print(f"surefix: error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
 def handle_train(args: argparse.Namespace) -> int:
     try:
         ds = load_events(args.data)
@@ -99,10 +89,10 @@ def handle_train(args: argparse.Namespace) -> int:
             with_gbm=not args.no_gbm,
             source=str(args.data),
         )
-    except (DatasetError, ArtifactError, SchemaError, OSError) as exc:
-        return fail(str(exc))
+    except (DatasetError, SchemaError):
+        raise  # they name the file and line themselves
     except ValueError as exc:  # e.g. one repository only: no grouped split possible
-        return fail(f"cannot train on {args.data}: {exc}")
+        raise CommandError(f"cannot train on {args.data}: {exc}") from None
     from surefix.model.training.evaluation import format_table
 
     print(format_table(report))
@@ -132,10 +122,10 @@ def handle_eval(args: argparse.Namespace) -> int:
         report = jsonable(report)
         if args.reliability:
             plot_reliability(report, args.reliability)
-    except (DatasetError, ArtifactError, SchemaError, OSError) as exc:
-        return fail(str(exc))
+    except (DatasetError, SchemaError):
+        raise
     except ValueError as exc:
-        return fail(f"cannot evaluate {args.data}: {exc}")
+        raise CommandError(f"cannot evaluate {args.data}: {exc}") from None
     if args.json:
         print(json.dumps(report, allow_nan=False))
     else:
@@ -161,14 +151,3 @@ def detect_ruff_version(data: str) -> str | None:
         return ruff_version() or None
     except Exception:  # a missing or broken Ruff must not stop training
         return None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="surefix")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.handler(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

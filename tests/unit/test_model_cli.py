@@ -13,7 +13,7 @@ from test_model_tables import write_events
 from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import load_events
 from surefix.model.training.evaluation import time_split
-from surefix.server.cli import train as cli_model
+from surefix.server.cli import main
 
 FAST = ["--bootstrap", "20", "--no-gbm"]
 
@@ -26,7 +26,7 @@ def events(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def trained(events: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("model")
-    code = cli_model.main(
+    code = main(
         ["train", "--data", str(events), "--out", str(out / "bundled"),
          "--reliability", str(out / "rel.png"), "--metrics", str(out / "metrics.json"),
          "--ruff-version", "0.0-test", *FAST]
@@ -48,7 +48,7 @@ def test_train_exports_a_loadable_model(trained: Path) -> None:
 def test_eval_json_is_one_object_with_every_model(
     events: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli_model.main(["eval", "--data", str(events), "--json", "--bootstrap", "20"]) == 0
+    assert main(["eval", "--data", str(events), "--json", "--bootstrap", "20"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["dataset"] == {**report["dataset"], "events": 600, "repositories": 6}
     for split in ("by_repository", "by_time"):
@@ -64,7 +64,7 @@ def test_eval_of_existing_model_does_not_train(
     trained: Path, events: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["eval", "--data", str(events), "--model", str(trained / "bundled"), "--json"]
-    assert cli_model.main([*args, "--bootstrap", "20"]) == 0
+    assert main([*args, "--bootstrap", "20"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["splits"]["external"]) == {"model", "tier_baseline", "rule_rate_baseline"}
 
@@ -79,7 +79,7 @@ def test_time_split_keeps_commits_whole_and_takes_the_newest(events: Path) -> No
 
 
 def run_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    assert cli_model.main(argv) == 2
+    assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("surefix: error:") and err.count("\n") == 1, err
     return err
