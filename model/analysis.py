@@ -49,7 +49,6 @@ class Analysis:
     violations: tuple[Violation, ...]
     candidates: tuple[Candidate, ...]
     errors: tuple[Violation, ...]
-    project_ruff_config: bool
     model_version: str | None
 
     @property
@@ -147,7 +146,6 @@ def assess(
         violations=result.violations,
         candidates=candidates,
         errors=result.errors,
-        project_ruff_config=configured,
         model_version=model.version if model is not None else None,
     )
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-APPLICABILITIES = ("safe", "unsafe", "display-only")
-
-
 SYNTAX_ERROR = "invalid-syntax"
 
 

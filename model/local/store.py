@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from surefix.features.featurize import RuleHistory
-
 DATA_ENV = "SUREFIX_DATA_DIR"
 STORE_FILE = "outcomes.sqlite3"
 OUTCOMES = ("accepted", "undone", "suppressed", "resolved-otherwise", "broke", "not-useful")
@@ -240,19 +238,6 @@ class Store:
         ):
             out.setdefault(rule, dict.fromkeys(OUTCOMES, 0))[outcome] = n
         return out
-
-    def history(self, rule: str, before: float | None = None) -> RuleHistory:
-        """This user's record with `rule` (only outcomes before `before`, when given)."""
-        query = "SELECT outcome, COUNT(*) FROM outcomes WHERE rule = ?"
-        args: list[Any] = [rule]
-        if before is not None:
-            query += " AND ts < ?"
-            args.append(before)
-        kept = total = 0
-        for outcome, n in self.db.execute(query + " GROUP BY 1", args):
-            total += n
-            kept += n if outcome in KEPT else 0
-        return RuleHistory(kept=kept, total=total)
 
     def outcomes(self) -> list[dict[str, Any]]:
         cursor = self.db.execute(

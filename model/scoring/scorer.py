@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from surefix.features.featurize import GROUPS, SCHEMA_VERSION
+from surefix.features.featurize import SCHEMA_VERSION
 from surefix.model.scoring.artifact import Artifact, Thresholds, load_artifact
 from surefix.model.scoring.design import (
     CategoricalEncoding,
@@ -66,9 +66,6 @@ class Explanation:
     base: float
     groups: dict[str, float]
     top: tuple[FeatureContribution, ...]
-
-    def group_label(self, group: str) -> str:
-        return GROUPS.get(group, group)
 
 
 class TrustModel:

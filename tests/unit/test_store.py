@@ -47,7 +47,7 @@ def test_a_schema_from_a_newer_surefix_is_refused_not_moved(tmp_path: Path) -> N
     assert (tmp_path / "outcomes.sqlite3").exists()
 
 
-def test_counts_history_export_and_purge(tmp_path: Path) -> None:
+def test_counts_records_export_and_purge(tmp_path: Path) -> None:
     store = Store.at(tmp_path)
     store.record_many(
         [outcome(), outcome(), outcome(kind="undone"), outcome("UP031", "suppressed")]
@@ -55,9 +55,9 @@ def test_counts_history_export_and_purge(tmp_path: Path) -> None:
     stats = store.stats()
     assert stats["events"] == 4
     assert stats["outcomes"] == {**stats["outcomes"], "accepted": 2, "undone": 1, "suppressed": 1}
-    history = store.history("F401")
-    assert (history.kept, history.total) == (2, 3)
-    assert store.history("F401", before=0).total == 0
+    f401 = store.rule_records()["F401"]
+    assert f401 == {**f401, "accepted": 2, "undone": 1} and sum(f401.values()) == 3
+    assert store.rule_records(since=time.time() + 60) == {}
     assert len(json.loads(store.export("json"))) == 4
     assert store.export("csv").splitlines()[0].startswith("ts,rule,outcome")
     assert store.purge() == 4 and store.stats()["events"] == 0
