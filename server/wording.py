@@ -7,7 +7,7 @@ never word the same score differently.
 from __future__ import annotations
 
 from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Candidate
-from surefix.model.scoring.scorer import TrustModel
+from surefix.model.scoring.scorer import FeatureContribution, TrustModel
 
 BADGE_MARKS = {
     "unicode": {AUTO: "✓", REVIEW: "?", MANUAL: "✗", UNSCORED: "·"},
@@ -68,16 +68,32 @@ def hover_markdown(candidate: Candidate, model: TrustModel | None, history: str 
     return "\n".join(lines).rstrip()
 
 
-def factor_table(candidate: Candidate, model: TrustModel, top: int = 4) -> list[str]:
-    """The biggest pushes on the log-odds in words; the rows add up exactly to the total."""
+AVERAGE_FIX = "an average fix"  # what the base log-odds stand for: the mean training fix
+HOVER_FACTORS = 4  # factors in the hover table; `check --explain` shows the scorer's default (3)
+
+
+def factor_words(factor: FeatureContribution) -> str:
+    """`the fix only deletes: yes raises trust`: one factor and which way it pushed."""
+    direction = "raises" if factor.contribution > 0 else "lowers"
+    return f"{factor.label} {direction} trust"
+
+
+def explanation_lines(model: TrustModel, candidate: Candidate) -> list[str]:
+    """`surefix check --explain`: the factors that moved a score most, signed in log-odds."""
+    e = model.explain(candidate.row)
+    return [f"base {e.base:+.2f} ({AVERAGE_FIX})"] + [
+        f"{f.contribution:+.2f} {factor_words(f)}" for f in e.top
+    ]
+
+
+def factor_table(candidate: Candidate, model: TrustModel, top: int = HOVER_FACTORS) -> list[str]:
+    """The hover's table of the biggest pushes on the log-odds in words; the rows add up
+    exactly to the total."""
     e = model.explain(candidate.row, top=top)
     shown = sum(f.contribution for f in e.top)
     rest = e.logit - e.base - shown
-    rows = ["| | log-odds |", "| --- | ---: |", f"| an average fix | {e.base:+.2f} |"]
-    for f in e.top:
-        direction = "raises" if f.contribution > 0 else "lowers"
-        factor = f"{f.label} {direction} trust"
-        rows.append(f"| {factor} | {f.contribution:+.2f} |")
+    rows = ["| | log-odds |", "| --- | ---: |", f"| {AVERAGE_FIX} | {e.base:+.2f} |"]
+    rows += [f"| {factor_words(f)} | {f.contribution:+.2f} |" for f in e.top]
     rows.append(f"| everything else | {rest:+.2f} |")
     if candidate.personal and candidate.history is not None:
         h = candidate.history

@@ -28,7 +28,7 @@ from surefix.model.analysis import (
 )
 from surefix.model.autofix import FixRun, auto_band, fix_until_stable
 from surefix.model.scoring.scorer import TrustModel, load_model
-from surefix.server.wording import badge
+from surefix.server.wording import badge, explanation_lines
 
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".tox"}
 BANDS = (AUTO, REVIEW, MANUAL, UNSCORED)
@@ -153,16 +153,6 @@ def _print_text(analyses: list[Analysis], model: TrustModel, explain: bool, styl
         f"review-suggested, {totals[MANUAL]} manual-only  (model {model.version}; "
         f"auto ≥ {t.auto:.2f} and safe, review ≥ {t.review:.2f})"
     )
-
-
-def explanation_lines(model: TrustModel, candidate: Candidate) -> list[str]:
-    """The factors that moved a score most, signed in log-odds, in plain words."""
-    e = model.explain(candidate.row)
-    lines = [f"base {e.base:+.2f} (an average fix)"]
-    for f in e.top:
-        direction = "raises" if f.contribution > 0 else "lowers"
-        lines.append(f"{f.contribution:+.2f} {f.label} {direction} trust")
-    return lines
 
 
 def _as_json(analysis: Analysis, model: TrustModel, explain: bool) -> dict[str, object]:
