@@ -1,10 +1,11 @@
 """The model report: one self-contained HTML page about the model in use and this user's data.
 
-Standard library only (it is built inside the language server). The reliability diagram is an
-inline SVG of the user's own outcomes — the score each fix was offered with against how often
-fixes in that score range were kept — because that, not the bundled model's card, is the
-calibration this user lives with. The bundled model's held-out metrics and both baselines come
-from its manifest.
+`write_report` gathers what the page shows (the model, the store, the registry) and writes it;
+the language server's command and `surefix report` both call it. No pygls, no scikit-learn: it
+is built inside the language server. The reliability diagram is an inline SVG of the user's own
+outcomes — the score each fix was offered with against how often fixes in that score range were
+kept — because that, not the bundled model's card, is the calibration this user lives with. The
+bundled model's held-out metrics and both baselines come from its manifest.
 """
 
 from __future__ import annotations
@@ -12,9 +13,17 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from surefix.model.local.store import KEPT, NEGATIVE
+from surefix.model.files import atomic_path
+from surefix.model.local.registry import Registry
+from surefix.model.local.store import KEPT, NEGATIVE, Store, demotions
+
+if TYPE_CHECKING:
+    from surefix.model.scoring.scorer import TrustModel
+
+REPORT_FILE = "report.html"
 
 BINS = 10
 MIN_RELIABILITY = 20
@@ -44,6 +53,39 @@ class ReportInput:
     scored: Sequence[tuple[float, bool]]  # (offered score, kept?) of each recorded outcome
     history: Sequence[Mapping[str, str]]  # promotions in effect, oldest first
     collecting: bool
+
+
+def write_report(
+    directory: Path,
+    model: TrustModel | None,
+    store: Store | None,
+    collecting: bool,
+    min_outcomes: int,
+) -> Path:
+    """Gather the report's inputs — `model` (None: no model loaded), `store` (None: no store
+    open), the registry in `directory` — and write `directory/report.html`; returns its path.
+    `min_outcomes` is the demotion threshold in force (the `surefix.demotionMinOutcomes`
+    setting)."""
+    outcomes = store.outcomes() if store is not None else []
+    rules = store.rule_records() if store is not None else {}
+    data = ReportInput(
+        model_version=model.version if model is not None else "none",
+        manifest=model.manifest if model is not None else {},
+        stats=store.stats() if store is not None else {"outcomes": {}, "events": 0},
+        rules=rules,
+        demoted=demotions(rules, min_outcomes),
+        scored=[
+            (float(o["score"]), o["outcome"] == "accepted")
+            for o in outcomes
+            if o["score"] is not None
+        ],
+        history=[e.to_dict() for e in Registry(directory).stack()],
+        collecting=collecting,
+    )
+    path = directory / REPORT_FILE
+    with atomic_path(path) as tmp:
+        tmp.write_text(render(data), encoding="utf-8")
+    return path
 
 
 def render(data: ReportInput) -> str:

@@ -295,6 +295,7 @@ def migrate(db: sqlite3.Connection) -> None:
 
 NEGATIVE = ("undone", "suppressed", "broke", "not-useful")
 DEMOTION_RATE = 0.10
+DEMOTION_MIN_OUTCOMES = 10  # the default of the `surefix.demotionMinOutcomes` setting
 
 
 def demotions(records: Mapping[str, Mapping[str, int]], min_outcomes: int) -> dict[str, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from surefix.model.local.registry import BUNDLED, Registry
-from surefix.model.local.store import Store, default_data_dir
+from surefix.model.local.store import DEMOTION_MIN_OUTCOMES, Store, default_data_dir
 from surefix.model.scoring.artifact import bundled_events_path, load_artifact
 from surefix.server.cli.common import CommandError, expected
 
@@ -130,14 +130,14 @@ def run_model(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from surefix.model.local.report import write_report
     from surefix.model.scoring.scorer import load_model
-    from surefix.server.lsp.commands import write_report
 
     directory = data_dir(args)
-    registry = Registry(directory)
+    model = load_model(Registry(directory).active())
     store = Store.at(directory)
     try:
-        path = write_report(directory, load_model(registry.active()), store, True)
+        path = write_report(directory, model, store, True, DEMOTION_MIN_OUTCOMES)
     finally:
         store.close()
     print(path)

@@ -331,11 +331,6 @@ def test_surefix_check_loads_no_lsp_library(tmp_path: Path, command: list[str]) 
     assert loaded(imported(done.stderr), LSP_LIBRARIES) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/cli/learn.py: run_report imports write_report from surefix.server.lsp.commands, "
-    "which imports lsprotocol and pygls at module level",
-)
 def test_surefix_report_loads_no_lsp_library(tmp_path: Path) -> None:
     done = surefix("report", "--data-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr

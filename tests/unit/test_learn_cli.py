@@ -1,13 +1,19 @@
 """`surefix retrain`, `model`, `report` and `data` from the command line: one error style, the
-editor's JSON lines, and the report written without the language server."""
+editor's JSON lines, and the report they write."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from surefix.model.local.registry import Registry
+from surefix.model.local.report import write_report
+from surefix.model.local.store import Outcome, Store
+from surefix.model.scoring.artifact import load_artifact
+from surefix.model.scoring.scorer import TrustModel
 from surefix.server.cli import main
 
 
@@ -45,3 +51,20 @@ def test_purge_without_a_terminal_needs_yes(
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert main(["data", "purge", "--data-dir", str(tmp_path)]) == 2
     assert "needs --yes" in one_error_line(capsys.readouterr().err)
+
+
+def test_the_report_lists_promotions_and_demoted_rules(tmp_path: Path) -> None:
+    bundled = load_artifact()
+    registry = Registry(tmp_path)
+    registry.promote(replace(bundled, manifest={"model_version": "local-x"}), "better on yours")
+    store = Store.at(tmp_path)
+    rows = [Outcome("F401", "undone", "undo", "auto-apply", "safe", {}, score=0.9)] * 10
+    store.record_many(rows)
+    try:
+        path = write_report(tmp_path, TrustModel(bundled), store, False, 10)
+    finally:
+        store.close()
+    page = path.read_text(encoding="utf-8")
+    assert "<td>local-x</td>" in page and "better on yours" in page
+    assert "yes: you rejected 10 of 10 F401 fixes" in page
+    assert "Outcome collection is <b>off</b>" in page
