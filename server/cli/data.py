@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from surefix.model.local.store import Store
-from surefix.server.cli.common import CommandError
+from surefix.server.cli.common import CommandError, add_data_dir, data_dir
 
 
 def register(commands: Any) -> None:
@@ -22,14 +21,11 @@ def register(commands: Any) -> None:
     purge = verbs.add_parser("purge", help="delete every stored outcome")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     for verb in (stats, export, purge):
-        verb.add_argument(
-            "--data-dir", type=Path, help="default: SUREFIX_DATA_DIR, else the platform's"
-        )
-        verb.set_defaults(handler=run_data)
+        add_data_dir(verb).set_defaults(handler=run_data)
 
 
 def run_data(args: argparse.Namespace) -> int:
-    store = Store.at(args.data_dir)
+    store = Store.at(data_dir(args))
     if store.notice:
         print(f"surefix: {store.notice}", file=sys.stderr)
     try:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from surefix.model.local.registry import BUNDLED, Registry
-from surefix.model.local.store import DEMOTION_MIN_OUTCOMES, Store, default_data_dir
+from surefix.model.local.store import DEMOTION_MIN_OUTCOMES, Store
 from surefix.model.scoring.artifact import bundled_events_path, load_artifact
-from surefix.server.cli.common import CommandError, expected
+from surefix.server.cli.common import CommandError, add_data_dir, data_dir, expected
 
 EXIT_NOT_DONE = 1
 
@@ -45,17 +45,6 @@ def register(commands: Any) -> None:
 
     report = commands.add_parser("report", help="write the model report (HTML) and print its path")
     add_data_dir(report).set_defaults(handler=run_report)
-
-
-def add_data_dir(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument(
-        "--data-dir", type=Path, help="default: SUREFIX_DATA_DIR, else the platform's"
-    )
-    return parser
-
-
-def data_dir(args: argparse.Namespace) -> Path:
-    return Path(args.data_dir) if args.data_dir else default_data_dir()
 
 
 def run_retrain(args: argparse.Namespace) -> int:
