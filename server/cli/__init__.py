@@ -17,7 +17,7 @@ from surefix.server.cli import data as cli_data
 from surefix.server.cli import learn as cli_learn
 from surefix.server.cli import mine as cli_mine
 from surefix.server.cli import serve as cli_serve
-from surefix.server.cli import train as cli_model
+from surefix.server.cli import train as cli_train
 from surefix.server.cli.common import EXIT_ERROR, CommandError, expected
 
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_data.register(commands)
     cli_learn.register(commands)
     cli_mine.register(commands)
-    cli_model.register(commands)
+    cli_train.register(commands)
     return parser
 
 
