@@ -320,7 +320,7 @@ def test_a_server_that_cannot_start_is_reported_with_the_fix(
         seen = drive(workbench, "start-failure", expect="could not be started")
     (message,) = [n for n in seen["notifications"] if "could not be started" in n]
     assert f'"{missing} serve"' in message
-    assert "pip install surefix" in message and "surefix.server.command" in message
+    assert "pipx install ." in message and "surefix.server.command" in message
 
 
 # -- the README's build, next to the cached test environment ----------------------------------
