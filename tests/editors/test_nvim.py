@@ -294,7 +294,7 @@ def test_a_missing_server_executable_is_explained_with_the_fix(tmp_path: Path) -
     (note,) = run.result["notifications"]
     assert note["level"] == 4  # vim.log.levels.ERROR
     assert "`surefix-not-installed` is not an executable on PATH" in note["message"]
-    assert "pip install surefix" in note["message"] and "cmd = {" in note["message"]
+    assert "pipx install ." in note["message"] and "cmd = {" in note["message"]
 
 
 def test_the_neovim_0_10_path_starts_one_client_per_project(tmp_path: Path) -> None:

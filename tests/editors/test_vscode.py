@@ -2,17 +2,23 @@
 the `surefix serve` it starts, driven through the keyboard like a user.
 
 Needs node, Debian's chromium and the cache that `editors/vscode/scripts/setup-test-env.sh`
-fills (code-server and the extension's node dependencies); without them the tests skip and say
-what is missing. Everything listens on 127.0.0.1 only, HOME/XDG and the surefix store live in a
-temporary folder, and each process runs in its own process group that is killed afterwards.
+fills (code-server and the extension's node dependencies), which `make test` runs first. Under
+`make` (SUREFIX_EDITORS_REQUIRED=1) a missing piece fails the test; a bare `pytest` skips and
+says what is missing. The extension is built in a temporary copy of `editors/vscode` whose
+node_modules links to the cache: nothing in the checkout points into the cache, so the README's
+`npm ci` there cannot empty it (the last test here runs that build and checks).
+Everything listens on 127.0.0.1 only, HOME/XDG and the surefix store live in a temporary folder,
+and each process runs in its own process group that is killed afterwards.
 Screenshots land in `tmp/artifacts/vscode/` (or `$SUREFIX_TEST_ARTIFACTS/vscode`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -23,7 +29,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -38,45 +44,60 @@ SAMPLE = REPO / "server" / "sample_project"
 CODE_SERVER_VERSION = "4.100.3"  # must match editors/vscode/scripts/setup-test-env.sh
 CACHE = Path(os.environ.get("SUREFIX_EDITOR_CACHE") or Path.home() / ".cache" / "surefix-editors")
 CODE_SERVER = CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / ".bin" / "code-server"
+LOCK_HASH = hashlib.sha256((EXTENSION / "package-lock.json").read_bytes()).hexdigest()[:16]
+MODULES = CACHE / f"vscode-extension-deps-{LOCK_HASH}" / "node_modules"  # the script's folder
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(os.environ.get("SUREFIX_TEST_ARTIFACTS") or REPO / "tmp" / "artifacts") / "vscode"
-SETUP = "run editors/vscode/scripts/setup-test-env.sh"
+SETUP = "run `make editors` (editors/vscode/scripts/setup-test-env.sh)"
 BADGE = re.compile(r"^\S+ (\d{1,2})% ")  # `✓ 97% Remove unused import`
 FILE = "inventory/models.py"  # lines 1-2: two unused imports, two different trust scores
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip, saying why; under `make` (SUREFIX_EDITORS_REQUIRED=1), where the editors were
+    installed first, a missing piece is a failure instead."""
+    if os.environ.get("SUREFIX_EDITORS_REQUIRED"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def node_modules() -> Path:
-    """The extension's dependencies (a link into the cache), or a skip that says how to get them."""
+    """The extension's dependencies in the cache, or a skip that says how to get them."""
     if shutil.which("node") is None:
-        pytest.skip("node is not installed")
-    modules = EXTENSION / "node_modules"
+        unavailable("node is not installed")
     for tool in ("tsc", "esbuild", "vsce"):
-        if not (modules / ".bin" / tool).exists():
-            pytest.skip(f"the VS Code extension's node dependencies are missing ({tool}); {SETUP}")
-    return modules
+        if not (MODULES / ".bin" / tool).exists():
+            unavailable(f"the VS Code extension's node dependencies are missing ({tool}); {SETUP}")
+    return MODULES
 
 
-def test_extension_typechecks_against_the_vscode_api() -> None:
-    node_modules()
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the extension's sources whose node_modules is a link to the cached deps: the
+    tests build here, never in editors/vscode."""
+    modules = node_modules()
+    work = tmp_path_factory.mktemp("extension") / "vscode"
+    shutil.copytree(EXTENSION, work, ignore=shutil.ignore_patterns("node_modules", "dist"))
+    (work / "node_modules").symlink_to(modules, target_is_directory=True)
+    return work
+
+
+def test_extension_typechecks_against_the_vscode_api(workdir: Path) -> None:
     result = run_in_group(
-        [str(EXTENSION / "node_modules" / ".bin" / "tsc"), "--noEmit", "-p", "."],
-        120,
-        cwd=EXTENSION,
+        [str(workdir / "node_modules" / ".bin" / "tsc"), "--noEmit", "-p", "."], 120, cwd=workdir
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
-def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def vsix(workdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The extension bundled by esbuild and packaged by vsce, as a user would install it."""
-    modules = node_modules()
     out = tmp_path_factory.mktemp("vsix") / "surefix.vsix"
-    bundle = run_in_group(["npm", "run", "--silent", "bundle"], 120, cwd=EXTENSION)
+    bundle = run_in_group(["npm", "run", "--silent", "bundle"], 120, cwd=workdir)
     assert bundle.returncode == 0, bundle.stdout + bundle.stderr
+    vsce = str(workdir / "node_modules" / ".bin" / "vsce")
     package = run_in_group(
-        [str(modules / ".bin" / "vsce"), "package", "--no-dependencies", "--out", str(out)],
-        120,
-        cwd=EXTENSION,
+        [vsce, "package", "--no-dependencies", "--out", str(out)], 120, cwd=workdir
     )
     assert package.returncode == 0, package.stdout + package.stderr
     return out
@@ -172,9 +193,9 @@ def code_server(vsix: Path, root: Path, server: dict[str, Any]) -> Iterator[dict
     """code-server on a free loopback port with the packaged extension installed, `server`'s
     `surefix.server.*` settings, and a copy of the sample project as its folder."""
     if not CODE_SERVER.exists():
-        pytest.skip(f"code-server {CODE_SERVER_VERSION} is not in {CACHE}; {SETUP}")
+        unavailable(f"code-server {CODE_SERVER_VERSION} is not in {CACHE}; {SETUP}")
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
+        unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
     folder = root / "project"
     shutil.copytree(SAMPLE, folder)
     (root / "home").mkdir()
@@ -299,4 +320,73 @@ def test_a_server_that_cannot_start_is_reported_with_the_fix(
         seen = drive(workbench, "start-failure", expect="could not be started")
     (message,) = [n for n in seen["notifications"] if "could not be started" in n]
     assert f'"{missing} serve"' in message
-    assert "pip install surefix" in message and "surefix.server.command" in message
+    assert "pipx install ." in message and "surefix.server.command" in message
+
+
+# -- the README's build, next to the cached test environment ----------------------------------
+
+
+def shell_steps(readme: Path, heading: str) -> list[str]:
+    """The commands of the first ```sh block after `heading`, comments and blank lines dropped."""
+    text = readme.read_text()
+    block = re.search(r"```sh\n(.*?)```", text[text.index(heading) :], re.S)
+    assert block, f"no ```sh block after {heading!r} in {readme}"
+    lines = (line.split("#", 1)[0].strip() for line in block[1].splitlines())
+    return [line for line in lines if line]
+
+
+def fingerprint(folder: Path) -> list[tuple[str, int, int]]:
+    """Every entry under `folder` (links not followed), with its size and modification time."""
+    seen = []
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        seen.append((str(path.relative_to(folder)), info.st_size, info.st_mtime_ns))
+    return seen
+
+
+def as_user_has_it(directory: str, names: list[str]) -> list[str]:
+    """copytree's ignore: no build output, and node_modules only where it is a link (a link into
+    the cache is exactly what the README's `npm ci` would empty)."""
+    return [
+        n
+        for n in names
+        if n == "dist" or (n == "node_modules" and not (Path(directory) / n).is_symlink())
+    ]
+
+
+def test_the_readme_build_leaves_the_cached_test_environment_intact(tmp_path: Path) -> None:
+    """README.md's and editors/vscode/README.md's build commands, run verbatim in a copy of the
+    checkout (`code` is code-server in a sandbox), build and install the .vsix, and the cache
+    the other tests use is unchanged afterwards, file by file."""
+    steps = shell_steps(REPO / "README.md", "### VS Code")
+    assert steps[0] == "cd editors/vscode", steps
+    assert steps[1:] == shell_steps(EXTENSION / "README.md", "## Building")
+    assert any(step.startswith("npm ci") for step in steps), steps
+    modules = node_modules()
+    if not CODE_SERVER.exists():
+        unavailable(f"code-server {CODE_SERVER_VERSION} is not in {CACHE}; {SETUP}")
+    assert not (EXTENSION / "node_modules").is_symlink(), "editors/vscode links into the cache"
+    clone = tmp_path / "clone"
+    shutil.copytree(EXTENSION, clone / "editors" / "vscode", symlinks=True, ignore=as_user_has_it)
+    sandbox = tmp_path / "code"
+    (sandbox / "home").mkdir(parents=True)
+    exports = {k: v for k, v in sandbox_env(sandbox).items() if os.environ.get(k) != v}
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    code = tools / "code"
+    code.write_text(
+        "#!/bin/sh\n"
+        + "".join(f"export {k}={shlex.quote(v)}\n" for k, v in exports.items())
+        + f"exec {shlex.quote(str(CODE_SERVER))} --user-data-dir {sandbox / 'user-data'} "
+        + f'--extensions-dir {sandbox / "extensions"} "$@"\n'
+    )
+    code.chmod(0o755)
+    before = fingerprint(modules.parent)
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    built = run_in_group(["bash", "-euc", "\n".join(steps)], 600, cwd=clone, env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    extension = clone / "editors" / "vscode"
+    assert (extension / "dist" / "surefix.vsix").is_file()
+    assert (extension / "node_modules").is_dir() and not (extension / "node_modules").is_symlink()
+    assert list((sandbox / "extensions").glob("surefix.surefix-*")), built.stdout
+    assert fingerprint(modules.parent) == before, "the README's build changed the cache"

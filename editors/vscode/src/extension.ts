@@ -110,7 +110,8 @@ async function reportStartFailure(server: ServerCommand, error: unknown, output:
   const showOutput = 'Show Output';
   const choice = await vscode.window.showErrorMessage(
     `surefix: the language server could not be started with "${describe(server)}" (${reason}). ` +
-      `Install it with "pip install surefix", or set ${server.setting} ` +
+      `Install it from a clone of surefix with "pipx install ." (or "pip install ." into a ` +
+      `virtualenv), or set ${server.setting} ` +
       '(an absolute path, or surefix.server.python to an interpreter that has surefix).',
     openSettings,
     showOutput,

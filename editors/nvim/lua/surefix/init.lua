@@ -73,7 +73,8 @@ end
 
 local function missing_message(exe)
   return ("cannot start the language server: `%s` is not an executable on PATH.\n"
-    .. "Install it (`pip install surefix`, or `pipx install surefix`), or give its full path:\n"
+    .. "Install it from a clone of surefix (`pipx install .`, or `pip install .` into a venv),\n"
+    .. "or give its full path:\n"
     .. '  require("surefix").setup{ cmd = { "/path/to/.venv/bin/surefix", "serve" } }'):format(
     exe
   )
