@@ -22,6 +22,7 @@ from lsprotocol import types as t
 from pygls.capabilities import get_capability
 
 from surefix.model.local.registry import Registry
+from surefix.model.local.report import write_report
 from surefix.model.local.store import StoreError
 from surefix.server.lsp.models import BUNDLED
 
@@ -198,32 +199,3 @@ async def show_report(ls: SurefixServer) -> dict[str, Any]:
     else:
         ls.tell(f"surefix: the report is at {path}", t.MessageType.Info)
     return {"path": str(path), "uri": uri}
-
-
-def write_report(
-    directory: Path, model: Any, store: Any, collecting: bool, min_outcomes: int = 10
-) -> Path:
-    """Gather the report's inputs (model, store, registry) and write `report.html`."""
-    from surefix.model.local.report import ReportInput, render
-    from surefix.model.local.store import demotions
-
-    outcomes = store.outcomes() if store is not None else []
-    rules = store.rule_records() if store is not None else {}
-    data = ReportInput(
-        model_version=model.version if model is not None else "none",
-        manifest=model.manifest if model is not None else {},
-        stats=store.stats() if store is not None else {"outcomes": {}, "events": 0},
-        rules=rules,
-        demoted=demotions(rules, min_outcomes),
-        scored=[
-            (float(o["score"]), o["outcome"] == "accepted")
-            for o in outcomes
-            if o["score"] is not None
-        ],
-        history=[e.to_dict() for e in Registry(directory).stack()],
-        collecting=collecting,
-    )
-    path = directory / "report.html"
-    directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(data), encoding="utf-8")
-    return path

@@ -26,6 +26,7 @@ from pygls.lsp.server import LanguageServer
 from surefix.features.ruff.run import RuffOptions
 from surefix.model.analysis import Analysis
 from surefix.model.autofix import FixRun
+from surefix.model.local.legacy import adopt_legacy_data
 from surefix.model.local.store import default_data_dir
 from surefix.server.lsp import fix_all
 from surefix.server.lsp.analyzer import Analyzer, LintSetup, Scoring
@@ -108,6 +109,15 @@ class SurefixServer(LanguageServer):
             await asyncio.wait_for(self.configured.wait(), CONFIGURATION_WAIT_S)
         except TimeoutError:
             self.configured.set()  # a client that never sends `initialized`: go with defaults
+
+    def adopt_legacy_data(self) -> None:
+        """Once: a store and models left in trustfix's data directory move to the default one."""
+        if self.settings.data_dir:
+            return
+        said = adopt_legacy_data(self.data_dir())
+        if said:
+            self.tell(f"surefix: {said}", t.MessageType.Info)
+            self.models.load(self.settings.model_path, self.data_dir())  # a moved retrained one
 
     def data_dir(self) -> Path:
         return Path(self.settings.data_dir) if self.settings.data_dir else default_data_dir()

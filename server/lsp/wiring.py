@@ -53,6 +53,7 @@ def guarded(default: Any = None) -> Callable[[F], F]:
 def initialize(ls: SurefixServer, params: t.InitializeParams) -> None:
     ls.init_options = params.initialization_options
     ls.apply_settings(None)
+    ls.adopt_legacy_data()
 
 
 async def initialized(ls: SurefixServer, params: t.InitializedParams) -> None:

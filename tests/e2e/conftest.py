@@ -302,7 +302,12 @@ def editor(tmp_path: Path) -> Session:
         config: Any = None,
         env: dict[str, str] | None = None,
     ) -> AsyncIterator[Editor]:
-        server_env = {**os.environ, "SUREFIX_DATA_DIR": str(tmp_path / "data"), **(env or {})}
+        server_env = {
+            **os.environ,
+            "SUREFIX_DATA_DIR": str(tmp_path / "data"),
+            "XDG_DATA_HOME": str(tmp_path / "xdg"),  # never the user's own (trustfix) data
+            **(env or {}),
+        }
         setup = ClientServerConfig(
             server_command=SERVER, client_factory=make_client, server_env=server_env
         )

@@ -288,3 +288,19 @@ async def test_an_outcome_re_scores_open_documents_without_running_ruff_again(
 
         assert await asyncio.wait_for(rescored(), 30) < before
         assert e.client.publishes == published  # type: ignore[attr-defined]  # Ruff did not run
+
+
+async def test_a_trustfix_store_is_moved_once_and_the_server_says_so(
+    editor: Session, tmp_path: Path
+) -> None:
+    from surefix.model.local.store import Outcome, Store
+
+    old = Store.at(tmp_path / "xdg" / "trustfix")  # where trustfix kept it (XDG_DATA_HOME)
+    old.record(Outcome("F401", "accepted", "command", "auto-apply", "safe", {"rule": "F401"}))
+    old.close()
+    async with editor() as e:
+        assert "was moved from" in await e.message("trustfix data")
+        assert (await e.execute("surefix.dataStats"))["events"] == 1
+    async with editor() as e:
+        await e.open("m.py", UNUSED_IMPORT)
+        assert not any("trustfix data" in m for m in e.messages())  # once
