@@ -122,7 +122,7 @@ def test_retrain_with_too_few_outcomes_is_one_clear_line(installed: dict[str, An
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert result.returncode != 0, result
     assert len(lines) == 1, lines
-    assert lines[0].startswith("surefix: retraining needs at least"), lines
+    assert lines[0].startswith("surefix: error: retraining needs at least"), lines
     assert f"there are 0 ({MIN_OUTCOMES} more needed)" in lines[0], lines
     assert not (data / "models").exists()  # nothing was promoted
 

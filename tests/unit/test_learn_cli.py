@@ -29,8 +29,7 @@ def test_a_retrain_that_cannot_be_done_is_one_line_and_exit_1(
     assert main(["retrain", "--data-dir", str(tmp_path)]) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    *progress, error = err.splitlines()
-    assert progress and all(line.startswith("[") for line in progress)  # `[  5%] reading …`
+    (error,) = err.splitlines()  # too few outcomes is known before any progress line
     assert "more needed" in one_error_line(error)
 
 
