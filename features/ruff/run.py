@@ -90,7 +90,7 @@ def fixable_rules(options: RuffOptions | None = None) -> tuple[str, ...]:
 
 def _command(options: RuffOptions) -> list[str]:
     cmd = [find_ruff(options.executable), "check", "--output-format", "json", "--no-cache"]
-    cmd += ["--exit-zero", "--quiet"]
+    cmd += ["--exit-zero", "--quiet", "--no-fix"]  # a project's `fix = true` must not print code
     if options.isolated:
         cmd.append("--isolated")
     if options.select:

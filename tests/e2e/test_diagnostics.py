@@ -97,3 +97,14 @@ async def test_typing_waits_for_a_pause_but_saving_lints_at_once(editor: Session
             t.DidSaveTextDocumentParams(text_document=t.TextDocumentIdentifier(uri=uri))
         )
         assert [d.code for d in await e.diagnostics(uri)] == ["F401", "F401"]
+
+
+async def test_a_project_whose_ruff_config_says_fix_true_still_gets_diagnostics(
+    editor: Session,
+) -> None:
+    """`fix = true` would make Ruff print the fixed source instead of its JSON."""
+    async with editor() as e:
+        (e.root / "ruff.toml").write_text('fix = true\n[lint]\nselect = ["F401"]\n')
+        uri = await e.open("m.py", "import os\n")
+        assert [d.code for d in await e.diagnostics(uri)] == ["F401"]
+        assert e.messages() == []
