@@ -106,16 +106,18 @@ class Offers:
             return f"unknown or expired offer {offer_id!r}"
         if not isinstance(outcome, str) or not offer.allows(outcome):
             return f"offer {offer_id} cannot be answered with {outcome!r}"
-        if offer.id in self._answered:
+        if not self.open(offer):
             return f"offer {offer_id} was already answered"
         return offer
 
-    def settle(self, offer: Offer) -> bool:
-        """Mark `offer` answered; False if it already was (each offer reaches the store once)."""
-        if offer.id in self._answered or offer.id not in self._by_id:
-            return False
-        self._answered.add(offer.id)
-        return True
+    def open(self, offer: Offer) -> bool:
+        """Whether `offer` is still known and unanswered (each offer reaches the store once)."""
+        return offer.id in self._by_id and offer.id not in self._answered
+
+    def settle(self, offer: Offer) -> None:
+        """Mark `offer` answered: its outcome is in the store."""
+        if self.open(offer):
+            self._answered.add(offer.id)
 
     def get(self, offer_id: str) -> Offer | None:
         return self._by_id.get(offer_id)

@@ -231,7 +231,7 @@ class OutcomeTracker:
             o
             for o in offers
             if o is not None
-            and isinstance(self.offers.check(o.id, "accepted"), Offer)  # still unanswered
+            and self.offers.open(o)
             and self._record(o, "resolved-otherwise", "edit")
         ]
         if resolved:
