@@ -15,8 +15,10 @@ import numpy as np
 
 from surefix.features.document import Document
 from surefix.features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
+from surefix.features.project.facts import ProjectFacts, project_facts
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Fix, LintResult, Violation
+from surefix.features.ruff.noqa import removed_codes
 from surefix.features.ruff.project import options_for
 from surefix.features.ruff.run import RuffOptions, lint_text
 from surefix.model.scoring.artifact import Thresholds
@@ -38,6 +40,7 @@ class Candidate:
     personal: float = 0.0  # log-odds this user's record with the rule added to the model's
     history: RuleHistory | None = None
     demoted: str | None = None  # why this rule is never applied automatically for this user
+    outside: str | None = None  # why the project's own rules keep this fix from the autopilot
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,24 @@ def demote(analysis: Analysis, reasons: Mapping[str, str]) -> Analysis:
     return replace(analysis, candidates=candidates)
 
 
+def outside_reason(facts: ProjectFacts, v: Violation) -> str | None:
+    """Why the project itself does not want `v`'s fix applied automatically, if it does not:
+    a rule it did not choose, one its formatter undoes, or a `# noqa` another of its tools reads.
+    The mined score cannot know any of this: it says how fixes are kept where rules are wanted."""
+    reason = facts.why_not(v.rule)
+    if reason or v.rule != "RUF100":
+        return reason
+    used = [
+        code
+        for kind, code in removed_codes(v.message)
+        if kind == "unknown" or facts.protects_noqa(code)  # unknown to Ruff: another tool's
+    ]
+    if used:
+        codes = ", ".join(used)
+        return f"it would remove `# noqa: {codes}`, which this project's other tools read"
+    return None
+
+
 def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:
     """Auto-apply needs a high score *and* Ruff's own promise that the fix is safe."""
     if score >= thresholds.auto and applicability == "safe":
@@ -94,17 +115,27 @@ class Linted:
     """Ruff's findings for one text, before any scoring: enough to publish diagnostics."""
 
     result: LintResult
-    project_ruff_config: bool
+    facts: ProjectFacts
+
+    @property
+    def project_ruff_config(self) -> bool:
+        return self.facts.configured
 
 
 def lint(
-    text: str, path: Path, ruff: RuffOptions | None = None, default_select: Sequence[str] = ()
+    text: str,
+    path: Path,
+    ruff: RuffOptions | None = None,
+    default_select: Sequence[str] = (),
+    facts: ProjectFacts | None = None,
 ) -> Linted:
-    """Lint `text` as the file at `path`: its project's Ruff config applies, or the default."""
-    options, configured = options_for(path, ruff, default_select)
+    """Lint `text` as the file at `path`, from its project's root, as the project runs Ruff:
+    its Ruff configuration, or (without one) the broad default plus what its tools declare."""
     where = path.resolve()
-    cwd = str(where.parent) if where.parent.is_dir() else None  # Ruff resolves config from here
-    return Linted(lint_text(text, str(where), options, cwd=cwd), configured)
+    facts = facts or project_facts(where)
+    options = options_for(facts, ruff, default_select)
+    cwd = str(facts.root) if facts.root.is_dir() else None  # Ruff resolves `src` from here
+    return Linted(lint_text(text, str(where), options, cwd=cwd), facts)
 
 
 def assess(
@@ -118,6 +149,7 @@ def assess(
     """Featurize and score every fix Ruff offered. Without a model every fix is `UNSCORED`:
     still offered, never applied automatically."""
     result, configured = linted.result, linted.project_ruff_config
+    outside = {id(v): outside_reason(linted.facts, v) for v in result.violations if v.fix}
     document = Document(text, str(path))
     ctx = FileContext.build(document, result.violations, configured)
     index = LineIndex(text)
@@ -126,7 +158,9 @@ def assess(
     rows = [featurize(ctx, v, fix, records.get(v.rule), index) for v, fix in fixable]
     if model is None:
         candidates = tuple(
-            Candidate(v, fix, row, None, UNSCORED, history=records.get(v.rule))
+            Candidate(
+                v, fix, row, None, UNSCORED, history=records.get(v.rule), outside=outside[id(v)]
+            )
             for (v, fix), row in zip(fixable, rows, strict=True)
         )
     else:
@@ -138,7 +172,12 @@ def assess(
             shift = personal_shift(record)
             score = float(sigmoid(np.array([logit + shift]))[0])
             band = band_of(score, fix.applicability, limits)
-            out.append(Candidate(v, fix, row, score, band, shift, record))
+            reason = outside[id(v)]
+            if reason and band == AUTO:
+                band = (
+                    REVIEW  # a fix the user asks for answers "is it wanted?"; the autopilot can't
+                )
+            out.append(Candidate(v, fix, row, score, band, shift, record, outside=reason))
         candidates = tuple(out)
     return Analysis(
         path=str(path),
@@ -158,9 +197,10 @@ def analyze(
     history: Callable[[str], RuleHistory] | None = None,
     thresholds: Thresholds | None = None,
     default_select: Sequence[str] = (),
+    facts: ProjectFacts | None = None,
 ) -> Analysis:
     """Lint `text` as the file at `path` and score every fix: `lint` then `assess`."""
-    linted = lint(text, path, ruff, default_select)
+    linted = lint(text, path, ruff, default_select, facts)
     return assess(text, path, linted, model, history, thresholds)
 
 

@@ -8,14 +8,17 @@ is thrown away whole and reported, so the autopilot never hands back a file it b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from surefix.features.ruff.edits import apply_edits
 from surefix.features.ruff.findings import Position
-from surefix.model.analysis import AUTO, Analysis, Candidate, ranked
+from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Analysis, Candidate, ranked
 
 MAX_ROUNDS = 20  # Ruff stops at 100; real files settle in two or three rounds
+
+Hold = Callable[[Candidate, str], str | None]
+"""Why a fix, offered on a text, is not applied automatically (None: it is)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class FixRun:
     applied: tuple[Candidate, ...]
     dropped: tuple[Candidate, ...]  # applied in a round that broke the file, then undone
     rounds: int
+    spots: tuple[str, ...] = ()  # each applied fix's violation line, stripped, as it stood
+    held: tuple[tuple[Candidate, str], ...] = ()  # fixes left in the final text, and why
 
     @property
     def changed(self) -> bool:
@@ -42,19 +47,52 @@ def auto_band(candidate: Candidate) -> bool:
     return candidate.band == AUTO
 
 
+def band_hold(candidate: Candidate, text: str = "") -> str | None:
+    """The band's own reason: the autopilot takes only auto-apply fixes."""
+    if candidate.band == AUTO:
+        return None
+    if candidate.outside:
+        return candidate.outside
+    if candidate.demoted:
+        return candidate.demoted
+    if candidate.band == UNSCORED:
+        return "no trust model is loaded"
+    if candidate.fix.applicability != "safe":
+        return f"Ruff marks the fix {candidate.fix.applicability}"
+    if candidate.band in (REVIEW, MANUAL):
+        return "its trust score is below the auto-apply threshold"
+    return candidate.band
+
+
+def holding(*extra: Hold) -> Hold:
+    """`band_hold`, then each of `extra` in turn: the first reason found is the one given."""
+
+    def hold(candidate: Candidate, text: str) -> str | None:
+        for check in (band_hold, *extra):
+            reason = check(candidate, text)
+            if reason:
+                return reason
+        return None
+
+    return hold
+
+
 def fix_until_stable(
     analysis: Analysis,
     relint: Callable[[str], Analysis],
-    trusted: Callable[[Candidate], bool] = auto_band,
+    hold: Hold = band_hold,
     max_rounds: int = MAX_ROUNDS,
 ) -> FixRun:
-    """Apply the `trusted` fixes of `analysis`, re-linting with `relint` after every round."""
+    """Apply the fixes of `analysis` that nothing `hold`s back, re-linting with `relint` after
+    every round."""
     current = analysis
     applied: list[Candidate] = []
     dropped: list[Candidate] = []
+    spots: list[str] = []
     rounds = 0
     while rounds < max_rounds:
-        chosen = non_overlapping(c for c in ranked(current.candidates) if trusted(c))
+        text = current.text
+        chosen = non_overlapping(c for c in ranked(current.candidates) if not hold(c, text))
         if not chosen:
             break
         text = apply_edits(current.text, [e for c in chosen for e in c.fix.edits])
@@ -70,8 +108,17 @@ def fix_until_stable(
             dropped.extend(chosen)
             break
         applied.extend(chosen)
+        lines = current.text.splitlines()
+        spots += [_line(lines, c.violation.start.line) for c in chosen]
         current = after
-    return FixRun(current.text, current, tuple(applied), tuple(dropped), rounds)
+    held = tuple(
+        (c, reason) for c in current.candidates if (reason := hold(c, current.text)) is not None
+    )
+    return FixRun(current.text, current, tuple(applied), tuple(dropped), rounds, tuple(spots), held)
+
+
+def _line(lines: list[str], n: int) -> str:
+    return lines[n].strip() if n < len(lines) else ""
 
 
 def non_overlapping(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -94,3 +141,61 @@ def non_overlapping(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 def _clash(a: tuple[Position, Position], b: tuple[Position, Position]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
+
+
+def typed_hold(typed: Collection[str], reason: str) -> Hold:
+    """Hold back a fix that deletes or rewrites a line the user typed (lines by stripped text,
+    as `server.lsp.recent` keeps them): such a fix stays a quick fix."""
+
+    lines_of = _split_once()
+
+    def hold(candidate: Candidate, text: str) -> str | None:
+        if not typed:
+            return None
+        lines = lines_of(text)
+        for n in touched_lines(candidate):
+            if n < len(lines) and lines[n].strip() in typed:
+                return reason
+        return None
+
+    return hold
+
+
+def touched_lines(candidate: Candidate) -> set[int]:
+    """Lines whose text a fix's edits change. An insertion at the start of a line adds lines
+    before it without changing it; a range ending at column 0 stops at the line before."""
+    touched: set[int] = set()
+    for e in candidate.fix.edits:
+        if e.start == e.end and e.start.column == 0:
+            continue
+        last = e.end.line - 1 if e.end.column == 0 and e.end.line > e.start.line else e.end.line
+        touched.update(range(e.start.line, last + 1))
+    return touched
+
+
+def undone_hold(spots: Collection[tuple[str, str]]) -> Hold:
+    """Hold back a fix the user undid at the same spot (rule, stripped line) in this session."""
+
+    lines_of = _split_once()
+
+    def hold(candidate: Candidate, text: str) -> str | None:
+        if not spots:
+            return None
+        lines = lines_of(text)
+        if (candidate.violation.rule, _line(lines, candidate.violation.start.line)) in spots:
+            return "you undid this fix here"
+        return None
+
+    return hold
+
+
+def _split_once() -> Callable[[str], list[str]]:
+    """`str.splitlines`, remembered for the last text: a hold sees one text many times."""
+    last: list[tuple[str, list[str]]] = []
+
+    def lines_of(text: str) -> list[str]:
+        if not last or last[0][0] is not text:
+            last[:] = [(text, text.splitlines())]
+        return last[0][1]
+
+    return lines_of

@@ -6,7 +6,10 @@ never word the same score differently.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Candidate
+from surefix.model.autofix import FixRun
 from surefix.model.scoring.scorer import FeatureContribution, TrustModel
 
 BADGE_MARKS = {
@@ -36,13 +39,22 @@ def percent(score: float | None) -> str:
 
 
 def fix_title(candidate: Candidate, style: str) -> str:
-    fix = candidate.fix.message or f"Fix {candidate.violation.rule}"
-    title = f"{badge(candidate, style)} {fix}"
+    """`✓ 99% Ruff (F401): Remove unused import`: the badge, then the title Ruff's own server
+    gives the fix, then why it is not automatic when something other than its score says so."""
+    rule = candidate.violation.rule
+    fix = candidate.fix.message or f"Fix {rule}"
+    title = f"{badge(candidate, style)} Ruff ({rule}): {fix}"
     if candidate.score is None:
         title += f" (trust score unavailable; Ruff: {candidate.fix.applicability})"
-    if candidate.demoted:
-        title += f" (not automatic: {candidate.demoted})"
+    why = not_automatic(candidate)
+    if why:
+        title += f" (not automatic: {why})"
     return title
+
+
+def not_automatic(candidate: Candidate) -> str | None:
+    """Why the user or the project keeps this fix from the autopilot, whatever its score."""
+    return candidate.demoted or candidate.outside
 
 
 def hover_markdown(candidate: Candidate, model: TrustModel | None, history: str | None) -> str:
@@ -62,7 +74,13 @@ def hover_markdown(candidate: Candidate, model: TrustModel | None, history: str 
         lines += ["", *factor_table(candidate, model)]
     lines += ["", SAFETY_NOTES.get(candidate.fix.applicability, "")]
     if candidate.demoted:
-        lines += ["", f"**Not applied automatically for you:** {candidate.demoted}."]
+        lines += [
+            "",
+            f"**Not applied automatically for you:** {candidate.demoted}. "
+            f'"Trust {v.rule} again" in the quick-fix menu reverses this.',
+        ]
+    elif candidate.outside:
+        lines += ["", f"**Not applied automatically:** {candidate.outside}."]
     if history:
         lines += ["", history]
     return "\n".join(lines).rstrip()
@@ -102,3 +120,16 @@ def factor_table(candidate: Candidate, model: TrustModel, top: int = HOVER_FACTO
     total = e.logit + candidate.personal
     rows.append(f"| **total** (= {percent(candidate.score)}) | **{total:+.2f}** |")
     return rows
+
+
+def held_lines(run: FixRun) -> list[str]:
+    """`    not applied (this project does not select SIM300): SIM300 x57`, one line per
+    reason, commonest first: what `surefix fix` and the fix-all log say of the fixes left."""
+    by_reason: dict[str, Counter[str]] = {}
+    for c, reason in run.held:
+        by_reason.setdefault(reason, Counter())[c.violation.rule] += 1
+    return [
+        f"    not applied ({reason}): "
+        + ", ".join(rule if n == 1 else f"{rule} x{n}" for rule, n in sorted(rules.items()))
+        for reason, rules in sorted(by_reason.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    ]

@@ -7,7 +7,7 @@ more (form feed, U+2028, ...) and would put every later position on the wrong li
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from surefix.features.ruff.findings import Edit, Position
 
@@ -96,3 +96,16 @@ def split_lines(text: str) -> list[str]:
 
 def _line_offset(index: LineIndex, line: int) -> int:
     return index.starts[line] if line < len(index.starts) else len(index.text)
+
+
+def changed_lines(old: Sequence[str], new: Sequence[str]) -> Sequence[str]:
+    """The lines of `new` that an edit from `old` inserted or rewrote: what lies between the
+    common prefix and the common suffix. Exact for the one-place edits typing makes, and cheap
+    enough for every keystroke; an edit in two places counts everything between them."""
+    start, limit = 0, min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old, end_new = end_old - 1, end_new - 1
+    return new[start:end_new]

@@ -71,3 +71,17 @@ def noqa_edit(
         return None
     merged = directive([*codes, violation.rule])
     return Edit(Position(line, found.start()), Position(line, found.end()), merged)
+
+
+_RUF100_PART = re.compile(r"(unused|non-enabled|unknown|duplicated): ([^;)]*)")
+
+
+def removed_codes(message: str) -> list[tuple[str, str]]:
+    """(kind, code) of what RUF100's fix removes from a directive, from its message ("Unused
+    `noqa` directive (unused: `E501`; unknown: `X100`)"); duplicated codes stay once, so they
+    are left out."""
+    found = []
+    for kind, codes in _RUF100_PART.findall(message):
+        if kind != "duplicated":
+            found += [(kind, code) for code in re.findall(r"`([A-Z]+[0-9]+)`", codes)]
+    return found

@@ -27,52 +27,51 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@dataclass
-class Accepted:
+@dataclass(frozen=True)
+class Taken:
+    """A fix that was applied — by the user from a quick fix, or by the autopilot — as the
+    watch needs it: the text it was applied to, and how that text stood."""
+
     row_id: int
     version: int  # the version the fix was offered on
     before: str  # hash of that version's text
     syntax_errors: int  # in that version
-    deadline: float
     rule: str = ""
     others: int = 0  # violations of other rules in that version
+    spot: str = ""  # the text of the violation's line, where an undo leaves it again
+
+
+@dataclass
+class Accepted:
+    taken: Taken
+    deadline: float
     checked_broke: bool = False
 
 
 class OutcomeWatch:
-    """Accepted fixes still being watched, per document."""
+    """Applied fixes still being watched, per document."""
 
     def __init__(self, undo_window: float = UNDO_WINDOW_S) -> None:
         self.undo_window = undo_window
         self._watched: dict[str, list[Accepted]] = {}
 
-    def accepted(
-        self,
-        uri: str,
-        row_id: int,
-        version: int,
-        before: str,
-        errors: int,
-        rule: str = "",
-        others: int = 0,
-    ) -> None:
-        deadline = time.monotonic() + self.undo_window
-        entry = Accepted(row_id, version, before, errors, deadline, rule, others)
+    def accepted(self, uri: str, taken: Taken) -> None:
+        entry = Accepted(taken, time.monotonic() + self.undo_window)
         self._watched.setdefault(uri, []).append(entry)
 
     def watching(self, uri: str) -> bool:
         return bool(self._watched.get(uri))
 
-    def undone(self, uri: str, text: str) -> list[int]:
-        """Row ids whose fix this text undoes (their watch ends)."""
+    def undone(self, uri: str, text: str) -> list[Taken]:
+        """The fixes this text undoes (their watch ends)."""
         now = time.monotonic()
         live = [a for a in self._watched.get(uri, ()) if a.deadline >= now]
         if not live:
             self._watched.pop(uri, None)
             return []
         digest = text_hash(text)
-        hits = [a.row_id for a in live if a.before == digest]
-        self._watched[uri] = [a for a in live if a.before != digest]
+        hits = [a.taken for a in live if a.taken.before == digest]
+        self._watched[uri] = [a for a in live if a.taken.before != digest]
         return hits
 
     def broke(
@@ -82,14 +81,15 @@ class OutcomeWatch:
         import removed that was used: F821), in the first analysis after it."""
         hits = []
         for a in self._watched.get(uri, ()):
-            if a.checked_broke or version <= a.version:
+            taken = a.taken
+            if a.checked_broke or version <= taken.version:
                 continue
             a.checked_broke = True
-            others = other_violations(rules, a.rule) if rules is not None else a.others
-            if syntax_errors > a.syntax_errors or others > a.others:
-                hits.append(a.row_id)
+            others = other_violations(rules, taken.rule) if rules is not None else taken.others
+            if syntax_errors > taken.syntax_errors or others > taken.others:
+                hits.append(taken.row_id)
         if hits:
-            self._watched[uri] = [a for a in self._watched[uri] if a.row_id not in hits]
+            self._watched[uri] = [a for a in self._watched[uri] if a.taken.row_id not in hits]
         return hits
 
     def forget(self, uri: str) -> None:

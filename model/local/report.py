@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from surefix.model.files import atomic_path
+from surefix.model.local.demotion import Policy, demotions
 from surefix.model.local.registry import Registry
-from surefix.model.local.store import KEPT, NEGATIVE, Store, demotions
+from surefix.model.local.store import KEPT, NEGATIVE, Store
 
 if TYPE_CHECKING:
     from surefix.model.scoring.scorer import TrustModel
@@ -60,12 +61,11 @@ def write_report(
     model: TrustModel | None,
     store: Store | None,
     collecting: bool,
-    min_outcomes: int,
+    policy: Policy,
 ) -> Path:
     """Gather the report's inputs — `model` (None: no model loaded), `store` (None: no store
     open), the registry in `directory` — and write `directory/report.html`; returns its path.
-    `min_outcomes` is the demotion threshold in force (the `surefix.demotionMinOutcomes`
-    setting)."""
+    `policy` is the demotion policy in force (from the settings)."""
     outcomes = store.outcomes() if store is not None else []
     rules = store.rule_records() if store is not None else {}
     data = ReportInput(
@@ -73,7 +73,11 @@ def write_report(
         manifest=model.manifest if model is not None else {},
         stats=store.stats() if store is not None else {"outcomes": {}, "events": 0},
         rules=rules,
-        demoted=demotions(rules, min_outcomes),
+        demoted=demotions(
+            store.records_since_trusted() if store is not None else {},
+            store.rule_marks() if store is not None else {},
+            policy,
+        ),
         scored=[
             (float(o["score"]), o["outcome"] == "accepted")
             for o in outcomes

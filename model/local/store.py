@@ -31,6 +31,8 @@ DATA_ENV = "SUREFIX_DATA_DIR"
 STORE_FILE = "outcomes.sqlite3"
 OUTCOMES = ("accepted", "undone", "suppressed", "resolved-otherwise", "broke", "not-useful")
 KEPT = frozenset({"accepted"})
+NEGATIVE = ("undone", "suppressed", "broke", "not-useful")
+MARKS = ("wrong", "undone", "trusted")  # see `demotion`
 BUSY_TIMEOUT_MS = 10_000
 
 # Each entry takes the schema from version i to i + 1; never edit one that has shipped.
@@ -51,6 +53,15 @@ MIGRATIONS: tuple[str, ...] = (
         features TEXT NOT NULL
     );
     CREATE INDEX outcomes_rule ON outcomes (rule, ts);
+    """,
+    """
+    CREATE TABLE rule_marks (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        rule TEXT NOT NULL,
+        mark TEXT NOT NULL
+    );
+    CREATE INDEX rule_marks_rule ON rule_marks (rule, ts);
     """,
 )
 
@@ -190,11 +201,25 @@ class Store:
             raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
         return len(rows)
 
+    def mark(self, rule: str, mark: str, ts: float | None = None) -> None:
+        """A decision about a rule as a whole (see `demotion.MARKS`): committed on return."""
+        if mark not in MARKS:
+            raise ValueError(f"unknown mark {mark!r}; expected one of {MARKS}")
+        try:
+            with self.db:
+                self.db.execute(
+                    "INSERT INTO rule_marks (ts, rule, mark) VALUES (?, ?, ?)",
+                    (time.time() if ts is None else ts, rule, mark),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
+
     def purge(self) -> int:
-        """Delete every outcome; returns how many there were."""
+        """Delete every outcome and mark; returns how many outcomes there were."""
         try:
             with self.db:
                 n = self.db.execute("DELETE FROM outcomes").rowcount
+                self.db.execute("DELETE FROM rule_marks")
             self.db.execute("VACUUM")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot purge the outcome store {self.path}: {exc}") from exc
@@ -235,6 +260,25 @@ class Store:
         for rule, outcome, n in self.db.execute(
             "SELECT rule, outcome, COUNT(*) FROM outcomes WHERE ts > ? GROUP BY 1, 2",
             (-math.inf if since is None else since,),
+        ):
+            out.setdefault(rule, dict.fromkeys(OUTCOMES, 0))[outcome] = n
+        return out
+
+    def rule_marks(self) -> dict[str, list[tuple[float, str]]]:
+        """Every mark per rule, oldest first."""
+        out: dict[str, list[tuple[float, str]]] = {}
+        for ts, rule, mark in self.db.execute("SELECT ts, rule, mark FROM rule_marks ORDER BY id"):
+            out.setdefault(rule, []).append((float(ts), str(mark)))
+        return out
+
+    def records_since_trusted(self) -> dict[str, dict[str, int]]:
+        """`rule_records`, counting for each rule only outcomes after the user last said to
+        trust it again: that is what a demotion is decided on."""
+        out: dict[str, dict[str, int]] = {}
+        for rule, outcome, n in self.db.execute(
+            "SELECT o.rule, o.outcome, COUNT(*) FROM outcomes o LEFT JOIN ("
+            "  SELECT rule, MAX(ts) AS ts FROM rule_marks WHERE mark = 'trusted' GROUP BY rule"
+            ") m ON m.rule = o.rule WHERE m.ts IS NULL OR o.ts > m.ts GROUP BY 1, 2"
         ):
             out.setdefault(rule, dict.fromkeys(OUTCOMES, 0))[outcome] = n
         return out
@@ -291,23 +335,6 @@ def migrate(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
-
-
-NEGATIVE = ("undone", "suppressed", "broke", "not-useful")
-DEMOTION_RATE = 0.10
-DEMOTION_MIN_OUTCOMES = 10  # the default of the `surefix.demotionMinOutcomes` setting
-
-
-def demotions(records: Mapping[str, Mapping[str, int]], min_outcomes: int) -> dict[str, str]:
-    """Rules this user rejects often enough (≥ 10 % of at least `min_outcomes`) that none of
-    their fixes is applied automatically any more — with the reason, in words."""
-    out = {}
-    for rule, counts in records.items():
-        total = sum(counts.values())
-        rejected = sum(counts.get(k, 0) for k in NEGATIVE)
-        if total >= max(min_outcomes, 1) and rejected / total >= DEMOTION_RATE:
-            out[rule] = f"you rejected {rejected} of {total} {rule} fixes"
-    return out
 
 
 def record_words(rule: str, counts: Mapping[str, int]) -> str:

@@ -11,10 +11,11 @@ import difflib
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from surefix.features.project.facts import FactsCache, ProjectFacts
 from surefix.features.ruff.run import RuffOptions
 from surefix.model.analysis import (
     AUTO,
@@ -26,9 +27,9 @@ from surefix.model.analysis import (
     analyze,
     ranked,
 )
-from surefix.model.autofix import FixRun, auto_band, fix_until_stable
+from surefix.model.autofix import FixRun, Hold, band_hold, fix_until_stable
 from surefix.model.scoring.scorer import TrustModel, load_model
-from surefix.server.wording import badge, explanation_lines
+from surefix.server.wording import badge, explanation_lines, held_lines
 
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".tox"}
 BANDS = (AUTO, REVIEW, MANUAL, UNSCORED)
@@ -85,7 +86,7 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     ruff = RuffOptions(executable=args.ruff)
-    analyses, failed = analyze_files(args.paths, model, ruff)
+    analyses, failed = analyze_files(args.paths, model, ruff, FactsCache())
     if args.format == "json":
         json.dump([_as_json(a, model, args.explain) for a in analyses], sys.stdout, indent=1)
         print()
@@ -97,16 +98,17 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def analyze_files(
-    paths: list[Path], model: TrustModel, ruff: RuffOptions
+    paths: list[Path], model: TrustModel, ruff: RuffOptions, projects: FactsCache
 ) -> tuple[list[Analysis], int]:
-    """Analyses of every readable file; an unreadable one is reported on stderr and skipped."""
+    """Analyses of every readable file, each as its own project runs Ruff; an unreadable one
+    is reported on stderr and skipped."""
     analyses, failed = [], 0
     for path in python_files(paths):
         text = read_source(path)
         if text is None:
             failed += 1
             continue
-        analyses.append(analyze(text, path, model, ruff))
+        analyses.append(analyze(text, path, model, ruff, facts=projects.get(path, None)))
     return analyses, failed
 
 
@@ -179,32 +181,39 @@ def _as_json(analysis: Analysis, model: TrustModel, explain: bool) -> dict[str, 
     return {"path": analysis.path, "model": model.version, "fixes": fixes}
 
 
-def trust_rule(args: argparse.Namespace) -> Callable[[Candidate], bool]:
-    """Which fixes `fix` applies: the auto-apply band, or `--min-trust` (safe unless told)."""
+def trust_rule(args: argparse.Namespace) -> Hold:
+    """Which fixes `fix` applies: the auto-apply band (which the project's own rules and the
+    user's record already shape), or `--min-trust` (safe unless told), which asks for more."""
     if args.min_trust is None:
-        return auto_band
+        return band_hold
     tiers = ("safe", "unsafe") if args.unsafe_fixes else ("safe",)
 
-    def trusted(c: Candidate) -> bool:
-        return c.score is not None and c.score >= args.min_trust and c.fix.applicability in tiers
+    def hold(c: Candidate, text: str) -> str | None:
+        if c.fix.applicability not in tiers:
+            return f"Ruff marks the fix {c.fix.applicability}"
+        if c.score is None or c.score < args.min_trust:
+            return f"its trust score is below {args.min_trust:g}"
+        return None
 
-    return trusted
+    return hold
 
 
 def run_fix(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     ruff = RuffOptions(executable=args.ruff)
-    trusted = trust_rule(args)
+    hold = trust_rule(args)
     report = sys.stderr if args.diff else sys.stdout
-    analyses, failed = analyze_files(args.paths, model, ruff)
+    projects = FactsCache()
+    analyses, failed = analyze_files(args.paths, model, ruff, projects)
     changed = 0
     for analysis in analyses:
         path = Path(analysis.path)
+        facts = projects.get(path, None)
 
-        def relint(text: str, path: Path = path) -> Analysis:
-            return analyze(text, path, model, ruff)
+        def relint(text: str, path: Path = path, facts: ProjectFacts = facts) -> Analysis:
+            return analyze(text, path, model, ruff, facts=facts)
 
-        run = fix_until_stable(analysis, relint, trusted)
+        run = fix_until_stable(analysis, relint, hold)
         if run.changed and run.final.syntax_errors <= analysis.syntax_errors:
             changed += 1
             if args.diff:
@@ -219,6 +228,8 @@ def run_fix(args: argparse.Namespace) -> int:
 
 
 def fix_summary(path: str, run: FixRun) -> str:
+    """`path: applied 3 (F401 x2, I001 x1); skipped 2 review-suggested`, then a line per
+    reason the rest was not applied."""
     applied = Counter(c.violation.rule for c in run.applied)
     left = Counter(c.band for c in run.remaining)
     parts = [f"{path}: applied {len(run.applied)}"]
@@ -228,7 +239,7 @@ def fix_summary(path: str, run: FixRun) -> str:
     parts.append(f"skipped {skipped}" if skipped else "skipped none")
     if run.dropped:
         parts.append(f"dropped {len(run.dropped)} that broke the file")
-    return "; ".join(parts)
+    return "\n".join(["; ".join(parts), *held_lines(run)])
 
 
 def _diff(path: str, old: str, new: str) -> list[str]:

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from surefix.model.local.demotion import Policy
 from surefix.model.local.registry import BUNDLED, Registry
-from surefix.model.local.store import DEMOTION_MIN_OUTCOMES, Store
+from surefix.model.local.store import Store
 from surefix.model.scoring.artifact import bundled_events_path, load_artifact
 from surefix.server.cli.common import CommandError, add_data_dir, data_dir, expected
 
@@ -131,7 +132,7 @@ def run_report(args: argparse.Namespace) -> int:
     model = load_model(Registry(directory).active())
     store = Store.at(directory)
     try:
-        path = write_report(directory, model, store, True, DEMOTION_MIN_OUTCOMES)
+        path = write_report(directory, model, store, True, Policy())
     finally:
         store.close()
     print(path)

@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from pygls.uris import to_fs_path
 
 from surefix.features.featurize import RuleHistory
+from surefix.features.project.facts import FactsCache, ProjectFacts
 from surefix.features.ruff.run import RuffError, RuffOptions
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
@@ -62,11 +63,14 @@ class Client(Protocol):
 
     def root(self) -> str | None: ...
 
+    def workspace_of(self, path: Path) -> Path | None: ...
+
 
 @dataclass(frozen=True)
 class _Lint:
     version: int
     setup: LintSetup
+    facts: ProjectFacts
     linted: Linted
 
 
@@ -86,6 +90,7 @@ class Analyzer:
         self._setup, self._scoring, self._ready, self._log_error = setup, scoring, ready, log_error
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="surefix")
         self._lints: dict[str, _Lint] = {}
+        self._facts = FactsCache()
 
     async def analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
         await self._ready()
@@ -97,12 +102,17 @@ class Analyzer:
         path = self.path_of(uri)
         try:
             positions = Positions(text, self._client.position_encoding())
+            facts = self.facts(path)
             cached = self._lints.get(uri)
-            if cached is not None and (cached.version, cached.setup) == (version, setup):
-                linted = cached.linted  # a re-score: same text, same Ruff settings
+            if cached is not None and (cached.version, cached.setup, cached.facts) == (
+                version,
+                setup,
+                facts,
+            ):
+                linted = cached.linted  # a re-score: same text, same Ruff settings and project
             else:
-                linted = await self.in_pool(lint, text, path, setup.ruff, setup.select)
-                self._lints[uri] = _Lint(version, setup, linted)
+                linted = await self.in_pool(lint, text, path, setup.ruff, setup.select, facts)
+                self._lints[uri] = _Lint(version, setup, facts, linted)
                 if self._client.is_current(uri, version):
                     result = linted.result
                     self._publisher.publish(
@@ -122,7 +132,13 @@ class Analyzer:
         """Lint and score another text as the document `uri` (fix-all's rounds, in the pool)."""
         setup = self._setup()
         path = self.path_of(uri)
-        return score(text, path, lint(text, path, setup.ruff, setup.select), self._scoring())
+        linted = lint(text, path, setup.ruff, setup.select, self.facts(path))
+        return score(text, path, linted, self._scoring())
+
+    def facts(self, path: Path) -> ProjectFacts:
+        """What the project around `path` chose (its root, rules, formatter), re-read only
+        when one of its configuration files changed."""
+        return self._facts.get(path, self._client.workspace_of(path))
 
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
         """Run blocking work (Ruff, scoring, fix-all) on the analysis threads."""

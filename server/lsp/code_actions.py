@@ -10,6 +10,7 @@ client names in `context.diagnostics` (see `diagnostics.diagnostic_data`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,9 @@ from surefix.server.lsp.offers import Offer, Offers
 from surefix.server.wording import fix_title
 
 RECORD_COMMAND = "surefix.recordOutcome"
+TRUST_COMMAND = "surefix.trustRule"
 NOT_USEFUL_TITLE = "This fix is wrong"
+RULE_CODE = re.compile(r"^[A-Z]+[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Offered:
     fix: t.CodeAction | None
     noqa: t.CodeAction | None
     wrong: t.CodeAction | None
+    trust: t.CodeAction | None  # "Trust RULE again", on a rule this user demoted
 
 
 def wants(kind: str, only: Sequence[str] | None) -> bool:
@@ -74,23 +78,38 @@ def quick_fixes(
     named: set[int],
     style: str,
 ) -> tuple[list[t.CodeAction], list[Offer]]:
-    """The actions for the range and the named diagnostics — fixes most trusted first, then
-    `# noqa` in file order, then one "this fix is wrong" per rule and line — and the offers."""
+    """The actions for the range and the named diagnostics — fixes most trusted first (one of
+    identical fixes on a line), then `# noqa` in file order, then one "this fix is wrong" and
+    one "trust again" per rule and line — and the offers."""
     picked = [
         o
         for o in offered(analyzed, offers, style)
         if o.index in named or overlaps(o.offer.violation, start, end)
     ]
     by_trust = sorted((o for o in picked if o.fix is not None), key=lambda o: o.rank)
-    wrong, seen = [], set()
+    actions, same = [], set()
     for o in by_trust:
-        key = (o.offer.violation.rule, o.offer.violation.start.line)
-        if o.wrong is not None and key not in seen:
-            seen.add(key)
-            wrong.append(o.wrong)
-    actions = [o.fix for o in by_trust if o.fix is not None]
+        c = o.offer.candidate
+        key = (o.offer.violation.rule, o.offer.violation.start.line, c.fix.edits if c else ())
+        if o.fix is not None and key not in same:
+            same.add(key)
+            actions.append(o.fix)
     actions += [o.noqa for o in picked if o.noqa is not None]
-    return actions + wrong, [o.offer for o in picked]
+    return actions + once_per_rule_and_line(by_trust), [o.offer for o in picked]
+
+
+def once_per_rule_and_line(picked: Sequence[Offered]) -> list[t.CodeAction]:
+    """ "This fix is wrong (RULE)" and "Trust RULE again" answer for a rule on a line, not for
+    one diagnostic: two F401 on one import line get one of each."""
+    found, seen = [], set()
+    for o in picked:
+        v = o.offer.violation
+        for action in (o.wrong, o.trust):
+            key = (action.title if action else "", v.start.line)
+            if action is not None and key not in seen:
+                seen.add(key)
+                found.append(action)
+    return found
 
 
 def offered(analyzed: Analyzed, offers: Offers, style: str) -> list[Offered]:
@@ -121,6 +140,7 @@ def offered(analyzed: Analyzed, offers: Offers, style: str) -> list[Offered]:
                 fix=_fix_action(analyzed, c, offer, diag, style) if c else None,
                 noqa=_noqa_action(analyzed, v, noqa, offer, diag) if noqa else None,
                 wrong=_wrong_action(v, offer, diag) if c else None,
+                trust=_trust_action(v, diag) if c and c.demoted else None,
             )
         )
     analyzed.memo[key] = out
@@ -160,6 +180,18 @@ def _noqa_action(
         diagnostics=[diag],
         edit=versioned_edit(analyzed, [edit]),
         command=_answer("Record that the rule was silenced", offer, "suppressed"),
+    )
+
+
+def _trust_action(v: Violation, diag: t.Diagnostic) -> t.CodeAction:
+    """Reverses a demotion: the rule's fixes may be applied automatically again."""
+    return t.CodeAction(
+        title=f"Trust {v.rule} again: apply its trusted fixes automatically",
+        kind=t.CodeActionKind.QuickFix,
+        diagnostics=[diag],
+        command=t.Command(
+            title=f"Trust {v.rule} again", command=TRUST_COMMAND, arguments=[{"rule": v.rule}]
+        ),
     )
 
 

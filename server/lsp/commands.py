@@ -189,7 +189,7 @@ async def show_report(ls: SurefixServer) -> dict[str, Any]:
         ls.models.model,
         ls.outcomes.store(),
         ls.outcomes.collecting,
-        ls.outcomes.collection.demotion_min_outcomes,
+        ls.outcomes.collection.policy,
     )
     uri = path.as_uri()
     if get_capability(ls.client_capabilities, "window.show_document.support", False):

@@ -8,32 +8,36 @@ resolve gets the edit lazily; a client that cannot gets a command that applies i
 
 from __future__ import annotations
 
+from collections import Counter
+
 from lsprotocol import types as t
 
 from surefix.features.ruff.edits import diff_edits
-from surefix.model.autofix import FixRun, auto_band, fix_until_stable
+from surefix.model.autofix import FixRun, Hold, fix_until_stable
 from surefix.server.lsp.analyzer import Analyzer
 from surefix.server.lsp.code_actions import versioned_edit
 from surefix.server.lsp.documents import Analyzed
+from surefix.server.wording import held_lines
 
 FIX_ALL_KIND = "source.fixAll.surefix"
 APPLY_TRUSTED_COMMAND = "surefix.applyTrustedFixes"
 FIX_ALL_TITLE = "surefix: apply all trusted fixes"
 
 
-def worth_offering(analyzed: Analyzed) -> bool:
-    """Only a file with a fix in the auto-apply band gets the action: the loop starts from
+def worth_offering(analyzed: Analyzed, hold: Hold) -> bool:
+    """Only a file with a fix the autopilot would take gets the action: the loop starts from
     those, so without one it could change nothing, and a menu entry that does nothing is noise."""
-    return any(auto_band(c) for c in analyzed.analysis.candidates)
+    text = analyzed.analysis.text
+    return any(hold(c, text) is None for c in analyzed.analysis.candidates)
 
 
-async def run(analyzer: Analyzer, analyzed: Analyzed) -> FixRun:
+async def run(analyzer: Analyzer, analyzed: Analyzed, hold: Hold) -> FixRun:
     """Apply-all-trusted from the cached analysis (re-linting happens between rounds)."""
 
     def relint(text: str) -> object:
         return analyzer.analyze_blocking(analyzed.uri, text)
 
-    return await analyzer.in_pool(fix_until_stable, analyzed.analysis, relint)
+    return await analyzer.in_pool(fix_until_stable, analyzed.analysis, relint, hold)
 
 
 def action(analyzed: Analyzed, run: FixRun | None, resolvable: bool) -> t.CodeAction:
@@ -61,6 +65,14 @@ def edit(analyzed: Analyzed, run: FixRun) -> t.WorkspaceEdit:
 def title(run: FixRun) -> str:
     n = len(run.applied)
     return f"surefix: apply {n} trusted fix{'' if n == 1 else 'es'}"
+
+
+def summary(run: FixRun) -> str:
+    """What a run did and what it left, with the reasons: the log line after every fix-all."""
+    applied = Counter(c.violation.rule for c in run.applied)
+    said = ", ".join(f"{rule} x{n}" for rule, n in sorted(applied.items()))
+    line = f"surefix: fix-all applied {len(run.applied)}" + (f" ({said})" if said else "")
+    return "\n".join([line, *held_lines(run)])
 
 
 def dropped_message(run: FixRun) -> str | None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from surefix.features.ruff.findings import SYNTAX_ERROR, Violation
 from surefix.model.analysis import Analysis, Candidate
-from surefix.model.local.outcome_watch import text_hash
+from surefix.model.local.outcome_watch import Taken, text_hash
 from surefix.model.local.store import Outcome
 
 KEEP_VERSIONS = 8
@@ -38,6 +39,7 @@ class Offer:
     before: str  # hash of the text the offer was made on
     syntax_errors: int
     others: int  # violations of other rules in that text
+    spot: str  # see `spot_of`
 
     def allows(self, outcome: str) -> bool:
         if self.candidate is None:
@@ -45,18 +47,41 @@ class Offer:
         return outcome in USER_OUTCOMES
 
     def outcome(self, kind: str, detected: str, project: str) -> Outcome:
-        c = self.candidate
-        return Outcome(
-            rule=self.violation.rule,
-            outcome=kind,
-            detected=detected,
-            band=c.band if c else "none",
-            applicability=c.fix.applicability if c else "none",
-            features=dict(c.row) if c else {},
-            score=c.score if c else None,
-            model=self.model,
-            project=project,
+        return outcome_of(self.violation.rule, self.candidate, self.model, kind, detected, project)
+
+    def taken(self, row_id: int) -> Taken:
+        return Taken(
+            row_id,
+            self.version,
+            self.before,
+            self.syntax_errors,
+            self.violation.rule,
+            self.others,
+            self.spot,
         )
+
+
+def outcome_of(
+    rule: str, c: Candidate | None, model: str | None, kind: str, detected: str, project: str
+) -> Outcome:
+    """The store's row for what became of one fix (or, without a candidate, of a violation)."""
+    return Outcome(
+        rule=rule,
+        outcome=kind,
+        detected=detected,
+        band=c.band if c else "none",
+        applicability=c.fix.applicability if c else "none",
+        features=dict(c.row) if c else {},
+        score=c.score if c else None,
+        model=model,
+        project=project,
+    )
+
+
+def spot_of(lines: Sequence[str], v: Violation) -> str:
+    """The violation's line, stripped: where "the same fix at the same spot" is recognised
+    again after an undo, wherever the line has moved."""
+    return lines[v.start.line].strip() if v.start.line < len(lines) else ""
 
 
 class Offers:
@@ -69,6 +94,7 @@ class Offers:
         self._versions: dict[str, OrderedDict[int, list[str]]] = {}
         self._answered: set[str] = set()
         self._last_hash = ("", text_hash(""))  # one hash per text, however many offers it has
+        self._last_lines: tuple[str, list[str]] = ("", [])
 
     def make(self, uri: str, version: int, analysis: Analysis, v: Violation) -> Offer:
         """Register the offer of `v` (and its fix, when it has one) on this version."""
@@ -84,6 +110,7 @@ class Offers:
             before=self._hash(analysis.text),
             syntax_errors=analysis.syntax_errors,
             others=others,
+            spot=spot_of(self._lines(analysis.text), v),
         )
         self._by_id[offer.id] = offer
         versions = self._versions.setdefault(uri, OrderedDict())
@@ -93,6 +120,11 @@ class Offers:
             _, expired = versions.popitem(last=False)
             self._drop(expired)
         return offer
+
+    def _lines(self, text: str) -> list[str]:
+        if self._last_lines[0] is not text:
+            self._last_lines = (text, text.splitlines())
+        return self._last_lines[1]
 
     def _hash(self, text: str) -> str:
         if self._last_hash[0] is not text:

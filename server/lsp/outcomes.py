@@ -18,10 +18,13 @@ from pathlib import Path
 from surefix.features.featurize import RuleHistory
 from surefix.features.ruff.findings import SYNTAX_ERROR
 from surefix.model.analysis import Analysis
+from surefix.model.autofix import FixRun
+from surefix.model.local.demotion import TRUSTED, UNDONE, WRONG, Policy, demotions
 from surefix.model.local.outcome_watch import Offer as Watched
-from surefix.model.local.outcome_watch import OfferWatch, OutcomeWatch
-from surefix.model.local.store import Store, StoreError, demotions, record_words
-from surefix.server.lsp.offers import Offer, Offers
+from surefix.model.local.outcome_watch import OfferWatch, OutcomeWatch, Taken
+from surefix.model.local.store import Store, StoreError, record_words
+from surefix.server.lsp.autopilot import Autopilot, Run
+from surefix.server.lsp.offers import Offer, Offers, outcome_of
 
 Say = Callable[[str], None]
 
@@ -34,7 +37,7 @@ class Collection:
     directory: Path | None
     enabled: bool
     undo_window: float
-    demotion_min_outcomes: int
+    policy: Policy
 
 
 class OutcomeTracker:
@@ -52,13 +55,17 @@ class OutcomeTracker:
         self._say, self._log, self._latest = say, log, latest
         self._root, self._through, self._changed = project_root, learned_through, records_changed
         self.offers = Offers()
-        self.collection = Collection(None, True, 120.0, 10)
+        self.collection = Collection(None, True, 120.0, Policy())
         self._store: Store | None = None
         self._problem: str | None = None
-        self._records: dict[str, dict[str, int]] = {}  # every outcome (hover, demotion)
+        self._records: dict[str, dict[str, int]] = {}  # every outcome (hover)
         self._fresh: dict[str, dict[str, int]] = {}  # those the model has not learned from
+        self._since_trusted: dict[str, dict[str, int]] = {}  # what demotion is decided on
+        self._marks: dict[str, list[tuple[float, str]]] = {}
         self._accepted = OutcomeWatch()
         self._shown = OfferWatch()
+        self.autopilot = Autopilot(self.collection.undo_window)
+        self._undone_spots: dict[str, set[tuple[str, str]]] = {}  # this session's undos
 
     # -- the store ------------------------------------------------------------------------
 
@@ -67,7 +74,7 @@ class OutcomeTracker:
         if where != (self.collection.directory, self.collection.enabled):
             self.close()
         self.collection = collection
-        self._accepted.undo_window = collection.undo_window
+        self._accepted.undo_window = self.autopilot.window = collection.undo_window
 
     @property
     def collecting(self) -> bool:
@@ -94,16 +101,19 @@ class OutcomeTracker:
         if self._store is not None:
             self._store.close()
         self._store, self._problem, self._records, self._fresh = None, None, {}, {}
+        self._since_trusted, self._marks = {}, {}
 
     def refresh(self) -> None:
         """Re-read the per-rule counts: all of them, and those newer than the model in use (the
         score's shift: a retrained model has already learned from the older ones)."""
         if self._store is None:
-            self._records, self._fresh = {}, {}
+            self._records, self._fresh, self._since_trusted, self._marks = {}, {}, {}, {}
             return
         self._records = self._store.rule_records()
         through = self._through()
         self._fresh = self._records if through is None else self._store.rule_records(through)
+        self._since_trusted = self._store.records_since_trusted()
+        self._marks = self._store.rule_marks()
 
     def _failed(self, problem: str) -> None:
         self._problem = problem
@@ -124,7 +134,12 @@ class OutcomeTracker:
         return of
 
     def demotions(self) -> Mapping[str, str]:
-        return demotions(self._records, self.collection.demotion_min_outcomes)
+        return demotions(self._since_trusted, self._marks, self.collection.policy)
+
+    def undone_here(self, uri: str) -> set[tuple[str, str]]:
+        """(rule, spot) of fixes undone in this document this session: never re-applied there
+        automatically (see `offers.spot_of`)."""
+        return self._undone_spots.get(uri, set())
 
     def record_words(self, rule: str) -> str | None:
         counts = self._records.get(rule)
@@ -141,6 +156,8 @@ class OutcomeTracker:
         assert isinstance(outcome, str)
         self._shown.settled(taken.uri, taken.violation.rule, taken.violation.start.line)
         recorded = self._record(taken, outcome, "command")
+        if recorded and outcome == "not-useful":
+            self._mark(taken.violation.rule, WRONG)
         if recorded and outcome == "accepted":
             newer = self._latest(taken.uri)  # the fixed text may be analysed already
             if newer is not None:
@@ -148,6 +165,25 @@ class OutcomeTracker:
         if recorded:
             self._changed()
         return {"recorded": recorded}
+
+    def trust_again(self, rule: str) -> bool:
+        """ "Trust RULE again": the rule's demotion ends, and only new evidence brings it back."""
+        recorded = self._mark(rule, TRUSTED)
+        if recorded:
+            self._changed()
+        return recorded
+
+    def _mark(self, rule: str, mark: str) -> bool:
+        store = self.store()
+        if store is None:
+            return False
+        try:
+            store.mark(rule, mark)
+        except StoreError as exc:
+            self._failed(str(exc))
+            return False
+        self.refresh()
+        return True
 
     def _record(self, offer: Offer, outcome: str, detected: str) -> bool:
         store = self.store()
@@ -162,15 +198,34 @@ class OutcomeTracker:
             return False
         self.offers.settle(offer)
         if outcome == "accepted":
-            self._accepted.accepted(
-                offer.uri,
-                row_id,
-                offer.version,
-                offer.before,
-                offer.syntax_errors,
-                offer.violation.rule,
-                offer.others,
+            self._accepted.accepted(offer.uri, offer.taken(row_id))
+        self.refresh()
+        return True
+
+    def _record_run(self, uri: str, run: Run) -> bool:
+        """Every fix of a fix-all run the editor applied: accepted, by the autopilot."""
+        store = self.store()
+        if store is None:
+            return False
+        project = store.project_hash(self._root())
+        rows = [
+            outcome_of(
+                f.candidate.violation.rule, f.candidate, run.model, "accepted", "fix-all", project
             )
+            for f in run.fixes
+        ]
+        try:
+            row_ids = [store.record(row) for row in rows]
+        except StoreError as exc:
+            self._failed(str(exc))
+            return False
+        for row_id, f in zip(row_ids, run.fixes, strict=True):
+            rule = f.candidate.violation.rule
+            taken = Taken(
+                row_id, run.version, run.before, run.syntax_errors, rule, f.others, f.spot
+            )
+            self._accepted.accepted(uri, taken)
+        self._log(f"{len(rows)} fix(es) applied by fix-all recorded as accepted")
         self.refresh()
         return True
 
@@ -189,6 +244,19 @@ class OutcomeTracker:
         self.refresh()
         return True
 
+    def _undone(self, uri: str, undone: list[Taken]) -> bool:
+        """One undo, of one fix or of a whole fix-all run: each fix is `undone`, each rule gets
+        one undo mark (one decision, however many fixes it reverted), and none is re-applied
+        automatically at its spot in this session."""
+        if not undone:
+            return False
+        spots = self._undone_spots.setdefault(uri, set())
+        spots.update((u.rule, u.spot) for u in undone)
+        revised = self._revise([u.row_id for u in undone], "undone")
+        for rule in dict.fromkeys(u.rule for u in undone):
+            self._mark(rule, UNDONE)
+        return revised
+
     # -- what the watches see -----------------------------------------------------------------
 
     def shown(self, uri: str, analysis: Analysis, offers: list[Offer]) -> None:
@@ -200,16 +268,24 @@ class OutcomeTracker:
         ]
         self._shown.offered(uri, analysis.text, watched)
 
-    def expect(self, uri: str, text: str) -> None:
-        """A text fix-all produced: what it removes was fixed, not resolved by hand."""
-        self._shown.expect(uri, text)
+    def computed(self, uri: str, version: int, start: Analysis, run: FixRun) -> None:
+        """A fix-all run was computed: what it removes was fixed, not resolved by hand, and
+        once the document becomes its text, its fixes are outcomes."""
+        self._shown.expect(uri, run.text)
+        self.autopilot.computed(uri, version, start, run)
 
-    def changed(self, uri: str, text: str) -> None:
-        """The document changed: did the change undo an accepted fix?"""
-        if self._accepted.watching(uri) and self._revise(
-            self._accepted.undone(uri, text), "undone"
-        ):
+    def changed(self, uri: str, text: str) -> bool:
+        """The document changed: did the change undo an applied fix, or apply a fix-all run?
+        Returns whether the text is one the autopilot produced (nobody typed it)."""
+        changed = self._accepted.watching(uri) and self._undone(
+            uri, self._accepted.undone(uri, text)
+        )
+        run = self.autopilot.applied(uri, text)
+        if run is not None:
+            changed = self._record_run(uri, run) or changed
+        if changed:
             self._changed()
+        return run is not None
 
     def observe(self, uri: str, version: int, analysis: Analysis) -> None:
         """A version's analysis is out: accepted fixes it shows broke the file, and offers whose
@@ -242,3 +318,5 @@ class OutcomeTracker:
         self.offers.forget(uri)
         self._accepted.forget(uri)
         self._shown.forget(uri)
+        self.autopilot.forget(uri)
+        self._undone_spots.pop(uri, None)

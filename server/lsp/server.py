@@ -22,10 +22,12 @@ from typing import Any
 from lsprotocol import types as t
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 
 from surefix.features.ruff.run import RuffOptions
 from surefix.model.analysis import Analysis
-from surefix.model.autofix import FixRun
+from surefix.model.autofix import FixRun, Hold, holding, typed_hold, undone_hold
+from surefix.model.local.demotion import Policy
 from surefix.model.local.legacy import adopt_legacy_data
 from surefix.model.local.store import default_data_dir
 from surefix.server.lsp import fix_all
@@ -35,6 +37,7 @@ from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyses, Analyzed
 from surefix.server.lsp.models import Models
 from surefix.server.lsp.outcomes import Collection, OutcomeTracker
+from surefix.server.lsp.recent import RecentEdits
 from surefix.server.lsp.settings import Settings, parse_settings
 
 VERSION = "0.1.0"
@@ -64,6 +67,7 @@ class SurefixServer(LanguageServer):
             self, self.publisher, self.lint_setup, self.scoring, self.settled, self._log_error
         )
         self.documents = Analyses(self._analyze)
+        self.recent = RecentEdits(self.settings.recent_edit_window)
         self.retrainer = Retrainer()
 
     # -- messages -------------------------------------------------------------------------
@@ -95,9 +99,11 @@ class SurefixServer(LanguageServer):
         self.settings = new
         self.models.auto, self.models.review = new.auto_threshold, new.review_threshold
         directory = Path(new.data_dir) if new.data_dir else None
+        policy = Policy(new.demotion_min_outcomes, new.undo_limit, new.wrong_demotes)
         self.outcomes.configure(
-            Collection(directory, new.collect_outcomes, new.undo_window, new.demotion_min_outcomes)
+            Collection(directory, new.collect_outcomes, new.undo_window, policy)
         )
+        self.recent.window = new.recent_edit_window
         if new.model_path != old.model_path or self.models.source is None:
             self.models.load(new.model_path, self.data_dir())
         return new != old
@@ -154,6 +160,19 @@ class SurefixServer(LanguageServer):
     def root(self) -> str | None:
         return self.workspace.root_path
 
+    def workspace_of(self, path: Path) -> Path | None:
+        """The workspace folder holding `path` (the innermost), else the root; the project root
+        is never looked for above it."""
+        folders = [Path(f) for f in self.workspace_folder_paths() if f]
+        inside = [f for f in folders if path.is_relative_to(f)]
+        if inside:
+            return max(inside, key=lambda f: len(f.parts))
+        root = self.root()
+        return Path(root) if root and path.is_relative_to(root) else None
+
+    def workspace_folder_paths(self) -> list[str]:
+        return [to_fs_path(f.uri) or "" for f in self.workspace.folders.values()]
+
     # -- documents ------------------------------------------------------------------------
 
     async def _analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
@@ -189,11 +208,23 @@ class SurefixServer(LanguageServer):
         self.documents.forget(uri)
         self.analyzer.forget(uri)
         self.outcomes.forget(uri)
+        self.recent.forget(uri)
         self.publisher.clear(uri)
 
+    def autopilot_hold(self, uri: str) -> Hold:
+        """What keeps a fix of this document from the autopilot, beyond its band: an undo of
+        it at that spot, or code the user has just typed."""
+        minutes = self.recent.window / 60
+        typed = f"you typed this code in the last {minutes:g} minute{'' if minutes == 1 else 's'}"
+        return holding(
+            undone_hold(self.outcomes.undone_here(uri)),
+            typed_hold(self.recent.typed(uri), typed),
+        )
+
     async def fix_run(self, analyzed: Analyzed) -> FixRun:
-        run = await fix_all.run(self.analyzer, analyzed)
-        self.outcomes.expect(analyzed.uri, run.text)
+        run = await fix_all.run(self.analyzer, analyzed, self.autopilot_hold(analyzed.uri))
+        self.outcomes.computed(analyzed.uri, analyzed.version, analyzed.analysis, run)
+        self.log(fix_all.summary(run))
         message = fix_all.dropped_message(run)
         if message:
             self.tell(message)

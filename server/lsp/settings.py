@@ -34,6 +34,9 @@ class Settings:
     collect_outcomes: bool = True
     undo_window: float = 120.0
     demotion_min_outcomes: int = 10
+    undo_limit: int = 2
+    wrong_demotes: bool = True
+    recent_edit_window: float = 600.0
     data_dir: str | None = None  # None: SUREFIX_DATA_DIR, else the platform's data directory
 
 
@@ -138,6 +141,14 @@ FIELDS = (
           "Seconds after taking a fix in which returning to the old text counts as undoing it."),
     Field("demotionMinOutcomes", "demotion_min_outcomes", _bounded(int, 1, 1_000_000),
           "Outcomes of a rule needed before rejecting 10 % of them stops its automatic fixes."),
+    Field("undoLimit", "undo_limit", _bounded(int, 0, 1_000),
+          "Undos of a rule's fixes after which it is no longer applied automatically for you "
+          "(0: never for that reason). \"Trust RULE again\" reverses it."),
+    Field("wrongFixDemotes", "wrong_demotes", _flag,
+          "Whether \"This fix is wrong\" stops the rule's automatic fixes for you at once."),
+    Field("recentEditWindow", "recent_edit_window", _bounded(float, 0, 86_400),
+          "Seconds for which code you typed is never rewritten or deleted by fix-all or "
+          "fix-on-save (it stays a quick fix)."),
     Field("dataDir", "data_dir", _optional_text,
           "Where the local store lives. Default: `SUREFIX_DATA_DIR`, else the platform's "
           "per-user data directory."),

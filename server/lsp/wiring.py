@@ -17,6 +17,7 @@ from lsprotocol import types as t
 from pygls.capabilities import get_capability
 
 from surefix.server.lsp import code_actions, commands, fix_all, hover
+from surefix.server.lsp.code_actions import RULE_CODE
 from surefix.server.lsp.diagnostics import indices_named
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
@@ -88,12 +89,15 @@ async def refresh_settings(ls: SurefixServer, pushed: Any) -> None:
 
 
 def did_open(ls: SurefixServer, params: t.DidOpenTextDocumentParams) -> None:
+    ls.recent.opened(params.text_document.uri, params.text_document.text)
     ls.schedule(params.text_document.uri, 0)
 
 
 def did_change(ls: SurefixServer, params: t.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
-    ls.outcomes.changed(uri, ls.workspace.get_text_document(uri).source)
+    text = ls.workspace.get_text_document(uri).source
+    ours = ls.outcomes.changed(uri, text)
+    ls.recent.changed(uri, text, typed=not ours)
     ls.schedule(uri, ls.settings.debounce_ms / 1000)
 
 
@@ -123,7 +127,8 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.C
         )
         ls.outcomes.shown(analyzed.uri, analyzed.analysis, shown)
         found += actions
-    if code_actions.wants(fix_all.FIX_ALL_KIND, only) and fix_all.worth_offering(analyzed):
+    hold = ls.autopilot_hold(analyzed.uri)
+    if code_actions.wants(fix_all.FIX_ALL_KIND, only) and fix_all.worth_offering(analyzed, hold):
         explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
         run = await ls.fix_run(analyzed) if explicit else None
         found.append(fix_all.action(analyzed, run, client_resolves_edits(ls)))
@@ -160,6 +165,17 @@ def client_resolves_edits(ls: SurefixServer) -> bool:
 def record_outcome(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     answer = args[0] if args and isinstance(args[0], dict) else {}
     return ls.outcomes.answer(answer.get("offer"), answer.get("outcome"))
+
+
+def trust_rule(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    target = args[0] if args and isinstance(args[0], dict) else {}
+    rule = target.get("rule")
+    if not isinstance(rule, str) or not RULE_CODE.match(rule):
+        raise ValueError(f"expected {{rule: CODE}} with a rule code such as F401, got {target!r}")
+    trusted = ls.outcomes.trust_again(rule)
+    if trusted:
+        ls.tell(f"surefix: {rule} is trusted again", t.MessageType.Info)
+    return {"trusted": trusted}
 
 
 async def apply_trusted(ls: SurefixServer, *args: Any) -> dict[str, Any]:
@@ -222,6 +238,7 @@ FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
 ]
 COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     (code_actions.RECORD_COMMAND, record_outcome),
+    (code_actions.TRUST_COMMAND, trust_rule),
     (fix_all.APPLY_TRUSTED_COMMAND, apply_trusted),
     (commands.RETRAIN_COMMAND, retrain),
     (commands.RESET_COMMAND, reset_model),

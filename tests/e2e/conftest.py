@@ -255,6 +255,20 @@ def check_json(path: Path) -> list[dict[str, Any]]:
     return list(report["fixes"])
 
 
+def data(tmp_path: Path, *args: str) -> str:
+    """`surefix data ARGS` on the store the session's server writes."""
+    env = {**os.environ, "SUREFIX_DATA_DIR": str(tmp_path / "data")}
+    return subprocess.run(
+        [sys.executable, "-m", "surefix.server.cli", "data", *args],
+        capture_output=True, text=True, env=env, check=True, timeout=60,
+    ).stdout  # fmt: skip
+
+
+async def stats_of(tmp_path: Path) -> dict[str, int]:
+    outcomes: dict[str, int] = json.loads(data(tmp_path, "stats", "--json"))["outcomes"]
+    return outcomes
+
+
 def apply_text_edits(text: str, edits: Sequence[Any], encoding: str) -> str:
     lines = text.split("\n")
 

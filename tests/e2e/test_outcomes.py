@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import Editor, Session, band_of, is_fix, percent_of
+from .conftest import Editor, Session, band_of, data, is_fix, percent_of, stats_of
 from .samples import MESSY, UNUSED_IMPORT
-
-
-def data(tmp_path: Path, *args: str) -> str:
-    env = {**os.environ, "SUREFIX_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run(
-        [sys.executable, "-m", "surefix.server.cli", "data", *args],
-        capture_output=True, text=True, env=env, check=True, timeout=60,
-    ).stdout  # fmt: skip
 
 
 async def run_command_of(e: Editor, uri: str, pick: str) -> object:
@@ -80,10 +69,6 @@ async def take(e: Editor, uri: str, pick: str, outcome: str = "accepted") -> dic
     if outcome != "not-useful":
         await e.change(uri, e.apply(uri, action.edit))
     return await e.execute(action.command.command, facts)
-
-
-async def stats_of(tmp_path: Path) -> dict[str, int]:
-    return json.loads(data(tmp_path, "stats", "--json"))["outcomes"]
 
 
 async def test_undoing_an_accepted_fix_turns_it_into_undone(

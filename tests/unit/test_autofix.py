@@ -9,7 +9,14 @@ from pathlib import Path
 from surefix.features.ruff.findings import Edit, Fix, Position
 from surefix.features.ruff.run import RuffOptions
 from surefix.model.analysis import AUTO, Analysis, analyze
-from surefix.model.autofix import fix_until_stable, non_overlapping
+from surefix.model.autofix import (
+    fix_until_stable,
+    holding,
+    non_overlapping,
+    touched_lines,
+    typed_hold,
+    undone_hold,
+)
 from surefix.model.scoring.scorer import load_model
 
 MODEL = load_model()
@@ -20,8 +27,9 @@ def lint(text: str, tmp_path: Path) -> Analysis:
     return analyze(text, tmp_path / "m.py", MODEL, RUFF)
 
 
-def everything(candidate: object) -> bool:
-    return True
+def everything(candidate: object, text: str) -> None:
+    """A hold that holds nothing back."""
+    return
 
 
 def test_fixes_run_to_a_fixed_point(tmp_path: Path) -> None:
@@ -56,3 +64,27 @@ def test_touching_deletions_wait_a_round_instead_of_emptying_a_block(tmp_path: P
     run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), everything)
     assert run.dropped == () and run.final.syntax_errors == 0
     assert "import re" not in run.text
+
+
+def test_a_fix_that_rewrites_a_typed_line_is_held_back_and_said_why(tmp_path: Path) -> None:
+    text = "import os\nimport sys\n"
+    typed = typed_hold({"import sys"}, "you typed it")
+    run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), typed)
+    assert run.text == "import sys\n"  # `os` went, the line just typed stayed
+    assert [(c.violation.rule, why) for c, why in run.held] == [("F401", "you typed it")]
+
+
+def test_an_insertion_before_a_line_does_not_touch_it(tmp_path: Path) -> None:
+    (c,) = lint("import os\n", tmp_path).candidates
+    insert = replace(c, fix=Fix("safe", "", (Edit(Position(0, 0), Position(0, 0), "x\n"),)))
+    assert touched_lines(insert) == set()
+    whole_line = replace(c, fix=Fix("safe", "", (Edit(Position(0, 0), Position(1, 0), ""),)))
+    assert touched_lines(whole_line) == {0}
+
+
+def test_an_undone_fix_is_not_reapplied_at_its_spot_but_elsewhere_it_is(tmp_path: Path) -> None:
+    text = "import os\nimport sys\n"
+    hold = holding(undone_hold({("F401", "import os")}))
+    run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), hold)
+    assert run.text == "import os\n"
+    assert [why for _, why in run.held] == ["you undid this fix here"]

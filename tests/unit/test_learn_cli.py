@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from surefix.model.local.registry import Registry
+from surefix.model.local.demotion import Policy
 from surefix.model.local.report import write_report
 from surefix.model.local.store import Outcome, Store
 from surefix.model.scoring.artifact import load_artifact
@@ -60,7 +61,7 @@ def test_the_report_lists_promotions_and_demoted_rules(tmp_path: Path) -> None:
     rows = [Outcome("F401", "undone", "undo", "auto-apply", "safe", {}, score=0.9)] * 10
     store.record_many(rows)
     try:
-        path = write_report(tmp_path, TrustModel(bundled), store, False, 10)
+        path = write_report(tmp_path, TrustModel(bundled), store, False, Policy(min_outcomes=10))
     finally:
         store.close()
     page = path.read_text(encoding="utf-8")

@@ -1,0 +1,91 @@
+"""Fix-all runs the server computed, until the editor shows it applied one.
+
+A fix-all edit goes out inside a code action (on save, or from the menu) or through
+`workspace/applyEdit`; either way the server only learns that it was applied when the document
+becomes exactly the text the run produced. Then, and only then, its fixes are outcomes: accepted
+by the autopilot, watched for an undo or a break like any quick fix. A run the editor never
+applies teaches nothing and is forgotten after the undo window.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from surefix.features.ruff.findings import SYNTAX_ERROR
+from surefix.model.analysis import Analysis, Candidate
+from surefix.model.autofix import FixRun
+from surefix.model.local.outcome_watch import text_hash
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One fix of a run, with what the watch needs of the text the run started from."""
+
+    candidate: Candidate
+    others: int  # violations of other rules in that text
+    spot: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run the editor applied: the version it started from and its fixes."""
+
+    version: int
+    before: str  # hash of the text it started from
+    syntax_errors: int
+    model: str | None
+    fixes: tuple[Applied, ...]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    run: Run
+    after: str  # hash of the text it produced
+    deadline: float
+
+
+class Autopilot:
+    """The latest run computed for each document, waiting to be applied."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._pending: dict[str, _Pending] = {}
+
+    def computed(self, uri: str, version: int, start: Analysis, run: FixRun) -> None:
+        if not run.applied:
+            self._pending.pop(uri, None)
+            return
+        lines = start.text.splitlines()
+        fixes = tuple(
+            Applied(c, _others(start, c.violation.rule), _spot(lines, c)) for c in run.applied
+        )
+        recorded = Run(
+            version, text_hash(start.text), start.syntax_errors, run.final.model_version, fixes
+        )
+        self._pending[uri] = _Pending(recorded, text_hash(run.text), time.monotonic() + self.window)
+
+    def applied(self, uri: str, text: str) -> Run | None:
+        """The run whose result `text` is (it is no longer pending), or None."""
+        pending = self._pending.get(uri)
+        if pending is None:
+            return None
+        if pending.deadline < time.monotonic():
+            del self._pending[uri]
+            return None
+        if text_hash(text) != pending.after:
+            return None
+        del self._pending[uri]
+        return pending.run
+
+    def forget(self, uri: str) -> None:
+        self._pending.pop(uri, None)
+
+
+def _others(analysis: Analysis, rule: str) -> int:
+    return sum(1 for v in analysis.violations if v.rule not in (rule, SYNTAX_ERROR))
+
+
+def _spot(lines: list[str], c: Candidate) -> str:
+    line = c.violation.start.line
+    return lines[line].strip() if line < len(lines) else ""
