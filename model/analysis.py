@@ -20,7 +20,7 @@ from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
 from surefix.features.ruff.project import options_for
-from surefix.features.ruff.run import RuffOptions, lint_text
+from surefix.features.ruff.run import RuffOptions, default_rules, lint_text
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import TrustModel, sigmoid
 
@@ -132,7 +132,7 @@ def lint(
     """Lint `text` as the file at `path`, from its project's root, as the project runs Ruff:
     its Ruff configuration, or (without one) the broad default plus what its tools declare."""
     where = path.resolve()
-    facts = facts or project_facts(where)
+    facts = facts or project_facts(where, defaults=default_rules(ruff))
     options = options_for(facts, ruff, default_select)
     cwd = str(facts.root) if facts.root.is_dir() else None  # Ruff resolves `src` from here
     return Linted(lint_text(text, str(where), options, cwd=cwd), facts)

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from surefix.features.project import declared
-from surefix.features.project.selectors import chosen, selects
+from surefix.features.project.selectors import selects, specificity
 
-RUFF_DEFAULT_SELECT = ("E4", "E7", "E9", "F")
+RUFF_DEFAULT_SELECT = ("E4", "E7", "E9", "F")  # Ruff's documented default; see `defaults`
 # Ruff's "conflicting lint rules" for its formatter (and black): never applied automatically.
 FORMATTER_CONFLICTS = (
     "W191", "E111", "E114", "E117", "D206", "D300", "Q000", "Q001", "Q002", "Q003", "COM812",
@@ -40,7 +40,8 @@ class ProjectFacts:
 
     root: Path
     ruff_config: Path | None
-    select: tuple[str, ...] = RUFF_DEFAULT_SELECT
+    defaults: tuple[str, ...] = RUFF_DEFAULT_SELECT  # what Ruff checks unconfigured
+    select: tuple[str, ...] = ()  # what the project's other tools declare
     ignore: tuple[str, ...] = ()
     formatter: str | None = None  # "black" or "ruff"
     target_version: str | None = None
@@ -62,10 +63,12 @@ class ProjectFacts:
             return f"this project formats with {self.formatter}, and {rule} fights the formatter"
         if self.configured:
             return None  # Ruff reports only what the project's configuration selects
-        if chosen(self.select, self.ignore, rule):
+        declared = [specificity(s) for s in self.select if selects(s, rule)]
+        ignored = [specificity(s) for s in self.ignore if selects(s, rule)]
+        if ignored and (not declared or max(ignored) >= max(declared)):
+            return f"this project ignores {rule}"  # even where Ruff's defaults have it
+        if declared or any(selects(d, rule) for d in self.defaults):
             return None
-        if chosen(self.select, (), rule):
-            return f"this project ignores {rule}"
         return f"this project does not select {rule}"
 
     def protects_noqa(self, code: str) -> bool:
@@ -102,11 +105,17 @@ def project_root(path: Path, workspace: Path | None = None) -> Path:
     return workspace if inside and workspace is not None else start
 
 
-def project_facts(path: Path, workspace: Path | None = None) -> ProjectFacts:
-    return _read(path.resolve(), workspace.resolve() if workspace else None)[0]
+def project_facts(
+    path: Path, workspace: Path | None = None, defaults: tuple[str, ...] = RUFF_DEFAULT_SELECT
+) -> ProjectFacts:
+    """The facts of the project `path` belongs to; `defaults` is Ruff's own default selection
+    (`features.ruff.run.default_rules` asks the Ruff in use)."""
+    return _read(path.resolve(), workspace.resolve() if workspace else None, defaults)[0]
 
 
-def _read(path: Path, workspace: Path | None) -> tuple[ProjectFacts, dict[Path, int | None]]:
+def _read(
+    path: Path, workspace: Path | None, defaults: tuple[str, ...]
+) -> tuple[ProjectFacts, dict[Path, int | None]]:
     root = project_root(path, workspace)
     files = declared.Files()
     ruff_config = find_ruff_config(path, files)
@@ -125,7 +134,10 @@ def _read(path: Path, workspace: Path | None) -> tuple[ProjectFacts, dict[Path, 
         )  # fmt: skip
     isort = declared.isort(root, pyproject, files)
 
-    select, ignore, overrides, sources = list(RUFF_DEFAULT_SELECT), [], [], ["Ruff's defaults"]
+    select: list[str] = []
+    ignore: list[str] = []
+    overrides: list[str] = []
+    sources = ["Ruff's defaults"]
     if flake8 is not None:
         select += flake8.select
         ignore += flake8.ignore
@@ -153,6 +165,7 @@ def _read(path: Path, workspace: Path | None) -> tuple[ProjectFacts, dict[Path, 
     facts = ProjectFacts(
         root=root,
         ruff_config=ruff_config,
+        defaults=defaults,
         select=tuple(dict.fromkeys(select)),
         ignore=tuple(dict.fromkeys(ignore)),
         formatter=_formatter(pyproject, by_id, names),
@@ -188,7 +201,8 @@ class FactsCache:
     """Facts per project root, read again only when a file they came from (or could have come
     from) changed: linting on every keystroke must not parse TOML, INI and YAML each time."""
 
-    def __init__(self) -> None:
+    def __init__(self, defaults: tuple[str, ...] = RUFF_DEFAULT_SELECT) -> None:
+        self.defaults = defaults
         self._known: dict[
             tuple[Path, Path | None], tuple[ProjectFacts, dict[Path, int | None]]
         ] = {}
@@ -204,7 +218,7 @@ class FactsCache:
             and known[0].ruff_config == find_ruff_config(path)
         ):
             return known[0]
-        facts, seen = _read(path, workspace)
+        facts, seen = _read(path, workspace, self.defaults)
         self._known[key] = (facts, seen)
         return facts
 

@@ -8,7 +8,6 @@ Splitting a code into its letters and digits gives the linter in every case but 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 _CODE = re.compile(r"^([A-Z]+)([0-9]*)$")
 _PYLINT = ("PLC", "PLE", "PLR", "PLW")
@@ -36,15 +35,6 @@ def specificity(selector: str) -> int:
     """Longer selectors win over shorter ones, as in Ruff: `ignore = ["E"]` with
     `select = ["E711"]` keeps E711."""
     return 0 if selector.strip().upper() == "ALL" else len(selector.strip())
-
-
-def chosen(select: Iterable[str], ignore: Iterable[str], rule: str) -> bool:
-    """Selected, and not ignored by an at least as specific selector."""
-    picked = [specificity(s) for s in select if selects(s, rule)]
-    if not picked:
-        return False
-    dropped = [specificity(s) for s in ignore if selects(s, rule)]
-    return not dropped or max(picked) > max(dropped)
 
 
 def codes(value: str) -> tuple[str, ...]:

@@ -24,15 +24,17 @@ DEFAULT_SELECT = (
 def options_for(
     facts: ProjectFacts, base: RuffOptions | None = None, default_select: Sequence[str] = ()
 ) -> RuffOptions:
-    """Ruff options for a file of the project `facts` describe. `default_select` (the user's
-    setting, else `DEFAULT_SELECT`) applies only where the project has no Ruff configuration."""
+    """Ruff options for a file of the project `facts` describe. Where the project has no Ruff
+    configuration: `default_select` (the user's setting, else `DEFAULT_SELECT`) with Ruff's
+    defaults and the rules the project declares — or exactly `base.select` when the caller
+    names the rules itself (the miner and tests do)."""
     base = base or RuffOptions()
     if facts.configured:
         return base
-    broad = tuple(default_select) or base.select or DEFAULT_SELECT
+    chosen = (*(tuple(default_select) or DEFAULT_SELECT), *facts.defaults, *facts.select)
     return replace(
         base,
-        select=tuple(dict.fromkeys((*broad, *facts.select))),
+        select=base.select or tuple(dict.fromkeys(chosen)),
         target_version=base.target_version or facts.target_version,
         config_overrides=(*facts.ruff_overrides, *base.config_overrides),
     )

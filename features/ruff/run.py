@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,30 @@ def fixable_rules(options: RuffOptions | None = None) -> tuple[str, ...]:
     if not codes:
         raise RuffError("`ruff rule --all` listed no stable rule with a fix")
     return codes
+
+
+_DEFAULTS: dict[str, tuple[str, ...]] = {}
+_ENABLED = re.compile(r"^linter\.rules\.enabled = \[\n(.*?)^\]", re.MULTILINE | re.DOTALL)
+
+
+def default_rules(options: RuffOptions | None = None) -> tuple[str, ...]:
+    """The codes Ruff checks when nothing configures it — its own default selection, as this
+    Ruff version has it (it grows between versions). Asked once per executable."""
+    exe = find_ruff((options or RuffOptions()).executable)
+    if exe not in _DEFAULTS:
+        with tempfile.TemporaryDirectory() as folder:
+            probe = Path(folder) / "probe.py"
+            probe.touch()
+            out = subprocess.run(
+                [exe, "check", "--isolated", "--show-settings", str(probe)],
+                capture_output=True, text=True, timeout=30, cwd=folder,
+            )  # fmt: skip
+        found = _ENABLED.search(out.stdout)
+        codes = re.findall(r"\(([A-Z]+[0-9]+)\)", found[1]) if found else []
+        if not codes:
+            raise RuffError("cannot read Ruff's default rules from `ruff check --show-settings`")
+        _DEFAULTS[exe] = tuple(codes)
+    return _DEFAULTS[exe]
 
 
 def _command(options: RuffOptions) -> list[str]:

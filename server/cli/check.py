@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from surefix.features.project.facts import FactsCache, ProjectFacts
-from surefix.features.ruff.run import RuffOptions
+from surefix.features.ruff.run import RuffOptions, default_rules
 from surefix.model.analysis import (
     AUTO,
     MANUAL,
@@ -86,7 +86,7 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     ruff = RuffOptions(executable=args.ruff)
-    analyses, failed = analyze_files(args.paths, model, ruff, FactsCache())
+    analyses, failed = analyze_files(args.paths, model, ruff, FactsCache(default_rules(ruff)))
     if args.format == "json":
         json.dump([_as_json(a, model, args.explain) for a in analyses], sys.stdout, indent=1)
         print()
@@ -203,7 +203,7 @@ def run_fix(args: argparse.Namespace) -> int:
     ruff = RuffOptions(executable=args.ruff)
     hold = trust_rule(args)
     report = sys.stderr if args.diff else sys.stdout
-    projects = FactsCache()
+    projects = FactsCache(default_rules(ruff))
     analyses, failed = analyze_files(args.paths, model, ruff, projects)
     changed = 0
     for analysis in analyses:

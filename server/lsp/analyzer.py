@@ -21,7 +21,7 @@ from pygls.uris import to_fs_path
 
 from surefix.features.featurize import RuleHistory
 from surefix.features.project.facts import FactsCache, ProjectFacts
-from surefix.features.ruff.run import RuffError, RuffOptions
+from surefix.features.ruff.run import RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import TrustModel
@@ -90,7 +90,7 @@ class Analyzer:
         self._setup, self._scoring, self._ready, self._log_error = setup, scoring, ready, log_error
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="surefix")
         self._lints: dict[str, _Lint] = {}
-        self._facts = FactsCache()
+        self._facts: tuple[str | None, FactsCache] | None = None  # per Ruff executable
 
     async def analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
         await self._ready()
@@ -138,7 +138,10 @@ class Analyzer:
     def facts(self, path: Path) -> ProjectFacts:
         """What the project around `path` chose (its root, rules, formatter), re-read only
         when one of its configuration files changed."""
-        return self._facts.get(path, self._client.workspace_of(path))
+        ruff = self._setup().ruff
+        if self._facts is None or self._facts[0] != ruff.executable:
+            self._facts = (ruff.executable, FactsCache(default_rules(ruff)))
+        return self._facts[1].get(path, self._client.workspace_of(path))
 
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
         """Run blocking work (Ruff, scoring, fix-all) on the analysis threads."""

@@ -239,6 +239,19 @@ def percent_of(action: t.CodeAction) -> int:
     return int(found["percent"])
 
 
+FIX_TEXT = re.compile(
+    r"^(?:\S+ )?(?:\d+%|n/a) Ruff \([A-Z]+[0-9]+\): (?P<text>.*?)(?: \(not automatic: .*\))?$"
+)
+
+
+def fix_text(action: t.CodeAction) -> str:
+    """Ruff's own words for a quick fix: its title without the badge, the rule and the reason
+    it is not automatic."""
+    found = FIX_TEXT.match(action.title)
+    assert found is not None, action.title
+    return found["text"]
+
+
 def rule_of(action: t.CodeAction) -> str:
     assert action.diagnostics, action.title
     return str(action.diagnostics[0].code)

@@ -144,8 +144,8 @@ async def test_fixes_applied_by_fix_all_are_recorded_as_accepted(
     editor: Session, tmp_path: Path
 ) -> None:
     async with editor() as e:
-        uri = await e.open("m.py", "import os\nimport sys\nx = 1\n")
-        assert await fix_all(e, uri) == "x = 1\n"
+        uri = await e.open("m.py", "import os\nimport sys\n\nx = 1\n")
+        assert await fix_all(e, uri) == "\nx = 1\n"
     assert (await stats_of(tmp_path))["accepted"] == 2
     rows = json.loads(data(tmp_path, "export"))
     assert [(r["rule"], r["detected"]) for r in rows] == [("F401", "fix-all"), ("F401", "fix-all")]
@@ -164,18 +164,18 @@ async def test_a_fix_all_edit_the_editor_never_applied_is_not_recorded(
 async def test_an_undone_fix_stays_undone_and_two_undos_demote_the_rule(
     editor: Session, tmp_path: Path
 ) -> None:
-    first = "import os\nx = 1\n"
+    first = "import os\n\nx = 1\n"
     # only the undos hold fixes back: not typing, and not the score each undo lowers
     async with editor(config={"recentEditWindow": 0, "autoThreshold": 0.2}) as e:
         uri = await e.open("m.py", first)
-        assert await fix_all(e, uri) == "x = 1\n"
+        assert await fix_all(e, uri) == "\nx = 1\n"
         await e.change(uri, first)  # the editor's undo
         assert await fix_all(e, uri) is None  # not again, at that spot
         fix = fixes(await e.code_actions(uri))["F401"]
         assert band_of(fix) == "auto-apply"  # one undo does not demote the rule
-        second = "import os\nimport sys\nx = 1\n"
+        second = "import os\nimport sys\n\nx = 1\n"
         await e.change(uri, second)
-        assert await fix_all(e, uri) == "import os\nx = 1\n"  # sys goes, os stays
+        assert await fix_all(e, uri) == "import os\n\nx = 1\n"  # sys goes, os stays
         await e.change(uri, second)  # undone again: the second undo of F401
         demoted = fixes(await e.code_actions(uri, 1))["F401"]
         assert band_of(demoted) == "review-suggested"

@@ -67,10 +67,12 @@ async def test_per_file_ignores_follow_the_buffers_path(editor: Session) -> None
         assert [d.code for d in await e.diagnostics(elsewhere)] == ["F401"]
 
 
-async def test_without_configuration_the_default_selection_applies(editor: Session) -> None:
+async def test_without_configuration_the_selection_setting_and_the_projects_rules_apply(
+    editor: Session,
+) -> None:
     async with editor(config={"select": ["UP015"]}) as e:
         uri = await e.open("m.py", MESSY)
-        assert {d.code for d in await e.diagnostics(uri)} == {"UP015"}
+        assert {d.code for d in await e.diagnostics(uri)} == {"UP015", "F401"}
 
 
 @pytest.mark.parametrize("preset", PRESETS)

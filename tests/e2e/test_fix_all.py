@@ -6,11 +6,19 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from lsprotocol import types as t
 
 from .conftest import Session, band_of, is_fix, rule_of
-from .samples import MESSY
+from .samples import MESSY, broad_ruff_config
+
+
+@pytest.fixture(autouse=True)
+def _chosen_rules(tmp_path: Path) -> None:
+    broad_ruff_config(tmp_path / "project")  # the editor's workspace folder
+
 
 FIX_ALL = "source.fixAll.surefix"
 # The rules of the fixes Ruff offers for MESSY.

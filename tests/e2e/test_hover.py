@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lsprotocol import types as t
 
 from .conftest import Editor, Session, check_json, is_fix
-from .samples import MESSY, UNUSED_IMPORT
+from .samples import MESSY, UNUSED_IMPORT, broad_ruff_config
+
+
+@pytest.fixture(autouse=True)
+def _chosen_rules(tmp_path: Path) -> None:
+    broad_ruff_config(tmp_path / "project")  # the editor's workspace folder
+
 
 BADGE = re.compile(
     r"^\*\*(?P<badge>[✓?✗] \d+%) · (?P<band>auto-apply|review-suggested|manual-only)\*\*"
@@ -54,8 +61,8 @@ def check_section(section: str, d: t.Diagnostic, facts: dict[str, Any], model: s
     assert lines[1] == ""
     badge = BADGE.match(lines[2])
     assert badge is not None, lines[2]
-    fix_message = facts["title"][len(badge["badge"]) + 1 :]
-    assert facts["title"] == f"{badge['badge']} {fix_message}"  # the quick fix's own badge
+    fix_message = facts["title"][len(f"{badge['badge']} Ruff ({d.code}): ") :]
+    assert facts["title"] == f"{badge['badge']} Ruff ({d.code}): {fix_message}"  # its own badge
     assert badge["band"] == facts["band"]
     assert lines[2] == f"**{badge['badge']} · {facts['band']}** · {fix_message}  "
     shown = re.fullmatch(rf"P\(you keep this fix\) = (?P<p>0\.\d{{3}}) · model `{model}`", lines[3])

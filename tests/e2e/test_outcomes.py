@@ -227,7 +227,8 @@ async def test_fixes_applied_by_apply_all_trusted_are_not_resolved_otherwise(
         assert fix_all.edit is not None
         await e.change(uri, e.apply(uri, fix_all.edit))
         await e.diagnostics(uri)
-    assert not (tmp_path / "data").exists() or sum((await stats_of(tmp_path)).values()) == 0
+    rows = json.loads(data(tmp_path, "export"))
+    assert rows and {(r["outcome"], r["detected"]) for r in rows} == {("accepted", "fix-all")}
 
 
 async def test_the_server_records_only_what_it_offered(editor: Session, tmp_path: Path) -> None:

@@ -3,12 +3,20 @@ trusted and safe are preferred."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 import pytest
 from lsprotocol import types as t
 
 from .conftest import PRESETS, Session, band_of, check_json, is_fix, rule_of
-from .samples import MESSY, UNUSED_IMPORT
+from .samples import MESSY, UNUSED_IMPORT, broad_ruff_config
+
+
+@pytest.fixture(autouse=True)
+def _chosen_rules(tmp_path: Path) -> None:
+    broad_ruff_config(tmp_path / "project")  # the editor's workspace folder
+
 
 MARKS = {"auto-apply": "✓", "review-suggested": "?", "manual-only": "✗"}
 THRESHOLDS = {"autoThreshold": 0.8, "reviewThreshold": 0.5}

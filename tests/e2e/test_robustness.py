@@ -15,7 +15,7 @@ from lsprotocol.types import DiagnosticSeverity as Severity
 
 from surefix.model.scoring.artifact import bundled_model_dir
 
-from .conftest import WAIT, Editor, Session, client_units, code_points, is_fix
+from .conftest import WAIT, Editor, Session, client_units, code_points, fix_text, is_fix
 from .samples import MESSY, UNUSED_IMPORT
 
 
@@ -181,7 +181,7 @@ async def test_odd_files_get_their_diagnostics_fixes_and_hovers(editor: Session,
             assert d.severity == (Severity.Error if is_syntax_error else Severity.Warning)
             assert (d.data is None) == is_syntax_error
         actions = await every_action(e, uri)
-        fixes = {a.title.split(" ", 2)[2]: a for a in actions if is_fix(a)}  # no badge
+        fixes = {fix_text(a): a for a in actions if is_fix(a)}
         assert {title: applied(e, uri, a.edit) for title, a in fixes.items() if a.edit} == odd.fixes
         assert sorted(a.title for a in actions if not is_fix(a)) == other_actions(found)
         for d in found:  # a hover explains each fix under the cursor, in order
@@ -265,6 +265,8 @@ async def test_with_no_loadable_model_fixes_are_unscored_and_never_automatic(
         assert "no trust model could be loaded" in await e.message("no trust model")
         uri = await e.open("m.py", UNUSED_IMPORT)
         (fix,) = [a for a in await e.code_actions(uri) if "Remove unused" in a.title]
-        assert fix.title == "· n/a Remove unused import: `os` (trust score unavailable; Ruff: safe)"
+        assert fix.title == (
+            "· n/a Ruff (F401): Remove unused import: `os` (trust score unavailable; Ruff: safe)"
+        )
         assert not fix.is_preferred
         assert await e.code_actions(uri, only=["source.fixAll.surefix"]) == []  # none trusted

@@ -51,7 +51,8 @@ async def test_pushed_settings_change_a_client_without_configuration(editor: Ses
         )
 
         async def only_up015() -> None:
-            while {d.code for d in e.client.diagnostics.get(uri, ())} != {"UP015"}:
+            # the setting's rules, and the project's own (Ruff's defaults: F401 here)
+            while {d.code for d in e.client.diagnostics.get(uri, ())} != {"UP015", "F401"}:
                 await asyncio.sleep(0.05)
 
         await asyncio.wait_for(only_up015(), 30)

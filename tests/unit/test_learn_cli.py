@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from surefix.model.local.registry import Registry
 from surefix.model.local.demotion import Policy
+from surefix.model.local.registry import Registry
 from surefix.model.local.report import write_report
 from surefix.model.local.store import Outcome, Store
 from surefix.model.scoring.artifact import load_artifact
