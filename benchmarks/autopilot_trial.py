@@ -14,12 +14,9 @@ them from the project root, and checks every file against the project's own choi
 * `ruff check` with the project's own configuration (run from the project root, no `--select`,
   the Ruff beside this interpreter) reports nothing that it did not report before: multisets of
   (rule, message) per file, line numbers taken out of messages, since lines move;
-* each applied rule is one the project chose: `surefix.features.project.facts.project_facts` when
-  it exists; until then an approximation, labelled as such in the output: the rules
-  `ruff check --show-settings` enables for that file with the project's own configuration, or
-  Ruff's own defaults where the project has none: E4, E7, E9 and F in Ruff before 0.17, some 400
-  rules in 0.17, so the output gives the count. It sees neither per-file ignores nor what another
-  linter (flake8) checks;
+* each applied rule is one the project chose, by the product's own `project_facts` (with the
+  default selection of the Ruff in use): this checks that the autopilot follows the facts, not
+  that the facts are right; the `ruff check` and formatter checks are the independent ones;
 * the formatters the project runs (`black --check`, `isort --check-only`, `ruff format --check`),
   before and after: a file they accepted before and reject after is a regression. black and isort
   are installed at the project's pinned versions into throwaway venvs under `--tools-dir`; when
@@ -55,7 +52,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 # Adding a project: fetch it (`github:owner/name`), pin the commit the mirror has, say its shape
 # and list the formatters its own checks run, at the versions it pins.
@@ -104,14 +100,8 @@ PROJECTS = (
 )
 
 FACTS_LABEL = "surefix.features.project.facts.project_facts"
-APPROX_LABEL = (
-    "APPROXIMATION (project_facts is not importable): the rules `ruff check --show-settings` "
-    "enables for the file with the project's own configuration, or Ruff's own defaults where it "
-    "has none; per-file ignores and other linters' choices (flake8) are not seen"
-)
 _SUMMARY = re.compile(r": applied (\d+)(?: \(([^)]*)\))?;")
 _RULE_COUNT = re.compile(r"([A-Z]+[0-9]+) x(\d+)")
-_ENABLED_RULE = re.compile(r"\(([A-Z]+[0-9]+)\),?$")
 _LINE_NUMBER = re.compile(r"\bline \d+")
 RUFF_FILES = ("ruff.toml", ".ruff.toml", "pyproject.toml")
 
@@ -210,33 +200,6 @@ def violation_keys(items: Iterable[dict[str, object]]) -> Counter[tuple[str, str
     return keys
 
 
-def enabled_rules(ruff: str, root: Path, file: str) -> frozenset[str]:
-    proc = subprocess.run(
-        [ruff, "check", "--show-settings", "--no-cache", file],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    rules, inside = set(), False
-    for line in proc.stdout.splitlines():
-        if line.startswith("linter.rules.enabled = ["):
-            inside = True
-        elif inside and line.startswith("]"):
-            break
-        elif inside and (m := _ENABLED_RULE.search(line.strip())):
-            rules.add(m.group(1))
-    if not rules:
-        raise Skip(f"`ruff check --show-settings {file}` listed no enabled rule")
-    return frozenset(rules)
-
-
-class Facts(Protocol):
-    """What the trial needs of `project_facts`'s answer."""
-
-    def chooses(self, rule: str) -> bool: ...
-    def why_not(self, rule: str) -> object: ...
-
-
 @dataclass
 class Choice:
     """Whether a project chose a rule for a file, and who says so."""
@@ -247,36 +210,18 @@ class Choice:
 
 
 def project_choice(ruff: str, root: Path, sample: str) -> Choice:
-    try:
-        from surefix.features.project.facts import project_facts
-    except ImportError:
-        cache: dict[str, frozenset[str]] = {}
+    """The product's own answer (`project_facts`, with the Ruff in use's default selection):
+    the trial checks the autopilot against the same facts the autopilot is meant to follow,
+    so it proves they are followed, not that they are right — the formatter and `ruff check`
+    columns are the independent checks."""
+    from surefix.features.project.facts import FactsCache
+    from surefix.features.ruff.run import RuffOptions, default_rules
 
-        def enabled(file: str) -> frozenset[str]:
-            if file not in cache:
-                cache[file] = enabled_rules(ruff, root, file)
-            return cache[file]
-
-        # Ruff's defaults are not E4, E7, E9, F in every version (0.17 enables some 400 rules):
-        # say how many the project gets, so a broad "choice" is seen as such.
-        return Choice(
-            f"{APPROX_LABEL}; Ruff enables {len(enabled(sample))} rules for {sample}",
-            lambda file, rule: rule in enabled(file),
-            lambda file, rule: (
-                f"`ruff check` with the project's configuration does not enable {rule} for {file}"
-            ),
-        )
-    facts: dict[str, Facts] = {}
-
-    def of(file: str) -> Facts:
-        if file not in facts:
-            facts[file] = project_facts(root / file, root)
-        return facts[file]
-
+    cache = FactsCache(default_rules(RuffOptions(executable=ruff)))
     return Choice(
         FACTS_LABEL,
-        lambda file, rule: bool(of(file).chooses(rule)),
-        lambda file, rule: str(of(file).why_not(rule)),
+        lambda file, rule: cache.get(root / file, root).chooses(rule),
+        lambda file, rule: str(cache.get(root / file, root).why_not(rule)),
     )
 
 
