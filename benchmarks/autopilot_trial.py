@@ -214,7 +214,7 @@ def project_choice(ruff: str, root: Path, sample: str) -> Choice:
     the trial checks the autopilot against the same facts the autopilot is meant to follow,
     so it proves they are followed, not that they are right — the formatter and `ruff check`
     columns are the independent checks."""
-    from surefix.features.project.facts import FactsCache
+    from surefix.features.project.cache import FactsCache
     from surefix.features.ruff.run import RuffOptions, default_rules
 
     cache = FactsCache(default_rules(RuffOptions(executable=ruff)))

@@ -1,307 +1,304 @@
-"""What a project's own files declare about its tools: flake8, isort, black, pre-commit hooks,
-its dependencies and the Python it supports.
+"""What a project's other tools declare, each read from where that tool itself looks.
 
-Every reader is forgiving: a file that cannot be read or parsed is skipped and named in
-`problems`, so one broken `setup.cfg` never stops linting. Nothing is executed; only the
-project's root (and the pre-commit file above it, up to the workspace) is read.
+pre-commit hooks (`.pre-commit-config.yaml`, by hook `id`), isort's configuration, black's,
+the Python versions a project supports, and the development requirements that name flake8, its
+plugins or black. Each reader returns None (or nothing) for a tool the project does not use.
 """
 
 from __future__ import annotations
 
-import configparser
 import re
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from surefix.features.project.selectors import codes
+from surefix.features.project.plugins import requirement_name
+from surefix.features.project.reading import Reader
 
-# flake8 plugins Ruff implements, by distribution name, with the rules they bring.
-PLUGINS = {
-    "flake8-2020": "YTT", "flake8-annotations": "ANN", "flake8-async": "ASYNC",
-    "flake8-bandit": "S", "flake8-blind-except": "BLE", "flake8-boolean-trap": "FBT",
-    "flake8-bugbear": "B", "flake8-builtins": "A", "flake8-commas": "COM",
-    "flake8-comprehensions": "C4", "flake8-datetimez": "DTZ", "flake8-debugger": "T10",
-    "flake8-django": "DJ", "flake8-docstrings": "D", "flake8-errmsg": "EM",
-    "flake8-executable": "EXE", "flake8-future-annotations": "FA",
-    "flake8-implicit-str-concat": "ISC",
-    "flake8-import-conventions": "ICN", "flake8-logging": "LOG", "flake8-logging-format": "G",
-    "flake8-no-pep420": "INP", "flake8-pie": "PIE", "flake8-print": "T20", "flake8-pyi": "PYI",
-    "flake8-pytest-style": "PT", "flake8-quotes": "Q", "flake8-raise": "RSE",
-    "flake8-return": "RET", "flake8-self": "SLF", "flake8-simplify": "SIM",
-    "flake8-slots": "SLOT", "flake8-tidy-imports": "TID", "flake8-type-checking": "TC",
-    "flake8-gettext": "INT", "flake8-unused-arguments": "ARG", "flake8-use-pathlib": "PTH",
-    "flake8-todos": "TD", "flake8-fixme": "FIX", "flake8-eradicate": "ERA", "eradicate": "ERA",
-    "pep8-naming": "N", "flake8-copyright": "CPY", "flake8-pep604": "UP", "tryceratops": "TRY",
-    "flake8-use-fstring": "FLY", "pandas-vet": "PD", "flake8-numpy": "NPY", "pydoclint": "DOC",
-    "flake8-comprehension": "C4", "mccabe": "C90", "pycodestyle": "E", "pyflakes": "F",
-    "flake8-perflint": "PERF", "perflint": "PERF",
-}  # fmt: skip
-FLAKE8_DEFAULT_SELECT = ("E", "F", "W", "C90")
-FLAKE8_DEFAULT_IGNORE = ("E121", "E123", "E126", "E226", "E24", "E704", "W503", "W504")
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+PRE_COMMIT = ".pre-commit-config.yaml"
+OLDEST, NEWEST = 7, 15  # the Python 3 minors Ruff can target: py37 … py315
 
 
-@dataclass
-class Files:
-    """The files read, with their modification times (the cache's key), and what went wrong."""
-
-    seen: dict[Path, int | None] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-
-    def exists(self, path: Path) -> bool:
-        """Whether `path` is a file, remembered so that creating or deleting it is noticed."""
-        try:
-            self.seen[path] = path.stat().st_mtime_ns
-        except OSError:
-            self.seen[path] = None
-        return self.seen[path] is not None
-
-    def text(self, path: Path) -> str | None:
-        try:
-            stat = path.stat()
-        except OSError:
-            self.seen[path] = None
-            return None
-        self.seen[path] = stat.st_mtime_ns
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(f"cannot read {path.name} ({exc})")
-            return None
-
-    def toml(self, path: Path) -> dict[str, Any]:
-        text = self.text(path)
-        if text is None:
-            return {}
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            self.problems.append(f"{path.name} is not valid TOML ({exc}); it was skipped")
-            return {}
-
-    def ini(self, path: Path) -> configparser.RawConfigParser | None:
-        text = self.text(path)
-        if text is None:
-            return None
-        parser = configparser.RawConfigParser(strict=False, interpolation=None)
-        try:
-            parser.read_string(text, source=str(path))
-        except configparser.Error as exc:
-            first = str(exc).splitlines()[0]
-            self.problems.append(f"{path.name} is not a valid INI file ({first}); it was skipped")
-            return None
-        return parser
-
-    def yaml(self, path: Path) -> Any:
-        text = self.text(path)
-        if text is None:
-            return None
-        import yaml  # only a project with a pre-commit file pays for it
-
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            first = str(exc).splitlines()[0]
-            self.problems.append(f"{path.name} is not valid YAML ({first}); it was skipped")
-            return None
-
-
-def table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
-    """`data[k1][k2]…`, or an empty mapping wherever a level is missing or not a table."""
-    for key in keys:
-        inner = data.get(key) if isinstance(data, Mapping) else None
-        data = inner if isinstance(inner, Mapping) else {}
-    return data
-
-
-@dataclass(frozen=True)
-class Flake8:
-    """A project's flake8 configuration, as flake8 itself would read it."""
-
-    source: str
-    select: tuple[str, ...]
-    ignore: tuple[str, ...]
-    max_line_length: int | None
-
-
-def _option(section: Mapping[str, Any], name: str) -> str | None:
-    for key in (name, name.replace("-", "_")):
-        value = section.get(key)
-        if value is not None:
-            return ",".join(map(str, value)) if isinstance(value, list) else str(value)
-    return None
-
-
-def flake8(
-    root: Path, pyproject: Mapping[str, Any], files: Files, plugins: Iterable[str]
-) -> Flake8 | None:
-    """flake8 reads the first of setup.cfg, tox.ini, .flake8 with a [flake8] section; the
-    Flake8-pyproject plugin reads `[tool.flake8]`. Without `select`, flake8 checks its own
-    defaults plus every installed plugin, so the plugins the project declares count."""
-    section: Mapping[str, Any] | None = None
-    source = ""
-    for name in ("setup.cfg", "tox.ini", ".flake8"):
-        parser = files.ini(root / name)
-        if parser is not None and parser.has_section("flake8"):
-            section, source = dict(parser.items("flake8")), f"flake8 ({name})"
-            break
-    if section is None and table(pyproject, "tool", "flake8"):
-        section, source = table(pyproject, "tool", "flake8"), "flake8 ([tool.flake8])"
-    if section is None:
-        return None
-    select = _option(section, "select")
-    chosen = codes(select) if select is not None else (*FLAKE8_DEFAULT_SELECT, *plugins)
-    chosen += codes(_option(section, "extend-select") or "")
-    ignore = _option(section, "ignore")
-    ignored = codes(ignore) if ignore is not None else FLAKE8_DEFAULT_IGNORE
-    ignored += codes(_option(section, "extend-ignore") or "")
-    length = _option(section, "max-line-length")
-    return Flake8(
-        source, chosen, ignored, int(length) if length and length.strip().isdigit() else None
-    )
-
-
-@dataclass(frozen=True)
-class Isort:
-    source: str
-    overrides: tuple[str, ...]  # Ruff `--config` values for what Ruff's isort also has
-
-
-_ISORT_LISTS = {"known_first_party": "known-first-party", "known_third_party": "known-third-party"}
-_ISORT_FLAGS = {
-    "force_single_line": "force-single-line",
-    "combine_as_imports": "combine-as-imports",
-}
-
-
-def isort(root: Path, pyproject: Mapping[str, Any], files: Files) -> Isort | None:
-    section: Mapping[str, Any] | None = None
-    source = ""
-    if table(pyproject, "tool", "isort") or "isort" in table(pyproject, "tool"):
-        section, source = table(pyproject, "tool", "isort"), "isort ([tool.isort])"
-    for name, headers in (
-        (".isort.cfg", ("settings", "isort")),
-        ("setup.cfg", ("isort", "tool:isort")),
-        ("tox.ini", ("isort", "tool:isort")),
-    ):
-        if section is not None:
-            break
-        parser = files.ini(root / name)
-        for header in headers:
-            if parser is not None and parser.has_section(header):
-                section, source = dict(parser.items(header)), f"isort ({name})"
-                break
-    if section is None:
-        return None
-    return Isort(source, isort_overrides(section))
-
-
-def isort_overrides(section: Mapping[str, Any]) -> tuple[str, ...]:
-    out = []
-    for key, ruff_key in _ISORT_LISTS.items():
-        value = section.get(key)
-        names = (
-            value
-            if isinstance(value, list)
-            else [v.strip() for v in str(value or "").replace("\n", ",").split(",")]
-        )
-        names = [str(n) for n in names if str(n).strip()]
-        if names:
-            out.append(f"lint.isort.{ruff_key} = {_toml_list(names)}")
-    for key, ruff_key in _ISORT_FLAGS.items():
-        value = section.get(key)
-        if value is True or str(value).strip().lower() == "true":
-            out.append(f"lint.isort.{ruff_key} = true")
-    lines = section.get("lines_after_imports")
-    if lines is not None and str(lines).strip().lstrip("-").isdigit():
-        out.append(f"lint.isort.lines-after-imports = {int(str(lines).strip())}")
-    return tuple(out)
-
-
-def _toml_list(names: Iterable[str]) -> str:
-    return "[" + ", ".join('"' + n.replace('"', "") + '"' for n in names) + "]"
+# -- pre-commit -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Hook:
     id: str
-    args: tuple[str, ...]
-    dependencies: tuple[str, ...]
+    args: tuple[str, ...] = ()
+    additional_dependencies: tuple[str, ...] = ()
+
+    def option(self, *names: str) -> str | None:
+        """The value of `--name VALUE` or `--name=VALUE` in the hook's args."""
+        for i, arg in enumerate(self.args):
+            for name in names:
+                if arg == name and i + 1 < len(self.args):
+                    return self.args[i + 1]
+                if arg.startswith(f"{name}="):
+                    return arg.split("=", 1)[1]
+        return None
 
 
-def hooks(root: Path, workspace: Path | None, files: Files) -> tuple[tuple[Hook, ...], str]:
-    """The hooks of the nearest `.pre-commit-config.yaml` at or above the root (never above the
-    workspace), and its name for words."""
-    for folder in [root, *root.parents]:
-        config = folder / ".pre-commit-config.yaml"
-        data = files.yaml(config)
+@dataclass(frozen=True)
+class PreCommit:
+    where: str  # the file, as users know it
+    hooks: tuple[Hook, ...]
+
+    def hook(self, *ids: str) -> Hook | None:
+        return next((h for h in self.hooks if h.id in ids), None)
+
+
+def read_pre_commit(folders: Iterable[Path], reader: Reader) -> PreCommit | None:
+    """The hooks of the first `.pre-commit-config.yaml` among `folders` (the project root,
+    then the repository's top)."""
+    for folder in folders:
+        data = reader.yaml(folder / PRE_COMMIT)
         if data is not None:
-            return _hooks(data), "pre-commit"
-        if workspace is None or folder == workspace or not folder.is_relative_to(workspace):
-            break
-    return (), ""
+            return PreCommit(reader.name(folder / PRE_COMMIT), tuple(_hooks(data)))
+    return None
 
 
-def _hooks(data: Any) -> tuple[Hook, ...]:
-    found = []
-    repos = data.get("repos") if isinstance(data, Mapping) else None
-    for repo in repos if isinstance(repos, list) else ():
-        listed = repo.get("hooks") if isinstance(repo, Mapping) else None
-        for hook in listed if isinstance(listed, list) else ():
-            if not isinstance(hook, Mapping) or not isinstance(hook.get("id"), str):
-                continue
-            args, deps = hook.get("args"), hook.get("additional_dependencies")
-            found.append(
-                Hook(
+def _hooks(data: dict[str, Any]) -> Iterator[Hook]:
+    repos = data.get("repos")
+    for repo in repos if isinstance(repos, list) else []:
+        hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        for hook in hooks if isinstance(hooks, list) else []:
+            if isinstance(hook, dict) and isinstance(hook.get("id"), str):
+                yield Hook(
                     hook["id"],
-                    tuple(map(str, args)) if isinstance(args, list) else (),
-                    tuple(map(str, deps)) if isinstance(deps, list) else (),
+                    _strings(hook.get("args")),
+                    _strings(hook.get("additional_dependencies")),
                 )
-            )
-    return tuple(found)
 
 
-def dependencies(root: Path, pyproject: Mapping[str, Any], files: Files) -> set[str]:
-    """Distribution names the project lists for development: optional dependencies, dependency
-    groups, Poetry groups, and requirements files at the root — lower case, without versions."""
-    specs: list[str] = []
-    project = table(pyproject, "project")
-    specs += [
-        s
-        for group in table(project, "optional-dependencies").values()
-        if isinstance(group, list)
-        for s in group
-    ]
-    specs += [
-        s
-        for group in table(pyproject, "dependency-groups").values()
-        if isinstance(group, list)
-        for s in group
-    ]
-    poetry = table(pyproject, "tool", "poetry")
-    specs += list(table(poetry, "dev-dependencies"))
-    for group in table(poetry, "group").values():
-        specs += list(table(group, "dependencies"))
-    for path in sorted(root.glob("requirements*.txt")) + sorted(root.glob("requirements/*.txt")):
-        specs += (files.text(path) or "").splitlines()
-    names = set()
-    for spec in specs:
-        found = _NAME.match(spec) if isinstance(spec, str) else None
-        if found and not spec.lstrip().startswith(("#", "-")):
-            names.add(found[1].lower().replace("_", "-"))
-    return names
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
-def plugin_prefixes(names: Iterable[str]) -> tuple[str, ...]:
-    """The Ruff prefixes of the flake8 plugins among `names` (distribution names)."""
-    return tuple(dict.fromkeys(PLUGINS[n] for n in names if n in PLUGINS))
+# -- requirements ---------------------------------------------------------------------------------
+
+_REQUIREMENTS_FILE = re.compile(r"(.*[-_.])?requirements?([-_.].*)?\.(txt|in)", re.IGNORECASE)
 
 
-def requires_python(pyproject: Mapping[str, Any]) -> str | None:
-    """`py39` from `requires-python = ">=3.9"`: the oldest Python the project supports."""
-    spec = table(pyproject, "project").get("requires-python")
-    found = re.search(r">=?\s*3\.(\d+)", spec) if isinstance(spec, str) else None
-    return f"py3{found[1]}" if found else None
+def read_requirements(root: Path, reader: Reader) -> dict[str, str]:
+    """Every distribution the project's development setup names -> where it is named:
+    requirements files (`requirements*.txt`, `requirements/*.txt`), pyproject's optional
+    dependencies and dependency groups (and Poetry's), setup.cfg's extras, tox's `deps`."""
+    found: dict[str, str] = {}
+
+    def add(names: Iterable[str], where: str) -> None:
+        for line in names:
+            name = requirement_name(line)
+            if name is not None:
+                found.setdefault(name, where)
+
+    folders = [root, root / "requirements"]
+    for folder in folders:
+        for path in reader.listing(folder):
+            named = _REQUIREMENTS_FILE.fullmatch(path.name)
+            if named or (folder != root and path.suffix in (".txt", ".in")):
+                add((reader.text(path) or "").splitlines(), reader.name(path))
+    pyproject = reader.toml(root / "pyproject.toml") or {}
+    for group in _dict(_dict(pyproject.get("project")).get("optional-dependencies")).values():
+        add(_lines(group), "pyproject.toml")
+    for group in _dict(pyproject.get("dependency-groups")).values():
+        add(_lines(group), "pyproject.toml")
+    poetry = _dict(_dict(pyproject.get("tool")).get("poetry"))
+    add(_dict(poetry.get("dev-dependencies")), "pyproject.toml")
+    for group in _dict(poetry.get("group")).values():
+        add(_dict(_dict(group).get("dependencies")), "pyproject.toml")
+    setup_cfg = reader.ini(root / "setup.cfg")
+    if setup_cfg is not None and setup_cfg.has_section("options.extras_require"):
+        for _, value in setup_cfg.items("options.extras_require"):
+            add(value.splitlines(), "setup.cfg")
+    tox = reader.ini(root / "tox.ini")
+    for section in tox.sections() if tox is not None else []:
+        if tox.has_option(section, "deps"):
+            add(tox.get(section, "deps").splitlines(), "tox.ini")
+    return found
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _lines(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+# -- isort ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Isort:
+    where: str  # "[tool.isort]", ".isort.cfg", "setup.cfg"
+    options: dict[str, Any]  # keys with underscores, as isort spells them
+
+    def settings(self) -> list[tuple[str, Any]]:
+        """The isort settings Ruff's isort has too (`profile = "black"` needs none: Ruff's
+        import sorting is black-compatible already)."""
+        out = []
+        for key, (ruff_key, convert) in _ISORT.items():
+            value = self.options.get(key)
+            converted = convert(value) if value is not None else None
+            if converted is not None:
+                out.append((ruff_key, converted))
+        return out
+
+
+def read_isort(root: Path, reader: Reader) -> Isort | None:
+    """isort's configuration, from the first place isort reads it."""
+    ini = reader.ini(root / ".isort.cfg")
+    for section in ("settings", "isort", "tool:isort"):
+        if ini is not None and ini.has_section(section):
+            return Isort(".isort.cfg", _underscored(dict(ini.items(section))))
+    tool = _dict((reader.toml(root / "pyproject.toml") or {}).get("tool"))
+    if isinstance(tool.get("isort"), dict):
+        return Isort("[tool.isort]", _underscored(tool["isort"]))
+    for name in ("setup.cfg", "tox.ini"):
+        ini = reader.ini(root / name)
+        for section in ("isort", "tool:isort"):
+            if ini is not None and ini.has_section(section):
+                return Isort(name, _underscored(dict(ini.items(section))))
+    return None
+
+
+def _underscored(options: dict[str, Any]) -> dict[str, Any]:
+    return {str(k).strip().lower().replace("-", "_"): v for k, v in options.items()}
+
+
+def _names(value: Any) -> list[str] | None:
+    items = value if isinstance(value, list) else re.split(r"[,\s]+", str(value))
+    names = [str(i).strip() for i in items if str(i).strip()]
+    return names or None
+
+
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    return False if text in ("false", "0", "no", "off") else None
+
+
+def _count(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+_ISORT: dict[str, tuple[str, Any]] = {
+    "known_first_party": ("lint.isort.known-first-party", _names),
+    "known_third_party": ("lint.isort.known-third-party", _names),
+    "known_local_folder": ("lint.isort.known-local-folder", _names),
+    "extra_standard_library": ("lint.isort.extra-standard-library", _names),
+    "force_single_line": ("lint.isort.force-single-line", _flag),
+    "combine_as_imports": ("lint.isort.combine-as-imports", _flag),
+    "force_sort_within_sections": ("lint.isort.force-sort-within-sections", _flag),
+    "order_by_type": ("lint.isort.order-by-type", _flag),
+    "case_sensitive": ("lint.isort.case-sensitive", _flag),
+    "lines_after_imports": ("lint.isort.lines-after-imports", _count),
+    "lines_between_types": ("lint.isort.lines-between-types", _count),
+    "force_to_top": ("lint.isort.force-to-top", _names),
+    "src_paths": ("src", _names),
+}
+
+
+# -- black and the Python version -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Black:
+    where: str  # "[tool.black]", "pre-commit black", "requirements-dev.txt"
+    line_length: int | None = None
+    target_versions: tuple[str, ...] = ()
+
+
+def read_black(
+    root: Path, reader: Reader, hook: Hook | None, requirements: dict[str, str]
+) -> Black | None:
+    """black, if the project formats with it: a pre-commit hook, `[tool.black]`, or black (or
+    flake8-black) among its development requirements."""
+    table = _dict((reader.toml(root / "pyproject.toml") or {}).get("tool")).get("black")
+    if hook is not None or isinstance(table, dict):
+        table = _dict(table)
+        length = _count(table.get("line-length", table.get("line_length", "")))
+        targets = table.get("target-version", table.get("target_version", []))
+        versions = tuple(targets) if isinstance(targets, list) else (str(targets),)
+        if hook is not None:
+            length = _count(hook.option("--line-length", "-l") or "") or length
+            flagged = hook.option("--target-version", "-t")
+            versions = (flagged,) if flagged else versions
+        where = "pre-commit black" if hook is not None else "black ([tool.black])"
+        return Black(where, length, versions)
+    for name in ("black", "flake8-black"):
+        if name in requirements:
+            return Black(f"black ({requirements[name]})")
+    return None
+
+
+_VERSION = re.compile(r"(>=|~=|===|==|\^|~|>)?\s*(\d+)(?:\.(\d+))?(?:\.[0-9*]+)*")
+
+
+def python_floor(spec: str) -> str | None:
+    """The oldest Python a version specifier admits, as a Ruff target: `>=3.8` -> `py38`,
+    `^3.9` -> `py39`, `>=3.8,<4` -> `py38`; None when it sets no lower bound (`<3.12`).
+    Older than Ruff can target (`>=2.7`, `>=3.6`) becomes Ruff's oldest, py37: the nearest
+    Ruff can do, and far safer than its own newer default."""
+    floors = []
+    for clause in re.split(r"[,|]+", spec):
+        match = _VERSION.fullmatch(clause.strip())
+        if match is not None:
+            floors.append((int(match.group(2)), int(match.group(3) or 0)))
+    return target(*min(floors)) if floors else None
+
+
+def target(major: int, minor: int) -> str:
+    if major < 3:
+        return f"py3{OLDEST}"
+    return f"py3{min(max(minor, OLDEST), NEWEST)}" if major == 3 else f"py3{NEWEST}"
+
+
+def pyupgrade_target(args: Iterable[str]) -> str | None:
+    """`--py38-plus` -> `py38` (`--py3-plus` says only "Python 3": no target)."""
+    for arg in args:
+        match = re.fullmatch(r"--py3(\d+)-plus", arg)
+        if match:
+            return target(3, int(match.group(1)))
+    return None
+
+
+def black_target(versions: Iterable[str]) -> str | None:
+    """The oldest of black's `target-version` list (`["py38", "py39"]` -> `py38`)."""
+    found = (re.fullmatch(r"py3(\d+)", str(v).strip().lower()) for v in versions)
+    minors = [int(m.group(1)) for m in found if m]
+    return target(3, min(minors)) if minors else None
+
+
+def requires_python(root: Path, reader: Reader) -> tuple[str, str] | None:
+    """The project's supported Pythons (the specifier) and where it says so: `[project]
+    requires-python`, Poetry's `python` dependency, setup.cfg's `python_requires`."""
+    pyproject = reader.toml(root / "pyproject.toml") or {}
+    spec = _dict(pyproject.get("project")).get("requires-python")
+    if isinstance(spec, str):
+        return spec, "requires-python (pyproject.toml)"
+    poetry_table = _dict(_dict(pyproject.get("tool")).get("poetry"))
+    poetry = _dict(poetry_table.get("dependencies")).get("python")
+    if isinstance(poetry, str):
+        return poetry, "Poetry's python (pyproject.toml)"
+    setup_cfg = reader.ini(root / "setup.cfg")
+    if setup_cfg is not None and setup_cfg.has_option("options", "python_requires"):
+        return setup_cfg.get("options", "python_requires"), "python_requires (setup.cfg)"
+    return None
+
+
+def ruff_formats(config: Path | None, reader: Reader) -> bool:
+    """Whether the Ruff configuration has a formatter section (`[format]`, `[tool.ruff.format]`)."""
+    data = reader.toml(config) if config is not None else None
+    if data is None or config is None:
+        return False
+    table = _dict(_dict(data.get("tool")).get("ruff")) if config.name == "pyproject.toml" else data
+    return isinstance(table.get("format"), dict)

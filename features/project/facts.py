@@ -1,234 +1,391 @@
-"""What a project chose, from its own files: where Ruff must run, which rules the autopilot may
-apply, how the project formats, and which `# noqa` codes its other tools read.
+"""What a project wants, in one answer: `project_facts(path, workspace)`.
 
-The mined trust score says how often a fix is kept where its rule is wanted; it cannot say
-whether this project wants the rule. A quick fix the user asks for answers that by being asked;
-an automatic fix must answer it from the project. With a Ruff configuration, Ruff's selection
-decides. Without one, the autopilot takes Ruff's own default selection plus what the project's
-other tools declare: flake8 (its selection, ignores, line length and the plugins Ruff
-implements), isort, and the pyupgrade / autoflake / pycln / isort hooks of pre-commit. A project
-formatted by black or Ruff never gets the rules that fight the formatter automatically.
-The language server, `surefix fix` and the history miner all call `project_facts`.
+Without a Ruff configuration, the autopilot (fix-all, fix-on-save, `surefix fix`) applies only
+Ruff's default selection plus what the project's other tools declare:
+
+* flake8 (`[tool.flake8]`, `setup.cfg`, `tox.ini`, `.flake8`, or just installed): what it
+  reports, translated to Ruff's codes, including the plugins the project declares; its ignores
+  subtract from everything. An explicit flake8 `select` restricts flake8's part only: Ruff's
+  default stays, since it is what Ruff applies to any project and is flake8's own pyflakes and
+  pycodestyle errors anyway.
+* isort (its configuration or a pre-commit hook) -> `I`; pre-commit pyupgrade -> `UP` and the
+  target version, autoflake and pycln -> `F401`, yesqa -> `RUF100`, pydocstyle -> `D`.
+* A project that formats with black or Ruff's formatter never gets a fix from a rule that
+  conflicts with the formatter, configured or not (`FORMATTER_CONFLICTS`).
+
+With a Ruff configuration, Ruff's own selection decides what is reported, and every rule it
+reports is chosen but the formatter's conflicts.
+
+`ruff_overrides` carries over what those tools were told that Ruff has a setting for (line
+lengths, isort's known packages, flake8 plugins' options, per-file ignores), as `--config`
+values for a project without a Ruff configuration.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from surefix.features.project import declared
-from surefix.features.project.selectors import selects, specificity
+from surefix.features.project.declared import (
+    Black,
+    PreCommit,
+    black_target,
+    python_floor,
+    pyupgrade_target,
+    read_black,
+    read_isort,
+    read_pre_commit,
+    read_requirements,
+    requires_python,
+    ruff_formats,
+)
+from surefix.features.project.flake8 import Flake8, read_config
+from surefix.features.project.plugins import PLUGINS, requirement_name
+from surefix.features.project.reading import Reader, Stamp
+from surefix.features.project.root import git_top, project_root, ruff_config_from
+from surefix.features.project.selectors import Verdict, decide, is_ruff_code, selects
+from surefix.features.project.toml_values import setting
 
-RUFF_DEFAULT_SELECT = ("E4", "E7", "E9", "F")  # Ruff's documented default; see `defaults`
-# Ruff's "conflicting lint rules" for its formatter (and black): never applied automatically.
+__all__ = [
+    "FORMATTER_CONFLICTS",
+    "RUFF_DEFAULT_SELECT",
+    "NoqaTool",
+    "ProjectFacts",
+    "project_facts",
+    "project_root",
+    "read_facts",
+    "selects",
+]
+
+RUFF_DEFAULT_SELECT = ("E4", "E7", "E9", "F")  # Ruff's own default selection
+# Ruff's formatter docs, "Conflicting lint rules": black makes the same choices.
 FORMATTER_CONFLICTS = (
-    "W191", "E111", "E114", "E117", "D206", "D300", "Q000", "Q001", "Q002", "Q003", "COM812",
-    "COM819", "ISC001", "ISC002",
+    "W191", "E111", "E114", "E117", "D206", "D300", "Q000", "Q001", "Q002", "Q003",
+    "COM812", "COM819", "ISC001", "ISC002",
 )  # fmt: skip
-ROOT_MARKERS = ("pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "tox.ini", ".git")
-_RUFF_FILES = ("ruff.toml", ".ruff.toml")
-_PLUS = re.compile(r"^--py3(\d+)-plus$")
-HOOK_RULES = {"pyupgrade": ("UP",), "pycln": ("F401",), "autoflake": ("F401",), "isort": ("I",)}
+RUFF_DEFAULT_LINE_LENGTH = 88
+DEFAULTS = "<Ruff's defaults>"  # the selector `ProjectFacts.defaults` decides with
+_FORMATTER_WORDS = {"black": "black", "ruff": "ruff format"}
+
+
+@dataclass(frozen=True)
+class NoqaTool:
+    """A tool other than Ruff that reads `# noqa: CODE` comments, and the codes it reports
+    (its own prefixes: flake8-commas says `C812` where Ruff says `COM812`)."""
+
+    name: str  # "flake8 (.flake8)"
+    codes: tuple[str, ...]
+
+    def uses(self, code: str) -> bool:
+        return any(code.startswith(prefix) for prefix in self.codes)
 
 
 @dataclass(frozen=True)
 class ProjectFacts:
-    """One project's choices, with the words that say where each came from."""
+    """What one project chose. Built by `project_facts`; cached per root by `FactsCache`."""
 
-    root: Path
-    ruff_config: Path | None
-    defaults: tuple[str, ...] = RUFF_DEFAULT_SELECT  # what Ruff checks unconfigured
-    select: tuple[str, ...] = ()  # what the project's other tools declare
+    root: Path  # where Ruff must run (cwd) and what it resolves from
+    ruff_config: Path | None = None  # the Ruff configuration governing the project's files
+    select: tuple[str, ...] = RUFF_DEFAULT_SELECT  # what the autopilot may apply (no config)
     ignore: tuple[str, ...] = ()
-    formatter: str | None = None  # "black" or "ruff"
-    target_version: str | None = None
-    ruff_overrides: tuple[str, ...] = ()  # `--config` values, for a project without Ruff config
-    declared_by: tuple[str, ...] = ()
-    noqa_select: tuple[str, ...] = ()  # codes the project's other tools report (flake8's)
-    problems: tuple[str, ...] = ()
+    formatter: str | None = None  # "black" | "ruff" | None
+    target_version: str | None = None  # "py38"
+    ruff_overrides: tuple[str, ...] = ()  # `--config` values (no Ruff config only)
+    declared_by: tuple[str, ...] = ()  # words for users: "flake8 (.flake8)", "pre-commit black"
+    noqa_tools: tuple[NoqaTool, ...] = ()
+    problems: tuple[str, ...] = ()  # files skipped because they could not be parsed
+    selected_by: tuple[tuple[str, str], ...] = ()  # selector -> who declared it
+    ignored_by: tuple[tuple[str, str], ...] = ()
+    # Every code the Ruff in use checks unconfigured (it is far more than `RUFF_DEFAULT_SELECT`
+    # in recent versions: `features.ruff.run.default_rules`). Chosen where nothing ignores them.
+    defaults: frozenset[str] = frozenset()
 
     @property
     def configured(self) -> bool:
         return self.ruff_config is not None
 
+    def conflicts_with_formatter(self, rule: str) -> bool:
+        return self.formatter is not None and rule in FORMATTER_CONFLICTS
+
     def chooses(self, rule: str) -> bool:
-        return self.why_not(rule) is None
+        """Whether the project asked for `rule`'s fixes, so the autopilot may apply them."""
+        if self.conflicts_with_formatter(rule):
+            return False
+        return self.configured or self._decide(rule)[0] is Verdict.SELECTED
+
+    def _decide(self, rule: str) -> tuple[Verdict, str | None]:
+        """`decide`, with Ruff's own defaults below every selector the project wrote: they
+        count only where nothing the project declared ignores the rule."""
+        verdict, selector = decide(self.select, self.ignore, rule)
+        unignored = not any(selects(s, rule) for s in self.ignore)
+        if verdict is Verdict.UNSELECTED and rule in self.defaults and unignored:
+            return Verdict.SELECTED, DEFAULTS
+        return verdict, selector
+
+    def why(self, rule: str) -> str | None:
+        """Who chose `rule` ("pre-commit pyupgrade"), None when the project did not."""
+        if not self.chooses(rule):
+            return None
+        if self.ruff_config is not None:
+            return f"Ruff ({_name(self.ruff_config, self.root)})"
+        selector = self._decide(rule)[1]
+        if selector == DEFAULTS:
+            return "Ruff's default"
+        return dict(self.selected_by).get(selector or "")
 
     def why_not(self, rule: str) -> str | None:
-        """None when the autopilot may apply `rule`; otherwise why not, in words."""
-        if self.formatter and rule in FORMATTER_CONFLICTS:
-            return f"this project formats with {self.formatter}, and {rule} fights the formatter"
+        """None if the project chooses `rule`; else why not, in a few words for a hover, a
+        summary line or the CLI."""
+        if self.conflicts_with_formatter(rule):
+            name = _FORMATTER_WORDS.get(self.formatter or "", self.formatter)
+            return f"this project formats with {name}, and {rule} conflicts with the formatter"
         if self.configured:
-            return None  # Ruff reports only what the project's configuration selects
-        declared = [specificity(s) for s in self.select if selects(s, rule)]
-        ignored = [specificity(s) for s in self.ignore if selects(s, rule)]
-        if ignored and (not declared or max(ignored) >= max(declared)):
-            return f"this project ignores {rule}"  # even where Ruff's defaults have it
-        if declared or any(selects(d, rule) for d in self.defaults):
             return None
-        return f"this project does not select {rule}"
+        verdict, selector = self._decide(rule)
+        if verdict is Verdict.IGNORED:
+            return f"this project ignores {rule} ({dict(self.ignored_by).get(selector or '')})"
+        if verdict is Verdict.UNSELECTED:
+            return f"this project does not select {rule}"
+        return None
 
-    def protects_noqa(self, code: str) -> bool:
-        """Whether another of the project's tools reads `# noqa: CODE` (RUF100 must keep it)."""
-        return any(selects(s, code) for s in self.noqa_select)
+    def protects_noqa(self, code: str, known: Callable[[str], bool] | None = None) -> bool:
+        """Whether `# noqa: code` must survive RUF100: a tool of the project other than Ruff
+        reads it, or it is no code Ruff knows (`known`, by default the pinned Ruff's list), so
+        it is another tool's.
+
+        A code the tool reports counts even where its configuration ignores it: a stale
+        directive costs nothing, while removing one the tool still needs (under a
+        `per-file-ignores`, a command-line `--extend-ignore` in CI, or once the ignore list
+        shrinks) breaks that tool's run. mypy's `# type: ignore` is not a noqa and is never
+        asked about."""
+        code = code.strip().upper()
+        if any(tool.uses(code) for tool in self.noqa_tools):
+            return True
+        return not (known or is_ruff_code)(code)
 
 
-def find_ruff_config(path: Path, files: declared.Files | None = None) -> Path | None:
-    """The Ruff configuration file that governs `path`, the way Ruff itself looks for it;
-    every file looked at is remembered in `files`."""
-    files = files or declared.Files()
-    for folder in [path.parent, *path.parent.parents] if path.suffix else [path, *path.parents]:
-        for name in _RUFF_FILES:
-            if files.exists(folder / name):
-                return folder / name
-        pyproject = folder / "pyproject.toml"
-        if files.exists(pyproject) and "ruff" in declared.table(files.toml(pyproject), "tool"):
-            return pyproject
-    return None
-
-
-def project_root(path: Path, workspace: Path | None = None) -> Path:
-    """The nearest folder at or above the file's holding a project marker, never above the
-    workspace folder the file is in. No marker: that workspace folder, else the file's own."""
-    start = path.parent if path.suffix or not path.is_dir() else path
-    inside = workspace is not None and start.is_relative_to(workspace)
-    for folder in [start, *start.parents]:
-        if inside and workspace is not None and not folder.is_relative_to(workspace):
-            break
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
-            return folder
-        if inside and folder == workspace:
-            break
-    return workspace if inside and workspace is not None else start
+def _name(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def project_facts(
-    path: Path, workspace: Path | None = None, defaults: tuple[str, ...] = RUFF_DEFAULT_SELECT
+    path: Path, workspace: Path | None = None, defaults: Iterable[str] = ()
 ) -> ProjectFacts:
-    """The facts of the project `path` belongs to; `defaults` is Ruff's own default selection
-    (`features.ruff.run.default_rules` asks the Ruff in use)."""
-    return _read(path.resolve(), workspace.resolve() if workspace else None, defaults)[0]
+    """What the project of the file `path` chose (see the module's docstring). Never raises
+    for a project's files: one that cannot be parsed is skipped and named in `problems`.
+    `defaults`: the codes the Ruff in use checks unconfigured (`ProjectFacts.defaults`)."""
+    return read_facts(project_root(path, workspace), workspace, defaults)[0]
 
 
-def _read(
-    path: Path, workspace: Path | None, defaults: tuple[str, ...]
-) -> tuple[ProjectFacts, dict[Path, int | None]]:
-    root = project_root(path, workspace)
-    files = declared.Files()
-    ruff_config = find_ruff_config(path, files)
-    pyproject = files.toml(root / "pyproject.toml")
-    hooks, hook_source = declared.hooks(root, workspace, files)
-    names = declared.dependencies(root, pyproject, files)
-    by_id = {h.id: h for h in hooks}
-    flake8_hook = by_id.get("flake8")
-    plugin_names = names | {_name(d) for d in (flake8_hook.dependencies if flake8_hook else ())}
-    plugins = declared.plugin_prefixes(plugin_names)
-    flake8 = declared.flake8(root, pyproject, files, plugins)
-    if flake8 is None and flake8_hook is not None:
-        flake8 = declared.Flake8(
-            "flake8 (pre-commit)", (*declared.FLAKE8_DEFAULT_SELECT, *plugins),
-            declared.FLAKE8_DEFAULT_IGNORE, None,
-        )  # fmt: skip
-    isort = declared.isort(root, pyproject, files)
-
-    select: list[str] = []
-    ignore: list[str] = []
-    overrides: list[str] = []
-    sources = ["Ruff's defaults"]
-    if flake8 is not None:
-        select += flake8.select
-        ignore += flake8.ignore
-        sources.append(flake8.source)
-    if isort is not None:
-        select.append("I")
-        overrides += isort.overrides
-        sources.append(isort.source)
-    target = declared.requires_python(pyproject)
-    for hook in hooks:
-        rules: tuple[str, ...] = HOOK_RULES.get(hook.id, ())
-        if hook.id == "autoflake" and "--remove-unused-variables" in hook.args:
-            rules += ("F841",)
-        if rules:
-            select += rules
-            sources.append(f"{hook_source} {hook.id}")
-        for arg in hook.args if hook.id == "pyupgrade" else ():
-            plus = _PLUS.match(arg)
-            target = f"py3{plus[1]}" if plus else target
-    length = (flake8.max_line_length if flake8 else None) or _int(
-        declared.table(pyproject, "tool", "black").get("line-length")
-    )
-    if length:
-        overrides.append(f"line-length = {length}")
-    facts = ProjectFacts(
-        root=root,
-        ruff_config=ruff_config,
-        defaults=defaults,
-        select=tuple(dict.fromkeys(select)),
-        ignore=tuple(dict.fromkeys(ignore)),
-        formatter=_formatter(pyproject, by_id, names),
-        target_version=target,
-        ruff_overrides=tuple(overrides),
-        declared_by=tuple(dict.fromkeys(sources)),
-        noqa_select=flake8.select if flake8 else (),
-        problems=tuple(files.problems),
-    )
-    return facts, files.seen
+def read_facts(
+    root: Path, workspace: Path | None = None, defaults: Iterable[str] = ()
+) -> tuple[ProjectFacts, Stamp]:
+    """The facts of the project at `root`, and the `Stamp` of every file read or probed."""
+    reader = Reader(root)
+    workspace = workspace.resolve() if workspace is not None else None
+    facts = _Collect(root, workspace, reader).facts()
+    if not facts.configured:
+        facts = replace(facts, defaults=frozenset(defaults))
+    return facts, reader.stamp()
 
 
-def _formatter(
-    pyproject: Mapping[str, Any], hooks: Mapping[str, Any], names: set[str]
-) -> str | None:
-    if "black" in declared.table(pyproject, "tool") or {"black", "black-jupyter"} & set(hooks):
-        return "black"
-    if declared.table(pyproject, "tool", "ruff", "format") or "ruff-format" in hooks:
-        return "ruff"
-    return "black" if "black" in names else None
+@dataclass
+class _Collect:
+    """One reading of one project: each tool adds what it declares, with who declared it."""
+
+    root: Path
+    workspace: Path | None
+    reader: Reader
+    select: dict[str, str] = field(default_factory=dict)
+    ignore: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    declared: list[str] = field(default_factory=list)
+    noqa: list[NoqaTool] = field(default_factory=list)
+    black: Black | None = None
+
+    def choose(self, selectors: Iterable[str], who: str) -> None:
+        for selector in selectors:
+            self.select.setdefault(selector, who)
+
+    def refuse(self, selectors: Iterable[str], who: str) -> None:
+        for selector in selectors:
+            self.ignore.setdefault(selector, who)
+
+    def say(self, who: str) -> None:
+        if who not in self.declared:
+            self.declared.append(who)
+
+    def set(self, key: str, value: Any) -> None:
+        self.settings.setdefault(key, value)
+
+    def facts(self) -> ProjectFacts:
+        root, reader = self.root, self.reader
+        config = ruff_config_from(root, reader)
+        if config is not None:
+            self.say(f"Ruff ({_name(config, root)})")
+        top = git_top(root, self.workspace, reader)
+        pre_commit = read_pre_commit(dict.fromkeys([root, top or root]), reader)
+        requirements = read_requirements(root, reader)
+        self.choose(RUFF_DEFAULT_SELECT, "Ruff's default")
+        black_hook = pre_commit.hook("black", "black-jupyter") if pre_commit else None
+        self.black = read_black(root, reader, black_hook, requirements)
+
+        formatter = self._formatter(config, pre_commit)
+        flake8 = self._flake8(pre_commit, requirements)
+        self._isort(pre_commit)
+        self._hooks(pre_commit)
+        target = self._target(pre_commit)
+        self._line_length(formatter, flake8)
+        if "D" in self.select and "lint.pydocstyle.convention" not in self.settings:
+            self.set("lint.pydocstyle.convention", "pep257")  # pydocstyle's own default
+
+        configured = config is not None
+        return ProjectFacts(
+            root=root,
+            ruff_config=config,
+            select=() if configured else tuple(self.select),
+            ignore=() if configured else tuple(self.ignore),
+            formatter=formatter,
+            target_version=target,
+            ruff_overrides=()
+            if configured
+            else tuple(setting(k, v) for k, v in self.settings.items()),
+            declared_by=tuple(self.declared),
+            noqa_tools=tuple(self.noqa),
+            problems=tuple(reader.problems),
+            selected_by=() if configured else tuple(self.select.items()),
+            ignored_by=() if configured else tuple(self.ignore.items()),
+        )
+
+    # -- each tool ------------------------------------------------------------------------------
+
+    def _formatter(self, config: Path | None, pre_commit: PreCommit | None) -> str | None:
+        """Ruff's formatter when pre-commit runs it, else black when anything names it, else
+        Ruff's when its configuration has a `format` section."""
+        if pre_commit is not None and pre_commit.hook("ruff-format"):
+            self.say("pre-commit ruff-format")
+            return "ruff"
+        if self.black is not None:
+            self.say(self.black.where)
+            return "black"
+        if ruff_formats(config, self.reader):
+            return "ruff"
+        return None
+
+    def _flake8(self, pre_commit: PreCommit | None, requirements: dict[str, str]) -> Flake8 | None:
+        config = read_config(self.root, self.reader)
+        hook = pre_commit.hook("flake8") if pre_commit else None
+        declared: dict[str, str] = {}  # plugin -> where
+        for line in hook.additional_dependencies if hook else ():
+            name = requirement_name(line)
+            if name:
+                declared.setdefault(name, "pre-commit flake8")
+        for name, where in requirements.items():
+            declared.setdefault(name, where)
+        plugins = {name: PLUGINS[name] for name in declared if name in PLUGINS}
+        flake8_named = any(n in requirements for n in _FLAKE8_DISTRIBUTIONS)
+        if config is None and hook is None and not flake8_named and not plugins:
+            return None
+        if config is not None:
+            where = f"flake8 ({config.source})"
+        elif hook is not None:
+            where = "pre-commit flake8"
+        else:
+            where = f"flake8 ({requirements.get('flake8') or declared[next(iter(plugins))]})"
+        flake8 = Flake8(config, tuple(plugins.values()), where)
+        self.say(where)
+        for name in plugins:
+            self.say(f"{name} ({declared[name]})")
+        self.choose((s for s, _ in flake8.ruff_select()), where)
+        for selector, who in flake8.ruff_ignore():
+            self.refuse([selector], who)  # each with its own words: config or default list
+        for key, value in flake8.settings():
+            self.set(key, value)
+        self.noqa.append(NoqaTool(where, flake8.reports()))
+        return flake8
+
+    def _isort(self, pre_commit: PreCommit | None) -> None:
+        isort = read_isort(self.root, self.reader)
+        if isort is not None:
+            who = f"isort ({isort.where})"
+            self.say(who)
+            self.choose(["I"], who)
+            for key, value in isort.settings():
+                self.set(key, value)
+        if pre_commit is not None and pre_commit.hook("isort"):
+            self.say("pre-commit isort")
+            self.choose(["I"], "pre-commit isort")
+
+    def _hooks(self, pre_commit: PreCommit | None) -> None:
+        """The pre-commit hooks that do what a Ruff rule's fix does."""
+        for hook in pre_commit.hooks if pre_commit else ():
+            who = f"pre-commit {hook.id}"
+            chosen = _HOOK_RULES.get(hook.id)
+            if chosen is None:
+                continue
+            self.say(who)
+            self.choose(chosen, who)
+            if hook.id == "pyupgrade":
+                if "--keep-runtime-typing" in hook.args:
+                    self.set("lint.pyupgrade.keep-runtime-typing", True)
+                if "--keep-percent-format" in hook.args:
+                    self.refuse(["UP031"], f"{who} --keep-percent-format")
+                if "--keep-mock" in hook.args:
+                    self.refuse(["UP026"], f"{who} --keep-mock")
+            elif hook.id == "autoflake":
+                if "--remove-unused-variables" in hook.args:
+                    self.choose(["F841"], who)
+                if "--remove-duplicate-keys" in hook.args:
+                    self.choose(["F601"], who)
+            elif hook.id == "pydocstyle":
+                self.noqa.append(NoqaTool(who, ("D",)))
+                convention = hook.option("--convention")
+                if convention in ("pep257", "numpy", "google"):
+                    self.set("lint.pydocstyle.convention", convention)
+            elif hook.id == "pycodestyle":
+                self.noqa.append(NoqaTool(who, ("E", "W")))
+
+    def _target(self, pre_commit: PreCommit | None) -> str | None:
+        """pyupgrade's `--pyXY-plus`, else the supported Pythons, else black's oldest target."""
+        hook = pre_commit.hook("pyupgrade") if pre_commit else None
+        found = pyupgrade_target(hook.args) if hook else None
+        if found is None:
+            spec = requires_python(self.root, self.reader)
+            found = python_floor(spec[0]) if spec else None
+            if found is not None and spec is not None:
+                self.say(spec[1])
+        if found is None and self.black is not None:
+            found = black_target(self.black.target_versions)
+        return found
+
+    def _line_length(self, formatter: str | None, flake8: Flake8 | None) -> None:
+        """With a formatter, `line-length` is the formatter's (isort's wrapping must agree
+        with it, or I001's fix and black undo each other) and flake8's `max-line-length`
+        becomes E501's own limit; without one, flake8's is the line length."""
+        formatted = self.black.line_length if self.black is not None else None
+        checked = flake8.max_line_length() if flake8 is not None else None
+        if formatter is None:
+            if checked:
+                self.set("line-length", checked)
+            return
+        if formatted:
+            self.set("line-length", formatted)
+        if checked and checked != (formatted or RUFF_DEFAULT_LINE_LENGTH):
+            self.set("lint.pycodestyle.max-line-length", checked)
 
 
-def _name(spec: str) -> str:
-    found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
-    return found[1].lower().replace("_", "-") if found else ""
+_FLAKE8_DISTRIBUTIONS = ("flake8", "flake8-pyproject", "pyproject-flake8")
 
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
-class FactsCache:
-    """Facts per project root, read again only when a file they came from (or could have come
-    from) changed: linting on every keystroke must not parse TOML, INI and YAML each time."""
-
-    def __init__(self, defaults: tuple[str, ...] = RUFF_DEFAULT_SELECT) -> None:
-        self.defaults = defaults
-        self._known: dict[
-            tuple[Path, Path | None], tuple[ProjectFacts, dict[Path, int | None]]
-        ] = {}
-
-    def get(self, path: Path, workspace: Path | None) -> ProjectFacts:
-        path = path.resolve()
-        workspace = workspace.resolve() if workspace else None
-        key = (project_root(path, workspace), workspace)
-        known = self._known.get(key)
-        if (
-            known is not None
-            and _unchanged(known[1])
-            and known[0].ruff_config == find_ruff_config(path)
-        ):
-            return known[0]
-        facts, seen = _read(path, workspace, self.defaults)
-        self._known[key] = (facts, seen)
-        return facts
-
-
-def _unchanged(seen: Mapping[Path, int | None]) -> bool:
-    for path, mtime in seen.items():
-        try:
-            now: int | None = path.stat().st_mtime_ns
-        except OSError:
-            now = None
-        if now != mtime:
-            return False
-    return True
+# pre-commit hook id -> the Ruff rules whose fixes do the hook's work.
+_HOOK_RULES: dict[str, tuple[str, ...]] = {
+    "pyupgrade": ("UP",),
+    "autoflake": ("F401",),
+    "pycln": ("F401",),
+    "yesqa": ("RUF100",),
+    "pydocstyle": ("D",),
+    "pycodestyle": ("E", "W"),
+    "flynt": ("FLY",),
+    "add-trailing-comma": ("COM812",),
+}

@@ -31,7 +31,7 @@ def options_for(
     base = base or RuffOptions()
     if facts.configured:
         return base
-    chosen = (*(tuple(default_select) or DEFAULT_SELECT), *facts.defaults, *facts.select)
+    chosen = (*(tuple(default_select) or DEFAULT_SELECT), *sorted(facts.defaults), *facts.select)
     return replace(
         base,
         select=base.select or tuple(dict.fromkeys(chosen)),

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from surefix.features.project.facts import FactsCache, ProjectFacts
+from surefix.features.project.cache import FactsCache
+from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.run import RuffOptions, default_rules
 from surefix.model.analysis import (
     AUTO,

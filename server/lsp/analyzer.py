@@ -20,7 +20,8 @@ from typing import Any, Protocol, TypeVar
 from pygls.uris import to_fs_path
 
 from surefix.features.featurize import RuleHistory
-from surefix.features.project.facts import FactsCache, ProjectFacts
+from surefix.features.project.cache import FactsCache
+from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.run import RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
