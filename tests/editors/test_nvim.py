@@ -281,6 +281,55 @@ def test_reset_returns_to_the_bundled_model_and_the_status_line_names_it(
     assert session.seen["status"] == f"surefix {version[1]} · data on"
 
 
+@dataclass
+class FirstSave:
+    run: Run
+    file: Path
+    reference: Path  # the same file, untouched
+
+
+def first_save(tmp: Path, timeout_ms: int | None = None) -> FirstSave:
+    """`:e` then `:w` at once in a fresh Neovim, fix on save as the README sets it up."""
+    nvim = find_nvim()
+    project, reference = tmp / "project", tmp / "reference"
+    shutil.copytree(SAMPLE, project)
+    shutil.copytree(SAMPLE, reference)
+    file = project / "inventory" / "models.py"
+    args = [nvim, "--clean", "--headless", "-l", str(SCRIPTS / "first_save.lua"), str(file)]
+    run = run_nvim([*args, *([str(timeout_ms)] if timeout_ms else [])], tmp)
+    check_completed(run)
+    assert run.result["setup"] is True
+    assert run.result["ready_before_write"] is False  # the save came before the server was up
+    return FirstSave(run, file, reference / "inventory" / "models.py")
+
+
+@pytest.fixture(scope="module")
+def saved_first(tmp_path_factory: pytest.TempPathFactory) -> FirstSave:
+    return first_save(tmp_path_factory.mktemp("first-save"))
+
+
+def test_the_first_save_right_after_opening_is_fixed(saved_first: FirstSave) -> None:
+    seen = saved_first.run.result
+    assert seen["applied"] is True and seen["modified"] is False
+    done = surefix("fix", str(saved_first.reference))
+    assert done.returncode == 0, done.stderr
+    assert seen["after"] == saved_first.reference.read_text() != seen["before"]
+    assert saved_first.file.read_text() == seen["after"]  # the fixed text, in that one write
+    assert not [n for n in seen["notifications"] if "not fixed on save" in n["message"]]
+
+
+def test_a_save_before_the_server_is_up_in_time_says_why_once(tmp_path: Path) -> None:
+    saved = first_save(tmp_path, timeout_ms=50)  # no server starts in 50 ms
+    seen = saved.run.result
+    assert seen["applied"] is False
+    assert saved.file.read_text() == seen["before"] == saved.reference.read_text()
+    (note,) = [n for n in seen["notifications"] if "not fixed on save" in n["message"]]
+    assert note["message"] == (
+        "surefix: not fixed on save: the language server did not start within 50 ms"
+    )
+    assert note["level"] == 3  # vim.log.levels.WARN
+
+
 def test_a_missing_server_executable_is_explained_with_the_fix(tmp_path: Path) -> None:
     nvim = find_nvim()
     sample = tmp_path / "sample.py"

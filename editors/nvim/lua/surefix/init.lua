@@ -13,6 +13,9 @@ M.FIX_ALL_KIND = "source.fixAll.surefix"
 local DATA_VERBS = { "stats", "export", "purge" }
 local EXPORT_FORMATS = { "json", "csv" }
 local LIST_OPTIONS = { "cmd", "filetypes", "root_markers" }
+--- How long fix_all_sync may hold a save, by default: enough for a server that is still
+--- starting (a save right after opening the file) to start, lint and answer.
+local SAVE_TIMEOUT_MS = 4000
 
 local defaults = {
   cmd = { "surefix", "serve" },
@@ -254,22 +257,68 @@ function M.fix_all(bufnr, done)
   end, bufnr)
 end
 
+local function now_ms()
+  return vim.uv.hrtime() / 1e6
+end
+
+--- Whether setup{} (or vim.lsp.enable) will start a surefix client for `bufnr`.
+local function expects_client(bufnr)
+  local enabled = M.started or (vim.lsp.is_enabled ~= nil and vim.lsp.is_enabled(M.name))
+  return enabled and vim.tbl_contains(M.config.filetypes, vim.bo[bufnr].filetype)
+end
+
+--- The surefix client attached to `bufnr` once it is initialized (and has sent didOpen).
+local function ready_client(bufnr)
+  local client = vim.lsp.get_clients({ bufnr = bufnr, name = M.name })[1]
+  if client and client.initialized and vim.lsp.buf_is_attached(bufnr, client.id) then
+    return client
+  end
+end
+
+local function not_fixed(reason)
+  notify("not fixed on save: " .. reason, vim.log.levels.WARN)
+  return false
+end
+
 --- Fix-all that returns only once the edit is in the buffer, for BufWritePre: an asynchronous
---- edit would land after the write and leave the buffer modified. Returns whether it applied.
+--- edit would land after the write and leave the buffer modified. A save right after the file
+--- was opened comes before the server is up: it waits for it. All of it takes at most
+--- `timeout_ms` (default 4000); a save it could not fix says why, once. Returns whether it
+--- applied fixes (false also when none was trusted enough, which it does not announce).
 function M.fix_all_sync(bufnr, timeout_ms)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  local client = M.client(bufnr)
-  if not client or not vim.lsp.buf_is_attached(bufnr, client.id) then
-    return false
+  local timeout = timeout_ms or SAVE_TIMEOUT_MS
+  local deadline = now_ms() + timeout
+  local client = ready_client(bufnr)
+  if not client then
+    if not expects_client(bufnr) then
+      return not_fixed("the surefix language server is not running for this buffer")
+    end
+    vim.wait(timeout, function()
+      client = ready_client(bufnr)
+      return client ~= nil
+    end, 10)
+    if not client then
+      return not_fixed(("the language server did not start within %d ms"):format(timeout))
+    end
   end
   local params = {
     textDocument = vim.lsp.util.make_text_document_params(bufnr),
     range = whole_buffer(bufnr),
     context = { diagnostics = {}, only = { M.FIX_ALL_KIND }, triggerKind = 2 },
   }
-  local timeout = timeout_ms or 3000
-  local response = request_sync(client, "textDocument/codeAction", params, timeout, bufnr)
-  for _, action in ipairs(response and response.result or {}) do
+  local left = math.max(1, math.floor(deadline - now_ms()))
+  local response, err = request_sync(client, "textDocument/codeAction", params, left, bufnr)
+  if not response then
+    if err == "timeout" then
+      return not_fixed(("the language server did not answer within %d ms"):format(timeout))
+    end
+    return not_fixed(tostring(err))
+  end
+  if response.err then
+    return not_fixed(response.err.message or vim.inspect(response.err))
+  end
+  for _, action in ipairs(response.result or {}) do
     if action.kind == M.FIX_ALL_KIND and action.edit then
       vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
       return true
@@ -475,6 +524,7 @@ end
 --- Start surefix for Python buffers. Returns false (and says why) when it cannot start.
 function M.setup(opts)
   opts = opts or {}
+  M.started = false
   M.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts)
   for _, key in ipairs(LIST_OPTIONS) do
     M.config[key] = opts[key] or defaults[key] -- lists replace, never merge index by index
@@ -491,6 +541,7 @@ function M.setup(opts)
     return false
   end
   local config = M.client_config(M.config)
+  M.started = true
   if vim.fn.has("nvim-0.11") == 1 then
     enable_native(config)
   else
