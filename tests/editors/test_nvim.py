@@ -318,6 +318,14 @@ def test_the_first_save_right_after_opening_is_fixed(saved_first: FirstSave) -> 
     assert not [n for n in seen["notifications"] if "not fixed on save" in n["message"]]
 
 
+def test_setup_without_settings_warns_about_no_settings(saved_first: FirstSave) -> None:
+    """`setup{ cmd = ... }` alone: the plugin sends `{}`, not the `[]` an empty Lua table
+    encodes as, and the server reads neither as a problem."""
+    seen = saved_first.run.result
+    said = [n["message"] for n in seen["notifications"]] + seen["echoes"] + [seen["messages"]]
+    assert not [line for line in said if "settings" in line], said
+
+
 def test_a_save_before_the_server_is_up_in_time_says_why_once(tmp_path: Path) -> None:
     saved = first_save(tmp_path, timeout_ms=50)  # no server starts in 50 ms
     seen = saved.run.result

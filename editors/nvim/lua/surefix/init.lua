@@ -88,9 +88,17 @@ local function on_status(_, result, ctx)
   vim.api.nvim_exec_autocmds("User", { pattern = "SurefixStatus", modeline = false })
 end
 
+--- The user's settings as a JSON object: an empty Lua table would be encoded as `[]`.
+local function settings_object(settings)
+  if settings == nil or next(settings) == nil then
+    return vim.empty_dict()
+  end
+  return settings
+end
+
 --- The client configuration both code paths start the server with.
 function M.client_config(opts)
-  local settings = opts.settings or {}
+  local settings = settings_object(opts.settings)
   return {
     name = M.name,
     cmd = opts.cmd,
