@@ -243,11 +243,16 @@ def test_retrain_progress_is_shown_from_begin_to_end(session: Session) -> None:
     assert f"surefix: {verdict}" in session.seen["messages"]  # the server's showMessage
 
 
-def test_the_report_is_written_and_opened(session: Session) -> None:
+def test_the_report_is_written_named_once_and_opened_once(session: Session) -> None:
+    """The plugin opens the report with vim.ui.open and names its path in one message; the
+    server, told `reportInEditor`, neither asks to open it too nor names it again."""
     report = session.seen["report"]
     path = Path(report["notification"].removeprefix("surefix: report written to "))
     assert path == session.project.parent / "data" / "report.html" and path.is_file()
-    assert report["opened"] == [path.as_uri()]
+    assert report["opened"] == [str(path)]
+    named = [n for n in session.seen["notifications"] if str(path) in n["message"]]
+    assert len(named) == 1, named
+    assert session.seen["messages"].count(str(path)) == 1, session.seen["messages"]
     assert "<html" in path.read_text().lower()
 
 

@@ -183,7 +183,9 @@ end)
 
 H.step("write and open the report with :SurefixReport", function()
   local opened = {}
-  vim.ui.open = function(uri) -- what the user's browser would get; launch nothing here
+  -- What the user's browser would get; launch nothing here. A window/showDocument from the
+  -- server would come through here too, before the command's answer.
+  vim.ui.open = function(uri)
     table.insert(opened, uri)
     return vim.system({ "true" })
   end

@@ -16,6 +16,9 @@ local LIST_OPTIONS = { "cmd", "filetypes", "root_markers" }
 --- How long fix_all_sync may hold a save, by default: enough for a server that is still
 --- starting (a save right after opening the file) to start, lint and answer.
 local SAVE_TIMEOUT_MS = 4000
+--- What the plugin tells the server it does itself (`capabilities.experimental.surefix`): it
+--- opens the report, so the server does not ask for window/showDocument.
+local CLIENT_FEATURES = { reportInEditor = true }
 
 local defaults = {
   cmd = { "surefix", "serve" },
@@ -96,6 +99,16 @@ local function settings_object(settings)
   return settings
 end
 
+--- Neovim's own capabilities (0.10 does not merge the user's over them), the user's, and ours.
+local function client_capabilities(user)
+  return vim.tbl_deep_extend(
+    "force",
+    vim.lsp.protocol.make_client_capabilities(),
+    user or {},
+    { experimental = { surefix = CLIENT_FEATURES } }
+  )
+end
+
 --- The client configuration both code paths start the server with.
 function M.client_config(opts)
   local settings = settings_object(opts.settings)
@@ -110,7 +123,7 @@ function M.client_config(opts)
     init_options = { surefix = settings },
     handlers = { ["surefix/status"] = on_status },
     on_attach = opts.on_attach,
-    capabilities = opts.capabilities,
+    capabilities = client_capabilities(opts.capabilities),
   }
 end
 
@@ -341,8 +354,27 @@ function M.retrain(on_result)
   return M.execute("surefix.retrain", {}, on_result)
 end
 
+--- Open the report the server wrote (`{path, uri}`) and say where it is, in one message.
+function M.open_report(result)
+  if not (result and result.path) then
+    return
+  end
+  local ok, err = false, "vim.ui.open needs Neovim 0.10"
+  if vim.ui.open then
+    local opened, why = vim.ui.open(result.path)
+    ok, err = opened ~= nil, why
+  end
+  if ok then
+    notify("report written to " .. result.path)
+  else
+    notify(("report written to %s (not opened: %s)"):format(result.path, err), vim.log.levels.WARN)
+  end
+end
+
+--- Write the model report and open it: the server only writes it, since the plugin tells it
+--- (`reportInEditor`) that it opens the file itself. `on_result(result)` replaces the opening.
 function M.report(on_result)
-  return M.execute("surefix.showReport", {}, on_result)
+  return M.execute("surefix.showReport", {}, on_result or M.open_report)
 end
 
 function M.reset_model(to, on_result)
@@ -441,11 +473,7 @@ local function define_commands()
     M.retrain()
   end, { desc = "surefix: retrain the trust model on your outcomes" })
   command("SurefixReport", function()
-    M.report(function(result)
-      if result and result.path then
-        notify("report written to " .. result.path)
-      end
-    end)
+    M.report()
   end, { desc = "surefix: write and open the model report" })
   command("SurefixResetModel", function(args)
     M.reset_model(args.args ~= "" and args.args or nil)
