@@ -149,6 +149,7 @@ def test_every_step_of_the_session_ran(session: Session) -> None:
     assert session.seen["steps"] == [
         "fix all trusted fixes with :SurefixFixAll",
         "list the quick fixes of models.py",
+        "list the code actions of a line from column 0 as Neovim asks",
         "apply the preferred fix from the code-action menu",
         "hover over a fixable diagnostic",
         "fix on save with fix_all_sync in BufWritePre",
@@ -254,6 +255,32 @@ def test_the_report_is_written_named_once_and_opened_once(session: Session) -> N
     assert len(named) == 1, named
     assert session.seen["messages"].count(str(path)) == 1, session.seen["messages"]
     assert "<html" in path.read_text().lower()
+
+
+BADGED = re.compile(r"^[+?-] \d{1,2}% ")  # a fix's title in the session's ascii badges
+
+
+def test_code_actions_from_column_0_list_every_fix_of_the_line(session: Session) -> None:
+    """`vim.lsp.buf.code_action()` with the cursor at column 0, left of every diagnostic: an
+    empty range and the line's diagnostics in context.diagnostics. The menu holds each fix of
+    that line (as `surefix check` finds them) and one "This fix is wrong" per rule."""
+    asked = session.seen["line_actions"]
+    titles = asked["titles"]
+    on_line = [
+        f
+        for f in fixes(session.reference / "inventory" / "models.py")
+        if f["line"] == asked["line"] + 1
+    ]
+    rules = {f["rule"] for f in on_line}
+    assert len(rules) >= 2, on_line
+    badged = [title for title in titles if BADGED.match(title)]
+    assert len(badged) == len(on_line), titles
+    for message, n in Counter(f["fix"] for f in on_line).items():
+        assert sum(message in title for title in badged) == n, (message, titles)
+    wrong = [title for title in titles if "This fix is wrong" in title]
+    assert len(wrong) == len(rules), titles
+    for rule in rules:
+        assert sum(rule in title for title in wrong) == 1, (rule, titles)
 
 
 def test_data_commands_show_export_and_purge_after_asking(session: Session) -> None:
