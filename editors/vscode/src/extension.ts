@@ -1,7 +1,8 @@
 // surefix for VS Code: a thin client that starts the surefix language server for Python
 // files. Diagnostics, quick fixes with trust badges, hover and fix-all come from the server
 // through vscode-languageclient; this file only starts and restarts it, reports a server
-// that cannot start, and wires the palette commands and the status-bar item.
+// that cannot start, tells the server it shows the report itself, and wires the palette
+// commands and the status-bar item.
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, StaticFeature } from 'vscode-languageclient/node';
 import { registerCommands, SHOW_REPORT } from './commands';

@@ -4,7 +4,7 @@
 --- vim.lsp.enable on 0.11+, a FileType autocmd with vim.lsp.start on 0.10), passes the user's
 --- settings as the `surefix` section, and adds the :Surefix* commands. The server does the
 --- work and words every result in a window/showMessage; this file only sends requests, applies
---- what comes back, and makes progress and status visible.
+--- what comes back, opens the report the server wrote, and makes progress and status visible.
 local M = {}
 
 M.name = "surefix"
