@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,10 @@ EXPORT_COMMAND = "surefix.dataExport"
 PURGE_COMMAND = "surefix.dataPurge"
 ALREADY_RUNNING = "a retrain is already running"
 RETRAIN_NICENESS = 10
+# `capabilities.experimental.surefix.reportInEditor: true`: the client opens the report itself
+# (VS Code in a webview, Neovim with vim.ui.open), from the command's `{path, uri}`.
+CLIENT_FEATURES = "surefix"
+REPORT_IN_EDITOR = "reportInEditor"
 
 
 class Retrainer:
@@ -182,8 +186,16 @@ def data_purge(ls: SurefixServer) -> dict[str, Any]:
     return {"purged": purged}
 
 
+def client_shows_report(ls: SurefixServer) -> bool:
+    """Whether the client said it opens the report itself (see `REPORT_IN_EDITOR`)."""
+    experimental = ls.client_capabilities.experimental
+    ours = experimental.get(CLIENT_FEATURES) if isinstance(experimental, Mapping) else None
+    return isinstance(ours, Mapping) and ours.get(REPORT_IN_EDITOR) is True
+
+
 async def show_report(ls: SurefixServer) -> dict[str, Any]:
-    """Write the report into the data directory and ask the client to open it."""
+    """Write the report into the data directory and ask the client to open it, unless the
+    client opens it itself: then it only gets the answer, and says nothing of its own."""
     path = write_report(
         ls.data_dir(),
         ls.models.model,
@@ -192,6 +204,8 @@ async def show_report(ls: SurefixServer) -> dict[str, Any]:
         ls.outcomes.collection.policy,
     )
     uri = path.as_uri()
+    if client_shows_report(ls):
+        return {"path": str(path), "uri": uri}
     if get_capability(ls.client_capabilities, "window.show_document.support", False):
         shown = await ls.window_show_document_async(t.ShowDocumentParams(uri=uri, external=True))
         if not shown.success:

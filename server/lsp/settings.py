@@ -162,11 +162,19 @@ class Parsed:
     problems: tuple[str, ...] = field(default=())
 
 
+def _empty_table(value: Any) -> bool:
+    """`[]` where `{}` was meant: an empty Lua table (Neovim's `settings = {}`) encodes as a
+    JSON array, so an empty list is read as no settings at all."""
+    return isinstance(value, list) and not value
+
+
 def section_of(raw: Any) -> Mapping[str, Any]:
     """The `surefix` section of what a client sent: nested under `surefix`, or flat."""
     if not isinstance(raw, Mapping):
         return {}
     inner = raw.get(SECTION)
+    if _empty_table(inner):
+        return {}
     return inner if isinstance(inner, Mapping) else raw
 
 
@@ -174,7 +182,7 @@ def parse_settings(raw: Any, base: Settings | None = None) -> Parsed:
     """Settings from a client's JSON over `base`; each bad or unknown key becomes a problem."""
     settings = base or Settings()
     problems: list[str] = []
-    if raw is not None and not isinstance(raw, Mapping):
+    if raw is not None and not isinstance(raw, Mapping) and not _empty_table(raw):
         return Parsed(settings, (f"settings must be an object, got {type(raw).__name__}",))
     for key, value in section_of(raw).items():
         spec = _BY_KEY.get(key)

@@ -149,6 +149,7 @@ def test_every_step_of_the_session_ran(session: Session) -> None:
     assert session.seen["steps"] == [
         "fix all trusted fixes with :SurefixFixAll",
         "list the quick fixes of models.py",
+        "list the code actions of a line from column 0 as Neovim asks",
         "apply the preferred fix from the code-action menu",
         "hover over a fixable diagnostic",
         "fix on save with fix_all_sync in BufWritePre",
@@ -243,12 +244,43 @@ def test_retrain_progress_is_shown_from_begin_to_end(session: Session) -> None:
     assert f"surefix: {verdict}" in session.seen["messages"]  # the server's showMessage
 
 
-def test_the_report_is_written_and_opened(session: Session) -> None:
+def test_the_report_is_written_named_once_and_opened_once(session: Session) -> None:
+    """The plugin opens the report with vim.ui.open and names its path in one message; the
+    server, told `reportInEditor`, neither asks to open it too nor names it again."""
     report = session.seen["report"]
     path = Path(report["notification"].removeprefix("surefix: report written to "))
     assert path == session.project.parent / "data" / "report.html" and path.is_file()
-    assert report["opened"] == [path.as_uri()]
+    assert report["opened"] == [str(path)]
+    named = [n for n in session.seen["notifications"] if str(path) in n["message"]]
+    assert len(named) == 1, named
+    assert session.seen["messages"].count(str(path)) == 1, session.seen["messages"]
     assert "<html" in path.read_text().lower()
+
+
+BADGED = re.compile(r"^[+?-] \d{1,2}% ")  # a fix's title in the session's ascii badges
+
+
+def test_code_actions_from_column_0_list_every_fix_of_the_line(session: Session) -> None:
+    """`vim.lsp.buf.code_action()` with the cursor at column 0, left of every diagnostic: an
+    empty range and the line's diagnostics in context.diagnostics. The menu holds each fix of
+    that line (as `surefix check` finds them) and one "This fix is wrong" per rule."""
+    asked = session.seen["line_actions"]
+    titles = asked["titles"]
+    on_line = [
+        f
+        for f in fixes(session.reference / "inventory" / "models.py")
+        if f["line"] == asked["line"] + 1
+    ]
+    rules = {f["rule"] for f in on_line}
+    assert len(rules) >= 2, on_line
+    badged = [title for title in titles if BADGED.match(title)]
+    assert len(badged) == len(on_line), titles
+    for message, n in Counter(f["fix"] for f in on_line).items():
+        assert sum(message in title for title in badged) == n, (message, titles)
+    wrong = [title for title in titles if "This fix is wrong" in title]
+    assert len(wrong) == len(rules), titles
+    for rule in rules:
+        assert sum(rule in title for title in wrong) == 1, (rule, titles)
 
 
 def test_data_commands_show_export_and_purge_after_asking(session: Session) -> None:
@@ -279,6 +311,63 @@ def test_reset_returns_to_the_bundled_model_and_the_status_line_names_it(
     assert version is not None
     assert f"now using the model {version[1]} (bundled)" in session.seen["reset"]
     assert session.seen["status"] == f"surefix {version[1]} · data on"
+
+
+@dataclass
+class FirstSave:
+    run: Run
+    file: Path
+    reference: Path  # the same file, untouched
+
+
+def first_save(tmp: Path, timeout_ms: int | None = None) -> FirstSave:
+    """`:e` then `:w` at once in a fresh Neovim, fix on save as the README sets it up."""
+    nvim = find_nvim()
+    project, reference = tmp / "project", tmp / "reference"
+    shutil.copytree(SAMPLE, project)
+    shutil.copytree(SAMPLE, reference)
+    file = project / "inventory" / "models.py"
+    args = [nvim, "--clean", "--headless", "-l", str(SCRIPTS / "first_save.lua"), str(file)]
+    run = run_nvim([*args, *([str(timeout_ms)] if timeout_ms else [])], tmp)
+    check_completed(run)
+    assert run.result["setup"] is True
+    assert run.result["ready_before_write"] is False  # the save came before the server was up
+    return FirstSave(run, file, reference / "inventory" / "models.py")
+
+
+@pytest.fixture(scope="module")
+def saved_first(tmp_path_factory: pytest.TempPathFactory) -> FirstSave:
+    return first_save(tmp_path_factory.mktemp("first-save"))
+
+
+def test_the_first_save_right_after_opening_is_fixed(saved_first: FirstSave) -> None:
+    seen = saved_first.run.result
+    assert seen["applied"] is True and seen["modified"] is False
+    done = surefix("fix", str(saved_first.reference))
+    assert done.returncode == 0, done.stderr
+    assert seen["after"] == saved_first.reference.read_text() != seen["before"]
+    assert saved_first.file.read_text() == seen["after"]  # the fixed text, in that one write
+    assert not [n for n in seen["notifications"] if "not fixed on save" in n["message"]]
+
+
+def test_setup_without_settings_warns_about_no_settings(saved_first: FirstSave) -> None:
+    """`setup{ cmd = ... }` alone: the plugin sends `{}`, not the `[]` an empty Lua table
+    encodes as, and the server reads neither as a problem."""
+    seen = saved_first.run.result
+    said = [n["message"] for n in seen["notifications"]] + seen["echoes"] + [seen["messages"]]
+    assert not [line for line in said if "settings" in line], said
+
+
+def test_a_save_before_the_server_is_up_in_time_says_why_once(tmp_path: Path) -> None:
+    saved = first_save(tmp_path, timeout_ms=50)  # no server starts in 50 ms
+    seen = saved.run.result
+    assert seen["applied"] is False
+    assert saved.file.read_text() == seen["before"] == saved.reference.read_text()
+    (note,) = [n for n in seen["notifications"] if "not fixed on save" in n["message"]]
+    assert note["message"] == (
+        "surefix: not fixed on save: the language server did not start within 50 ms"
+    )
+    assert note["level"] == 3  # vim.log.levels.WARN
 
 
 def test_a_missing_server_executable_is_explained_with_the_fix(tmp_path: Path) -> None:

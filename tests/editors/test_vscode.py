@@ -247,12 +247,19 @@ def drive(workbench: dict[str, Any], name: str, **scenario: Any) -> dict[str, An
 @pytest.fixture(scope="module")
 def session(vsix: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One user session in the browser: quick fix on lines 1-2, apply, save; then retrain from
-    the palette. What the driver saw, and the workbench it saw it in."""
+    the palette, and open the report from the palette and from the status bar. What the driver
+    saw, and the workbench it saw it in."""
     # The extension host's PATH comes from a login shell, not from us: name the interpreter.
     server = {"surefix.server.python": sys.executable}
     with code_server(vsix, tmp_path_factory.mktemp("code-server"), server) as workbench:
         original = (workbench["folder"] / FILE).read_text()
-        seen = drive(workbench, "session", selectLines=2, command="Surefix: Retrain local model")
+        seen = drive(
+            workbench,
+            "session",
+            selectLines=2,
+            command="Surefix: Retrain local model",
+            report=True,
+        )
         yield {**seen, "original": original, **workbench}
 
 
@@ -309,6 +316,32 @@ def test_retrain_from_the_command_palette_ends_with_the_servers_verdict(
     assert any(
         n.startswith("surefix: retraining needs") and needed in n for n in session["notifications"]
     ), session["notifications"]
+
+
+REPORT_TITLE = "surefix model report"  # the report page's <title> and <h1>
+
+
+@pytest.mark.parametrize("opened_from", ["palette", "statusBar"])
+def test_the_report_opens_in_a_webview_panel_in_the_editor(
+    session: dict[str, Any], opened_from: str
+) -> None:
+    """Surefix: Show model report, and a click on the status-bar item, open the report the
+    server wrote as the active editor tab: a webview with the page, no script in it and a
+    strict policy. Nothing opens outside the workbench (the extension tells the server it shows
+    the report itself) and no message names the file instead."""
+    view = session["report"][opened_from]
+    assert view["activeTab"] == REPORT_TITLE and view["tabs"].count(REPORT_TITLE) == 1, view
+    assert view["inWebview"] and view["heading"] == REPORT_TITLE
+    written = (session["root"] / "surefix-data" / "report.html").read_text()
+    assert view["sections"] and all(f"<h2>{s}</h2>" in written for s in view["sections"]), view
+    assert view["scripts"] == 0 and "<script" not in written.lower()
+    assert (view["policy"] or "").startswith("default-src 'none';"), view["policy"]
+    assert view["pages"] == 0 and session["external"] == [], "the report opened outside too"
+    assert not [n for n in view["notifications"] if "report.html" in n], view["notifications"]
+
+
+def test_the_report_tab_closes_before_the_status_bar_opens_it(session: dict[str, Any]) -> None:
+    assert REPORT_TITLE not in session["report"]["afterClose"]
 
 
 def test_a_server_that_cannot_start_is_reported_with_the_fix(

@@ -22,6 +22,16 @@ def test_nested_and_flat_forms_are_read_alike() -> None:
     assert flat.problems == ()
 
 
+@pytest.mark.parametrize("raw", [[], {"surefix": []}, {}, {"surefix": {}}, None])
+def test_an_empty_lua_table_is_no_settings_and_no_warning(raw: object) -> None:
+    """Neovim encodes an empty Lua table (`settings = {}`) as `[]`: the same as sending nothing,
+    over the defaults and over settings already in force alike."""
+    assert parse_settings(raw) == parse_settings(None)
+    base = parse_settings({"badgeStyle": "ascii"}).settings
+    assert parse_settings(raw, base) == parse_settings(None, base)
+    assert parse_settings(raw).problems == ()
+
+
 @pytest.mark.parametrize(
     ("raw", "problem"),
     [

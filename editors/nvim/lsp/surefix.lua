@@ -5,5 +5,5 @@ return {
   cmd = { "surefix", "serve" },
   filetypes = { "python" },
   root_markers = { "pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", ".git" },
-  settings = { surefix = {} },
+  settings = { surefix = vim.empty_dict() }, -- `{}` alone would be sent as a JSON array
 }

@@ -1,21 +1,27 @@
 // The command palette entries. Each one is a `workspace/executeCommand` request to the server;
-// the work (training, reports, the store) happens there, the extension only asks and shows.
+// the work (training, reports, the store) happens there, the extension only asks and shows
+// (the report in a webview panel of its own, see report.ts).
 //
 // The palette ids are `surefix.vscode.*` and not the server's own ids on purpose: the language
 // client already registers a VS Code command for every command the server advertises (that is
 // how a quick fix's `surefix.recordOutcome` runs), and two registrations of one id would fail.
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, ProgressToken, WorkDoneProgress } from 'vscode-languageclient/node';
+import { ReportFile, ReportPanel } from './report';
 
 /** The running client, or undefined while the server is not up. */
 export type ClientSource = () => LanguageClient | undefined;
 
 export const SHOW_REPORT = 'surefix.vscode.showReport';
 
-export function registerCommands(client: ClientSource, restart: () => Promise<void>): vscode.Disposable[] {
+export function registerCommands(
+  client: ClientSource,
+  restart: () => Promise<void>,
+  report: ReportPanel,
+): vscode.Disposable[] {
   const palette: Record<string, () => Promise<unknown>> = {
     'surefix.vscode.retrain': () => retrain(client),
-    [SHOW_REPORT]: () => execute(client, 'surefix.showReport'),
+    [SHOW_REPORT]: () => showReport(client, report),
     'surefix.vscode.applyTrustedFixes': () => applyTrustedFixes(client),
     'surefix.vscode.resetModel': () => resetModel(client),
     'surefix.vscode.dataStats': () => showData(client),
@@ -82,6 +88,14 @@ async function retrain(client: ClientSource): Promise<RetrainResult | null> {
       listener?.dispose();
     }
   });
+}
+
+/** The server writes the report and answers where; it opens here, in the editor area. */
+async function showReport(client: ClientSource, panel: ReportPanel): Promise<void> {
+  const report = await execute<ReportFile>(client, 'surefix.showReport');
+  if (report !== null) {
+    await panel.show(report);
+  }
 }
 
 async function applyTrustedFixes(client: ClientSource): Promise<void> {

@@ -1,10 +1,12 @@
 // surefix for VS Code: a thin client that starts the surefix language server for Python
 // files. Diagnostics, quick fixes with trust badges, hover and fix-all come from the server
 // through vscode-languageclient; this file only starts and restarts it, reports a server
-// that cannot start, and wires the palette commands and the status-bar item.
+// that cannot start, tells the server it shows the report itself, and wires the palette
+// commands and the status-bar item.
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, LanguageClientOptions, ServerOptions, StaticFeature } from 'vscode-languageclient/node';
 import { registerCommands, SHOW_REPORT } from './commands';
+import { ReportPanel } from './report';
 import { describe, ServerCommand, serverCommand } from './serverCommand';
 import { currentSettings, forServer, SECTION } from './settings';
 import { STATUS_NOTIFICATION, StatusItem } from './status';
@@ -14,11 +16,13 @@ let session: Session | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('surefix');
   const status = new StatusItem(SHOW_REPORT);
+  const report = new ReportPanel();
   session = new Session(output, status);
   context.subscriptions.push(
     output,
     status,
-    ...registerCommands(() => session?.client, () => session!.restart()),
+    report,
+    ...registerCommands(() => session?.client, () => session!.restart(), report),
     vscode.workspace.onDidChangeConfiguration((event) => {
       // Settings reach the running server live; only how it is started needs a new process.
       if (event.affectsConfiguration(`${SECTION}.server`)) {
@@ -44,6 +48,7 @@ class Session {
   async start(): Promise<void> {
     const server = serverCommand(vscode.workspace.getConfiguration(SECTION));
     const client = new LanguageClient('surefix', 'surefix', serverOptions(server), clientOptions(this.output));
+    client.registerFeature(CLIENT_FEATURES);
     client.onNotification(STATUS_NOTIFICATION, (payload: unknown) => this.status.update(payload));
     this.client = client;
     this.status.starting();
@@ -70,6 +75,18 @@ class Session {
     await this.start();
   }
 }
+
+/** What this client does itself, in `capabilities.experimental.surefix`: it shows the model
+ * report in a webview, so the server does not ask to open it in a browser (reportInEditor). */
+const CLIENT_FEATURES: StaticFeature = {
+  fillClientCapabilities(capabilities) {
+    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+    capabilities.experimental = { ...experimental, surefix: { reportInEditor: true } };
+  },
+  initialize() {},
+  getState: () => ({ kind: 'static' }),
+  clear() {},
+};
 
 /** No `transport` key: stdio is the default, and `TransportKind.stdio` would add `--stdio`
  * to the command line. */

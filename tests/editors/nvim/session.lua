@@ -91,6 +91,42 @@ H.step("list the quick fixes of models.py", function()
   R.actions = vim.tbl_map(summary, all_code_actions(buf, client))
 end)
 
+--- A line with fixable diagnostics of two rules or more, none of them at column 0.
+local function line_of_two_rules(buf)
+  local lines = {}
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    local line = lines[d.lnum] or { codes = {}, at_zero = false }
+    lines[d.lnum] = line
+    line.at_zero = line.at_zero or d.col == 0
+    if d.user_data.lsp.data and d.user_data.lsp.data.fixable then
+      line.codes[d.code] = true
+    end
+  end
+  for lnum, line in vim.spairs(lines) do
+    if not line.at_zero and #vim.tbl_keys(line.codes) >= 2 then
+      return lnum
+    end
+  end
+end
+
+H.step("list the code actions of a line from column 0 as Neovim asks", function()
+  local buf = vim.api.nvim_get_current_buf()
+  local lnum = assert(line_of_two_rules(buf), "no line with fixable diagnostics of two rules")
+  vim.api.nvim_win_set_cursor(0, { lnum + 1, 0 })
+  local select = vim.ui.select
+  local listed
+  vim.ui.select = function(items, opts, on_choice) -- the menu the user would see; pick none
+    listed = vim.tbl_map(opts.format_item, items)
+    on_choice(nil)
+  end
+  vim.lsp.buf.code_action() -- the cursor (an empty range) and the line's diagnostics
+  H.wait("the code-action menu", function()
+    return listed
+  end)
+  vim.ui.select = select
+  R.line_actions = { line = lnum, titles = listed }
+end)
+
 H.step("apply the preferred fix from the code-action menu", function()
   local buf = vim.api.nvim_get_current_buf()
   local chosen
@@ -183,7 +219,9 @@ end)
 
 H.step("write and open the report with :SurefixReport", function()
   local opened = {}
-  vim.ui.open = function(uri) -- what the user's browser would get; launch nothing here
+  -- What the user's browser would get; launch nothing here. A window/showDocument from the
+  -- server would come through here too, before the command's answer.
+  vim.ui.open = function(uri)
     table.insert(opened, uri)
     return vim.system({ "true" })
   end

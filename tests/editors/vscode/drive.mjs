@@ -1,14 +1,16 @@
 // Drive a real VS Code workbench (code-server) in headless Chromium the way a user would.
 // Default scenario: open a Python file, wait for surefix's diagnostics, open the quick-fix
 // menu on a range, screenshot it, apply the first (preferred) fix, save, then optionally run a
-// palette command and wait for the notification it ends with. With `expect`: open the file and
+// palette command and wait for the notification it ends with, and with `report` open the model
+// report from the palette and then from the status-bar item. With `expect`: open the file and
 // wait for a notification containing that text (e.g. a server that cannot start).
 //
 // The script gathers what it saw and prints it as one JSON line; the pytest side judges it.
 // It fails (exit 1, plus an `error.png` screenshot) only when something never appears.
 //
 // Usage: node drive.mjs <config.json>
-//   {base, folder, file, artifacts, modules, selectLines?, command?, commandTimeoutMs?, expect?}
+//   {base, folder, file, artifacts, modules, selectLines?, command?, commandTimeoutMs?, report?,
+//    expect?}
 // `modules` is the node_modules folder holding playwright-core (the extension's dev deps).
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -139,7 +141,90 @@ async function runPaletteCommand(page, title) {
   return waitForNotification(page, before, notOurProgress, config.commandTimeoutMs ?? 300_000);
 }
 
-async function quickFixScenario(page, seen) {
+/** Runs a palette command that ends in no notification of its own. */
+async function runQuietPaletteCommand(page, title) {
+  await pressUntil(page, 'Control+Shift+P', '.quick-input-widget input');
+  await page.keyboard.type(title);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title });
+  await row.first().waitFor({ state: 'visible', timeout: WAIT });
+  await page.keyboard.press('Enter');
+  log('ran:', title);
+}
+
+async function tabTitles(page) {
+  const tabs = await page.locator('.tabs-container .tab .label-name').allInnerTexts();
+  return tabs.map((text) => text.trim());
+}
+
+/** The webview frame showing the report (the page's h1), once its content is in. */
+async function reportFrame(page) {
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const heading = await frame.locator('h1').first().innerText({ timeout: 200 }).catch(() => null);
+      if (heading !== null && heading.includes('surefix model report')) {
+        return frame;
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error('the report never appeared in a webview');
+}
+
+/** What the user sees of the report: the active tab, the page inside it, and no browser tab
+ * or notification besides. */
+async function seeReport(page, opened) {
+  await page.waitForSelector('.tabs-container .tab.active', { timeout: WAIT });
+  await page.waitForFunction(
+    () => document.querySelector('.tabs-container .tab.active .label-name')?.textContent?.trim()
+      === 'surefix model report',
+    undefined,
+    { timeout: WAIT, polling: 100 },
+  );
+  const frame = await reportFrame(page);
+  const view = {
+    activeTab: (await page.locator('.tabs-container .tab.active .label-name').innerText()).trim(),
+    tabs: await tabTitles(page),
+    heading: (await frame.locator('h1').first().innerText()).trim(),
+    sections: (await frame.locator('h2').allInnerTexts()).map((text) => text.trim()),
+    scripts: await frame.locator('script').count(),
+    policy: await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content'),
+    inWebview: await page.locator('.webview, iframe.webview').count() > 0,
+    pages: opened.length,
+    notifications: await toastTexts(page),
+  };
+  log('report:', JSON.stringify(view));
+  return view;
+}
+
+async function closeActiveTab(page) {
+  const tab = page.locator('.tabs-container .tab.active');
+  await tab.hover();
+  await tab.locator('.tab-actions .action-label').first().click();
+  await page.waitForFunction(
+    () => ![...document.querySelectorAll('.tabs-container .tab .label-name')]
+      .some((node) => node.textContent.trim() === 'surefix model report'),
+    undefined,
+    { timeout: WAIT, polling: 100 },
+  );
+}
+
+/** The report from the palette, closed, then from the status-bar item. */
+async function reportScenario(page, seen, opened) {
+  await page.locator('.editor-instance .view-lines').click();
+  await runQuietPaletteCommand(page, 'Notifications: Clear All Notifications');
+  await page.waitForSelector('.notification-toast', { state: 'detached', timeout: WAIT });
+  await runQuietPaletteCommand(page, 'Surefix: Show model report');
+  seen.report = { palette: await seeReport(page, opened) };
+  await page.screenshot({ path: join(config.artifacts, 'vscode-report.png') });
+  await closeActiveTab(page);
+  seen.report.afterClose = await tabTitles(page);
+  await page.locator('.statusbar-item', { hasText: /surefix \S+ · data/ }).first().click();
+  log('clicked the status-bar item');
+  seen.report.statusBar = await seeReport(page, opened);
+}
+
+async function quickFixScenario(page, seen, opened) {
   await waitForDiagnostics(page);
   seen.titles = await openQuickFixMenu(page, config.selectLines ?? 1);
   await page.screenshot({ path: join(config.artifacts, 'vscode-quickfix.png') });
@@ -148,6 +233,9 @@ async function quickFixScenario(page, seen) {
   if (config.command) {
     seen.notifications = await runPaletteCommand(page, config.command);
     await page.screenshot({ path: join(config.artifacts, 'vscode-command.png') });
+  }
+  if (config.report) {
+    await reportScenario(page, seen, opened);
   }
 }
 
@@ -163,17 +251,24 @@ async function main() {
     headless: true,
     args: CHROMIUM_ARGS,
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  const opened = []; // pages the workbench opens besides its own (an external browser tab)
+  context.on('page', (other) => {
+    opened.push(other.url());
+    log('a page opened outside the workbench:', other.url());
+  });
   const seen = {};
   try {
     await openWorkbench(page);
     await openFile(page, config.file);
-    await (config.expect ? notificationScenario(page, seen) : quickFixScenario(page, seen));
+    await (config.expect ? notificationScenario(page, seen) : quickFixScenario(page, seen, opened));
   } catch (error) {
     await page.screenshot({ path: join(config.artifacts, 'error.png') }).catch(() => {});
     console.error('FAIL:', error.stack || String(error));
     process.exitCode = 1;
   } finally {
+    seen.external = opened;
     console.log(JSON.stringify(seen));
     await browser.close();
   }

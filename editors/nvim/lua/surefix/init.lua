@@ -4,7 +4,7 @@
 --- vim.lsp.enable on 0.11+, a FileType autocmd with vim.lsp.start on 0.10), passes the user's
 --- settings as the `surefix` section, and adds the :Surefix* commands. The server does the
 --- work and words every result in a window/showMessage; this file only sends requests, applies
---- what comes back, and makes progress and status visible.
+--- what comes back, opens the report the server wrote, and makes progress and status visible.
 local M = {}
 
 M.name = "surefix"
@@ -13,6 +13,12 @@ M.FIX_ALL_KIND = "source.fixAll.surefix"
 local DATA_VERBS = { "stats", "export", "purge" }
 local EXPORT_FORMATS = { "json", "csv" }
 local LIST_OPTIONS = { "cmd", "filetypes", "root_markers" }
+--- How long fix_all_sync may hold a save, by default: enough for a server that is still
+--- starting (a save right after opening the file) to start, lint and answer.
+local SAVE_TIMEOUT_MS = 4000
+--- What the plugin tells the server it does itself (`capabilities.experimental.surefix`): it
+--- opens the report, so the server does not ask for window/showDocument.
+local CLIENT_FEATURES = { reportInEditor = true }
 
 local defaults = {
   cmd = { "surefix", "serve" },
@@ -85,9 +91,27 @@ local function on_status(_, result, ctx)
   vim.api.nvim_exec_autocmds("User", { pattern = "SurefixStatus", modeline = false })
 end
 
+--- The user's settings as a JSON object: an empty Lua table would be encoded as `[]`.
+local function settings_object(settings)
+  if settings == nil or next(settings) == nil then
+    return vim.empty_dict()
+  end
+  return settings
+end
+
+--- Neovim's own capabilities (0.10 does not merge the user's over them), the user's, and ours.
+local function client_capabilities(user)
+  return vim.tbl_deep_extend(
+    "force",
+    vim.lsp.protocol.make_client_capabilities(),
+    user or {},
+    { experimental = { surefix = CLIENT_FEATURES } }
+  )
+end
+
 --- The client configuration both code paths start the server with.
 function M.client_config(opts)
-  local settings = opts.settings or {}
+  local settings = settings_object(opts.settings)
   return {
     name = M.name,
     cmd = opts.cmd,
@@ -99,7 +123,7 @@ function M.client_config(opts)
     init_options = { surefix = settings },
     handlers = { ["surefix/status"] = on_status },
     on_attach = opts.on_attach,
-    capabilities = opts.capabilities,
+    capabilities = client_capabilities(opts.capabilities),
   }
 end
 
@@ -254,22 +278,68 @@ function M.fix_all(bufnr, done)
   end, bufnr)
 end
 
+local function now_ms()
+  return vim.uv.hrtime() / 1e6
+end
+
+--- Whether setup{} (or vim.lsp.enable) will start a surefix client for `bufnr`.
+local function expects_client(bufnr)
+  local enabled = M.started or (vim.lsp.is_enabled ~= nil and vim.lsp.is_enabled(M.name))
+  return enabled and vim.tbl_contains(M.config.filetypes, vim.bo[bufnr].filetype)
+end
+
+--- The surefix client attached to `bufnr` once it is initialized (and has sent didOpen).
+local function ready_client(bufnr)
+  local client = vim.lsp.get_clients({ bufnr = bufnr, name = M.name })[1]
+  if client and client.initialized and vim.lsp.buf_is_attached(bufnr, client.id) then
+    return client
+  end
+end
+
+local function not_fixed(reason)
+  notify("not fixed on save: " .. reason, vim.log.levels.WARN)
+  return false
+end
+
 --- Fix-all that returns only once the edit is in the buffer, for BufWritePre: an asynchronous
---- edit would land after the write and leave the buffer modified. Returns whether it applied.
+--- edit would land after the write and leave the buffer modified. A save right after the file
+--- was opened comes before the server is up: it waits for it. All of it takes at most
+--- `timeout_ms` (default 4000); a save it could not fix says why, once. Returns whether it
+--- applied fixes (false also when none was trusted enough, which it does not announce).
 function M.fix_all_sync(bufnr, timeout_ms)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  local client = M.client(bufnr)
-  if not client or not vim.lsp.buf_is_attached(bufnr, client.id) then
-    return false
+  local timeout = timeout_ms or SAVE_TIMEOUT_MS
+  local deadline = now_ms() + timeout
+  local client = ready_client(bufnr)
+  if not client then
+    if not expects_client(bufnr) then
+      return not_fixed("the surefix language server is not running for this buffer")
+    end
+    vim.wait(timeout, function()
+      client = ready_client(bufnr)
+      return client ~= nil
+    end, 10)
+    if not client then
+      return not_fixed(("the language server did not start within %d ms"):format(timeout))
+    end
   end
   local params = {
     textDocument = vim.lsp.util.make_text_document_params(bufnr),
     range = whole_buffer(bufnr),
     context = { diagnostics = {}, only = { M.FIX_ALL_KIND }, triggerKind = 2 },
   }
-  local timeout = timeout_ms or 3000
-  local response = request_sync(client, "textDocument/codeAction", params, timeout, bufnr)
-  for _, action in ipairs(response and response.result or {}) do
+  local left = math.max(1, math.floor(deadline - now_ms()))
+  local response, err = request_sync(client, "textDocument/codeAction", params, left, bufnr)
+  if not response then
+    if err == "timeout" then
+      return not_fixed(("the language server did not answer within %d ms"):format(timeout))
+    end
+    return not_fixed(tostring(err))
+  end
+  if response.err then
+    return not_fixed(response.err.message or vim.inspect(response.err))
+  end
+  for _, action in ipairs(response.result or {}) do
     if action.kind == M.FIX_ALL_KIND and action.edit then
       vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
       return true
@@ -284,8 +354,27 @@ function M.retrain(on_result)
   return M.execute("surefix.retrain", {}, on_result)
 end
 
+--- Open the report the server wrote (`{path, uri}`) and say where it is, in one message.
+function M.open_report(result)
+  if not (result and result.path) then
+    return
+  end
+  local ok, err = false, "vim.ui.open needs Neovim 0.10"
+  if vim.ui.open then
+    local opened, why = vim.ui.open(result.path)
+    ok, err = opened ~= nil, why
+  end
+  if ok then
+    notify("report written to " .. result.path)
+  else
+    notify(("report written to %s (not opened: %s)"):format(result.path, err), vim.log.levels.WARN)
+  end
+end
+
+--- Write the model report and open it: the server only writes it, since the plugin tells it
+--- (`reportInEditor`) that it opens the file itself. `on_result(result)` replaces the opening.
 function M.report(on_result)
-  return M.execute("surefix.showReport", {}, on_result)
+  return M.execute("surefix.showReport", {}, on_result or M.open_report)
 end
 
 function M.reset_model(to, on_result)
@@ -384,11 +473,7 @@ local function define_commands()
     M.retrain()
   end, { desc = "surefix: retrain the trust model on your outcomes" })
   command("SurefixReport", function()
-    M.report(function(result)
-      if result and result.path then
-        notify("report written to " .. result.path)
-      end
-    end)
+    M.report()
   end, { desc = "surefix: write and open the model report" })
   command("SurefixResetModel", function(args)
     M.reset_model(args.args ~= "" and args.args or nil)
@@ -475,6 +560,7 @@ end
 --- Start surefix for Python buffers. Returns false (and says why) when it cannot start.
 function M.setup(opts)
   opts = opts or {}
+  M.started = false
   M.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts)
   for _, key in ipairs(LIST_OPTIONS) do
     M.config[key] = opts[key] or defaults[key] -- lists replace, never merge index by index
@@ -491,6 +577,7 @@ function M.setup(opts)
     return false
   end
   local config = M.client_config(M.config)
+  M.started = true
   if vim.fn.has("nvim-0.11") == 1 then
     enable_native(config)
   else
