@@ -147,8 +147,8 @@ def percent(score: float) -> int:
 
 def test_every_step_of_the_session_ran(session: Session) -> None:
     assert session.seen["steps"] == [
-        "fix all trusted fixes with :SurefixFixAll",
         "list the quick fixes of models.py",
+        "fix all trusted fixes with :SurefixFixAll",
         "list the code actions of a line from column 0 as Neovim asks",
         "apply the preferred fix from the code-action menu",
         "hover over a fixable diagnostic",
@@ -288,7 +288,11 @@ def test_data_commands_show_export_and_purge_after_asking(session: Session) -> N
     counted = re.search(r"surefix: (\d+) recorded outcomes? \((.*)\) in ", data["stats"])
     assert counted is not None, data["stats"]
     events, kinds = int(counted[1]), counted[2].split(", ")
-    assert "1 accepted" in kinds  # the fix taken from the code-action menu
+    # the fix taken from the code-action menu, and every fix :SurefixFixAll applied
+    by_fix_all = re.search(r"applied (\d+) trusted", session.seen["fix_all"]["notification"])
+    assert by_fix_all is not None
+    accepted = next(int(k.split()[0]) for k in kinds if k.endswith(" accepted"))
+    assert accepted >= 1 + int(by_fix_all[1])
     exported = Path(data["export"].rsplit(" to ", 1)[1])
     assert exported.suffix == ".csv" and exported.parent.parent == session.project.parent / "data"
     assert exported.read_text().count("\n") == events + 1  # a header and one row per outcome

@@ -74,6 +74,11 @@ local function summary(action)
   }
 end
 
+H.step("list the quick fixes of models.py", function()
+  local buf, client = open("inventory/models.py")
+  R.actions = vim.tbl_map(summary, all_code_actions(buf, client))
+end)
+
 H.step("fix all trusted fixes with :SurefixFixAll", function()
   local buf = open("inventory/report.py")
   R.fix_all = { before = text(buf) }
@@ -84,11 +89,6 @@ H.step("fix all trusted fixes with :SurefixFixAll", function()
   changed(buf, tick, "the fix-all edit")
   R.fix_all.after = text(buf)
   vim.cmd("silent write")
-end)
-
-H.step("list the quick fixes of models.py", function()
-  local buf, client = open("inventory/models.py")
-  R.actions = vim.tbl_map(summary, all_code_actions(buf, client))
 end)
 
 --- A line with fixable diagnostics of two rules or more, none of them at column 0.
@@ -110,7 +110,7 @@ local function line_of_two_rules(buf)
 end
 
 H.step("list the code actions of a line from column 0 as Neovim asks", function()
-  local buf = vim.api.nvim_get_current_buf()
+  local buf = open("inventory/models.py")
   local lnum = assert(line_of_two_rules(buf), "no line with fixable diagnostics of two rules")
   vim.api.nvim_win_set_cursor(0, { lnum + 1, 0 })
   local select = vim.ui.select
