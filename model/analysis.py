@@ -17,7 +17,7 @@ from surefix.features.document import Document
 from surefix.features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
 from surefix.features.project.facts import ProjectFacts, project_facts
 from surefix.features.ruff.edits import LineIndex
-from surefix.features.ruff.findings import Fix, LintResult, Violation
+from surefix.features.ruff.findings import SYNTAX_ERROR, Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
 from surefix.features.ruff.project import options_for
 from surefix.features.ruff.run import RuffOptions, default_rules, lint_text
@@ -42,6 +42,11 @@ class Candidate:
     demoted: str | None = None  # why this rule is never applied automatically for this user
     outside: str | None = None  # why the project's own rules keep this fix from the autopilot
 
+    @property
+    def not_automatic(self) -> str | None:
+        """Why the user or the project keeps this fix from the autopilot, whatever its score."""
+        return self.demoted or self.outside
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -57,6 +62,10 @@ class Analysis:
     @property
     def syntax_errors(self) -> int:
         return len(self.errors)
+
+    def others(self, rule: str) -> int:
+        """Violations of rules other than `rule`: a fix that leaves more of them broke the file."""
+        return sum(1 for v in self.violations if v.rule not in (rule, SYNTAX_ERROR))
 
 
 def personal_shift(record: RuleHistory | None) -> float:
@@ -173,10 +182,8 @@ def assess(
             score = float(sigmoid(np.array([logit + shift]))[0])
             band = band_of(score, fix.applicability, limits)
             reason = outside[id(v)]
-            if reason and band == AUTO:
-                band = (
-                    REVIEW  # a fix the user asks for answers "is it wanted?"; the autopilot can't
-                )
+            if reason and band == AUTO:  # asked for, a fix says it is wanted; automatic, it can't
+                band = REVIEW
             out.append(Candidate(v, fix, row, score, band, shift, record, outside=reason))
         candidates = tuple(out)
     return Analysis(

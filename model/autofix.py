@@ -8,12 +8,12 @@ is thrown away whole and reported, so the autopilot never hands back a file it b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from surefix.features.ruff.edits import apply_edits
 from surefix.features.ruff.findings import Position
-from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Analysis, Candidate, ranked
+from surefix.model.analysis import AUTO, UNSCORED, Analysis, Candidate, ranked
 
 MAX_ROUNDS = 20  # Ruff stops at 100; real files settle in two or three rounds
 
@@ -43,25 +43,17 @@ class FixRun:
         return self.final.candidates
 
 
-def auto_band(candidate: Candidate) -> bool:
-    return candidate.band == AUTO
-
-
 def band_hold(candidate: Candidate, text: str = "") -> str | None:
     """The band's own reason: the autopilot takes only auto-apply fixes."""
     if candidate.band == AUTO:
         return None
-    if candidate.outside:
-        return candidate.outside
-    if candidate.demoted:
-        return candidate.demoted
+    if candidate.not_automatic:
+        return candidate.not_automatic
     if candidate.band == UNSCORED:
         return "no trust model is loaded"
     if candidate.fix.applicability != "safe":
         return f"Ruff marks the fix {candidate.fix.applicability}"
-    if candidate.band in (REVIEW, MANUAL):
-        return "its trust score is below the auto-apply threshold"
-    return candidate.band
+    return "its trust score is below the auto-apply threshold"
 
 
 def holding(*extra: Hold) -> Hold:
@@ -109,7 +101,7 @@ def fix_until_stable(
             break
         applied.extend(chosen)
         lines = current.text.splitlines()
-        spots += [_line(lines, c.violation.start.line) for c in chosen]
+        spots += [spot_of(lines, c.violation.start.line) for c in chosen]
         current = after
     held = tuple(
         (c, reason) for c in current.candidates if (reason := hold(c, current.text)) is not None
@@ -117,8 +109,10 @@ def fix_until_stable(
     return FixRun(current.text, current, tuple(applied), tuple(dropped), rounds, tuple(spots), held)
 
 
-def _line(lines: list[str], n: int) -> str:
-    return lines[n].strip() if n < len(lines) else ""
+def spot_of(lines: Sequence[str], line: int) -> str:
+    """A violation's line, stripped: where "the same fix at the same spot" is recognised again
+    after an undo, wherever the line has moved."""
+    return lines[line].strip() if line < len(lines) else ""
 
 
 def non_overlapping(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -182,7 +176,7 @@ def undone_hold(spots: Collection[tuple[str, str]]) -> Hold:
         if not spots:
             return None
         lines = lines_of(text)
-        if (candidate.violation.rule, _line(lines, candidate.violation.start.line)) in spots:
+        if (candidate.violation.rule, spot_of(lines, candidate.violation.start.line)) in spots:
             return "you undid this fix here"
         return None
 

@@ -46,15 +46,16 @@ def fix_title(candidate: Candidate, style: str) -> str:
     title = f"{badge(candidate, style)} Ruff ({rule}): {fix}"
     if candidate.score is None:
         title += f" (trust score unavailable; Ruff: {candidate.fix.applicability})"
-    why = not_automatic(candidate)
-    if why:
-        title += f" (not automatic: {why})"
+    if candidate.not_automatic:
+        title += f" (not automatic: {candidate.not_automatic})"
     return title
 
 
-def not_automatic(candidate: Candidate) -> str | None:
-    """Why the user or the project keeps this fix from the autopilot, whatever its score."""
-    return candidate.demoted or candidate.outside
+def applied_words(run: FixRun) -> str:
+    """`applied 3 (F401 x2, I001 x1)`: what a fix run did, as `surefix fix` and fix-all say it."""
+    applied = Counter(c.violation.rule for c in run.applied)
+    said = ", ".join(f"{rule} x{n}" for rule, n in sorted(applied.items()))
+    return f"applied {len(run.applied)}" + (f" ({said})" if said else "")
 
 
 def hover_markdown(candidate: Candidate, model: TrustModel | None, history: str | None) -> str:

@@ -30,7 +30,7 @@ from surefix.model.analysis import (
 )
 from surefix.model.autofix import FixRun, Hold, band_hold, fix_until_stable
 from surefix.model.scoring.scorer import TrustModel, load_model
-from surefix.server.wording import badge, explanation_lines, held_lines
+from surefix.server.wording import applied_words, badge, explanation_lines, held_lines
 
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".tox"}
 BANDS = (AUTO, REVIEW, MANUAL, UNSCORED)
@@ -231,11 +231,8 @@ def run_fix(args: argparse.Namespace) -> int:
 def fix_summary(path: str, run: FixRun) -> str:
     """`path: applied 3 (F401 x2, I001 x1); skipped 2 review-suggested`, then a line per
     reason the rest was not applied."""
-    applied = Counter(c.violation.rule for c in run.applied)
     left = Counter(c.band for c in run.remaining)
-    parts = [f"{path}: applied {len(run.applied)}"]
-    if applied:
-        parts[0] += " (" + ", ".join(f"{r} x{n}" for r, n in sorted(applied.items())) + ")"
+    parts = [f"{path}: {applied_words(run)}"]
     skipped = ", ".join(f"{left[b]} {b}" for b in BANDS if left[b])
     parts.append(f"skipped {skipped}" if skipped else "skipped none")
     if run.dropped:

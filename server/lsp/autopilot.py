@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from surefix.features.ruff.findings import SYNTAX_ERROR
 from surefix.model.analysis import Analysis, Candidate
 from surefix.model.autofix import FixRun
 from surefix.model.local.outcome_watch import text_hash
@@ -56,9 +55,9 @@ class Autopilot:
         if not run.applied:
             self._pending.pop(uri, None)
             return
-        lines = start.text.splitlines()
         fixes = tuple(
-            Applied(c, _others(start, c.violation.rule), _spot(lines, c)) for c in run.applied
+            Applied(c, start.others(c.violation.rule), spot)
+            for c, spot in zip(run.applied, run.spots, strict=True)
         )
         recorded = Run(
             version, text_hash(start.text), start.syntax_errors, run.final.model_version, fixes
@@ -80,12 +79,3 @@ class Autopilot:
 
     def forget(self, uri: str) -> None:
         self._pending.pop(uri, None)
-
-
-def _others(analysis: Analysis, rule: str) -> int:
-    return sum(1 for v in analysis.violations if v.rule not in (rule, SYNTAX_ERROR))
-
-
-def _spot(lines: list[str], c: Candidate) -> str:
-    line = c.violation.start.line
-    return lines[line].strip() if line < len(lines) else ""

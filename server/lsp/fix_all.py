@@ -8,8 +8,6 @@ resolve gets the edit lazily; a client that cannot gets a command that applies i
 
 from __future__ import annotations
 
-from collections import Counter
-
 from lsprotocol import types as t
 
 from surefix.features.ruff.edits import diff_edits
@@ -17,7 +15,7 @@ from surefix.model.autofix import FixRun, Hold, fix_until_stable
 from surefix.server.lsp.analyzer import Analyzer
 from surefix.server.lsp.code_actions import versioned_edit
 from surefix.server.lsp.documents import Analyzed
-from surefix.server.wording import held_lines
+from surefix.server.wording import applied_words, held_lines
 
 FIX_ALL_KIND = "source.fixAll.surefix"
 APPLY_TRUSTED_COMMAND = "surefix.applyTrustedFixes"
@@ -69,10 +67,7 @@ def title(run: FixRun) -> str:
 
 def summary(run: FixRun) -> str:
     """What a run did and what it left, with the reasons: the log line after every fix-all."""
-    applied = Counter(c.violation.rule for c in run.applied)
-    said = ", ".join(f"{rule} x{n}" for rule, n in sorted(applied.items()))
-    line = f"surefix: fix-all applied {len(run.applied)}" + (f" ({said})" if said else "")
-    return "\n".join([line, *held_lines(run)])
+    return "\n".join([f"surefix: fix-all {applied_words(run)}", *held_lines(run)])
 
 
 def dropped_message(run: FixRun) -> str | None:

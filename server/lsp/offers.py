@@ -14,11 +14,11 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from surefix.features.ruff.findings import SYNTAX_ERROR, Violation
+from surefix.features.ruff.findings import Violation
 from surefix.model.analysis import Analysis, Candidate
+from surefix.model.autofix import spot_of
 from surefix.model.local.outcome_watch import Taken, text_hash
 from surefix.model.local.store import Outcome
 
@@ -39,7 +39,7 @@ class Offer:
     before: str  # hash of the text the offer was made on
     syntax_errors: int
     others: int  # violations of other rules in that text
-    spot: str  # see `spot_of`
+    spot: str  # see `autofix.spot_of`
 
     def allows(self, outcome: str) -> bool:
         if self.candidate is None:
@@ -78,12 +78,6 @@ def outcome_of(
     )
 
 
-def spot_of(lines: Sequence[str], v: Violation) -> str:
-    """The violation's line, stripped: where "the same fix at the same spot" is recognised
-    again after an undo, wherever the line has moved."""
-    return lines[v.start.line].strip() if v.start.line < len(lines) else ""
-
-
 class Offers:
     """The offers of every open document, by id."""
 
@@ -99,7 +93,7 @@ class Offers:
     def make(self, uri: str, version: int, analysis: Analysis, v: Violation) -> Offer:
         """Register the offer of `v` (and its fix, when it has one) on this version."""
         fixes = {id(c.violation): c for c in analysis.candidates}
-        others = sum(1 for o in analysis.violations if o.rule not in (v.rule, SYNTAX_ERROR))
+        others = analysis.others(v.rule)
         offer = Offer(
             id=f"{self._prefix}-{next(self._numbers)}",
             uri=uri,
@@ -110,7 +104,7 @@ class Offers:
             before=self._hash(analysis.text),
             syntax_errors=analysis.syntax_errors,
             others=others,
-            spot=spot_of(self._lines(analysis.text), v),
+            spot=spot_of(self._lines(analysis.text), v.start.line),
         )
         self._by_id[offer.id] = offer
         versions = self._versions.setdefault(uri, OrderedDict())

@@ -138,7 +138,7 @@ class OutcomeTracker:
 
     def undone_here(self, uri: str) -> set[tuple[str, str]]:
         """(rule, spot) of fixes undone in this document this session: never re-applied there
-        automatically (see `offers.spot_of`)."""
+        automatically (see `autofix.spot_of`)."""
         return self._undone_spots.get(uri, set())
 
     def record_words(self, rule: str) -> str | None:

@@ -163,15 +163,12 @@ class SurefixServer(LanguageServer):
     def workspace_of(self, path: Path) -> Path | None:
         """The workspace folder holding `path` (the innermost), else the root; the project root
         is never looked for above it."""
-        folders = [Path(f) for f in self.workspace_folder_paths() if f]
-        inside = [f for f in folders if path.is_relative_to(f)]
+        folders = [to_fs_path(f.uri) for f in self.workspace.folders.values()]
+        inside = [Path(f) for f in folders if f and path.is_relative_to(f)]
         if inside:
             return max(inside, key=lambda f: len(f.parts))
         root = self.root()
         return Path(root) if root and path.is_relative_to(root) else None
-
-    def workspace_folder_paths(self) -> list[str]:
-        return [to_fs_path(f.uri) or "" for f in self.workspace.folders.values()]
 
     # -- documents ------------------------------------------------------------------------
 

@@ -127,8 +127,9 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.C
         )
         ls.outcomes.shown(analyzed.uri, analyzed.analysis, shown)
         found += actions
-    hold = ls.autopilot_hold(analyzed.uri)
-    if code_actions.wants(fix_all.FIX_ALL_KIND, only) and fix_all.worth_offering(analyzed, hold):
+    if code_actions.wants(fix_all.FIX_ALL_KIND, only) and fix_all.worth_offering(
+        analyzed, ls.autopilot_hold(analyzed.uri)
+    ):
         explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
         run = await ls.fix_run(analyzed) if explicit else None
         found.append(fix_all.action(analyzed, run, client_resolves_edits(ls)))
