@@ -6,9 +6,7 @@
 local here = vim.fs.dirname(debug.getinfo(1, "S").source:sub(2))
 local H = dofile(here .. "/harness.lua")
 H.record_ui()
-vim.g.loaded_python3_provider = 0
-vim.opt.swapfile = false
-vim.opt.runtimepath:prepend(assert(vim.env.SUREFIX_PLUGIN_DIR, "SUREFIX_PLUGIN_DIR is not set"))
+H.editor()
 local file = assert(arg[1], "usage: -l first_save.lua <file.py> [timeout-ms]")
 local timeout = tonumber(arg[2] or "")
 local R = H.result
