@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from surefix.features.document import Document
+from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Fix, Violation
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Row = dict[str, float | str]
 
@@ -67,6 +68,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec("file_is_test", "numeric", "file", "a test file"),
     FeatureSpec("file_is_init", "numeric", "file", "an `__init__.py`"),
     FeatureSpec("project_ruff_config", "numeric", "project", "the project configures Ruff"),
+    FeatureSpec("project_choice", "categorical", "project", "how the project selects this rule"),
+    FeatureSpec("project_formatter", "categorical", "project", "the project's formatter"),
+    FeatureSpec(
+        "project_formatter_conflict", "numeric", "project", "the formatter re-lays this rule's fix"
+    ),
+    FeatureSpec("project_line_length", "numeric", "project", "the project's line length"),
+    FeatureSpec("project_target_minor", "numeric", "project", "the oldest Python 3 it supports"),
     FeatureSpec("history_rate", "numeric", "history", "your keep rate for this rule"),
     FeatureSpec("history_n", "numeric", "history", "your past decisions on this rule"),
 )
@@ -107,11 +115,11 @@ class FileContext:
     family_counts: Counter[str]
     violations: int
     noqa: int
-    project_ruff_config: bool
+    facts: ProjectFacts
 
     @classmethod
     def build(
-        cls, document: Document, violations: Sequence[Violation], project_ruff_config: bool
+        cls, document: Document, violations: Sequence[Violation], facts: ProjectFacts
     ) -> FileContext:
         fixable = [v for v in violations if v.fix is not None]
         return cls(
@@ -120,7 +128,7 @@ class FileContext:
             family_counts=Counter(v.family for v in fixable),
             violations=len(fixable),
             noqa=document.noqa_count(),
-            project_ruff_config=project_ruff_config,
+            facts=facts,
         )
 
 
@@ -152,11 +160,30 @@ def featurize(
         "file_noqa": float(ctx.noqa),
         "file_is_test": float(doc.is_test),
         "file_is_init": float(doc.is_init),
-        "project_ruff_config": float(ctx.project_ruff_config),
+        **project_row(ctx.facts, violation.rule),
         "history_rate": history.rate,
         "history_n": float(history.total),
     }
     return row
+
+
+# Ruff's own default when nothing says which Pythons a project supports.
+DEFAULT_TARGET_MINOR = 9
+
+
+def project_row(facts: ProjectFacts, rule: str) -> Row:
+    """What the project's configuration says about `rule` (`ProjectFacts`): the miner reads
+    the facts at each mined commit, the server for the open file's project."""
+    target = facts.target_version or ""
+    minor = int(target[3:]) if target[:3] == "py3" and target[3:].isdigit() else None
+    return {
+        "project_ruff_config": float(facts.configured),
+        "project_choice": facts.choice(rule),
+        "project_formatter": facts.formatter or "none",
+        "project_formatter_conflict": float(facts.conflicts_with_formatter(rule)),
+        "project_line_length": float(facts.line_length),
+        "project_target_minor": float(minor if minor is not None else DEFAULT_TARGET_MINOR),
+    }
 
 
 def edit_shape(doc: Document, violation: Violation, fix: Fix, index: LineIndex) -> Row:

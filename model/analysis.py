@@ -157,10 +157,10 @@ def assess(
 ) -> Analysis:
     """Featurize and score every fix Ruff offered. Without a model every fix is `UNSCORED`:
     still offered, never applied automatically."""
-    result, configured = linted.result, linted.project_ruff_config
+    result = linted.result
     outside = {id(v): outside_reason(linted.facts, v) for v in result.violations if v.fix}
     document = Document(text, str(path))
-    ctx = FileContext.build(document, result.violations, configured)
+    ctx = FileContext.build(document, result.violations, linted.facts)
     index = LineIndex(text)
     fixable = [(v, v.fix) for v in result.violations if v.fix is not None]
     records = {v.rule: history(v.rule) for v, _ in fixable} if history else {}

@@ -49,6 +49,7 @@ from surefix.features.project.selectors import Verdict, decide, is_ruff_code, se
 from surefix.features.project.toml_values import setting
 
 __all__ = [
+    "CHOICES",
     "FORMATTER_CONFLICTS",
     "RUFF_DEFAULT_SELECT",
     "NoqaTool",
@@ -66,6 +67,9 @@ FORMATTER_CONFLICTS = (
     "COM812", "COM819", "ISC001", "ISC002",
 )  # fmt: skip
 RUFF_DEFAULT_LINE_LENGTH = 88
+# `ProjectFacts.choice`: selected by its own code, by a prefix (`UP`, `ALL`), by another tool's
+# configuration (flake8, isort, pre-commit hooks), by Ruff's default selection only, not at all.
+CHOICES = ("explicit", "prefix", "other_tool", "default", "unselected", "ignored")
 DEFAULTS = "<Ruff's defaults>"  # the selector `ProjectFacts.defaults` decides with
 _FORMATTER_WORDS = {"black": "black", "ruff": "ruff format"}
 
@@ -101,6 +105,12 @@ class ProjectFacts:
     # Every code the Ruff in use checks unconfigured (it is far more than `RUFF_DEFAULT_SELECT`
     # in recent versions: `features.ruff.run.default_rules`). Chosen where nothing ignores them.
     defaults: frozenset[str] = frozenset()
+    line_length: int = RUFF_DEFAULT_LINE_LENGTH  # the formatter's (or flake8's) line length
+    # What the Ruff configuration selects (`select`, else Ruff's default, then `extend-select`)
+    # and ignores; configured projects only.
+    ruff_select: tuple[str, ...] = RUFF_DEFAULT_SELECT
+    ruff_ignore: tuple[str, ...] = ()
+    ruff_select_given: bool = False  # the configuration has its own `select`
 
     @property
     def configured(self) -> bool:
@@ -123,6 +133,27 @@ class ProjectFacts:
         if verdict is Verdict.UNSELECTED and rule in self.defaults and unignored:
             return Verdict.SELECTED, DEFAULTS
         return verdict, selector
+
+    def choice(self, rule: str) -> str:
+        """How the project's own configuration treats `rule`, as one of `CHOICES`: the same
+        answer for a mined commit and for the file open in the editor, so the trust model
+        learns what a project's choice means for whether a fix is kept."""
+        if self.configured:
+            verdict, selector = decide(self.ruff_select, self.ruff_ignore, rule)
+            by_default = not self.ruff_select_given and selector in RUFF_DEFAULT_SELECT
+        else:
+            verdict, selector = self._decide(rule)
+            who = dict(self.selected_by).get(selector or "")
+            by_default = selector == DEFAULTS or who == "Ruff's default"
+        if verdict is Verdict.IGNORED:
+            return "ignored"
+        if verdict is Verdict.UNSELECTED:
+            return "unselected"
+        if by_default:
+            return "default"
+        if not self.configured:
+            return "other_tool"
+        return "explicit" if (selector or "").strip().upper() == rule else "prefix"
 
     def why(self, rule: str) -> str | None:
         """Who chose `rule` ("pre-commit pyupgrade"), None when the project did not."""
@@ -242,13 +273,23 @@ class _Collect:
             self.set("lint.pydocstyle.convention", "pep257")  # pydocstyle's own default
 
         configured = config is not None
+        ruff = _ruff_table(config, reader)
+        lint = _table(ruff.get("lint"))
+        line_length = _length(ruff.get("line-length")) if configured else None
+        given = _codes(lint, ruff, "select")
         return ProjectFacts(
             root=root,
             ruff_config=config,
             select=() if configured else tuple(self.select),
             ignore=() if configured else tuple(self.ignore),
             formatter=formatter,
-            target_version=target,
+            target_version=_ruff_target(ruff.get("target-version")) or target,
+            line_length=line_length
+            or _length(self.settings.get("line-length"))
+            or RUFF_DEFAULT_LINE_LENGTH,
+            ruff_select=(given or RUFF_DEFAULT_SELECT) + _codes(lint, ruff, "extend-select"),
+            ruff_select_given=bool(given),
+            ruff_ignore=_codes(lint, ruff, "ignore") + _codes(lint, ruff, "extend-ignore"),
             ruff_overrides=()
             if configured
             else tuple(setting(k, v) for k, v in self.settings.items()),
@@ -374,6 +415,36 @@ class _Collect:
             self.set("line-length", formatted)
         if checked and checked != (formatted or RUFF_DEFAULT_LINE_LENGTH):
             self.set("lint.pycodestyle.max-line-length", checked)
+
+
+def _ruff_table(config: Path | None, reader: Reader) -> dict[str, Any]:
+    """The Ruff settings of `config`: all of a ruff.toml, `[tool.ruff]` of a pyproject.toml."""
+    data = reader.toml(config) if config is not None else None
+    if config is None or data is None:
+        return {}
+    return _table(_table(data.get("tool")).get("ruff")) if config.name == "pyproject.toml" else data
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _codes(lint: dict[str, Any], ruff: dict[str, Any], key: str) -> tuple[str, ...]:
+    """`lint.<key>` and the older top-level `<key>`, as upper-case selectors."""
+    found: list[str] = []
+    for table in (lint, ruff):
+        value = table.get(key)
+        if isinstance(value, list):
+            found += [v.strip().upper() for v in value if isinstance(v, str)]
+    return tuple(found)
+
+
+def _length(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _ruff_target(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.startswith("py3") else None
 
 
 _FLAKE8_DISTRIBUTIONS = ("flake8", "flake8-pyproject", "pyproject-flake8")

@@ -56,14 +56,14 @@ class Repository:
     def head(self) -> str:
         return self.run("rev-parse", "HEAD").strip()
 
-    def commits(self, max_count: int) -> list[Commit]:
-        """Newest non-merge commits (with a parent) that touch Python files."""
+    def commits(self, max_count: int, head: str = "HEAD") -> list[Commit]:
+        """Newest non-merge commits (with a parent) that touch Python files, from `head`."""
         out = self.run(
             "log",
             "--no-merges",
             f"--max-count={max_count}",
             "--format=%H %P %ct",
-            "HEAD",
+            head,
             "--",
             "*.py",
         )

@@ -14,23 +14,39 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
+import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from surefix.features.featurize import FEATURE_NAMES, FileContext, featurize
+from surefix.features.featurize import FEATURE_NAMES, SCHEMA_VERSION, FileContext, featurize
+from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.findings import LintResult, Violation
-from surefix.features.ruff.run import RuffOptions, fixable_rules, lint_tree, ruff_version
+from surefix.features.ruff.run import (
+    RuffOptions,
+    default_rules,
+    fixable_rules,
+    lint_tree,
+    ruff_version,
+)
 from surefix.model.files import atomic_path, write_json_atomic
+from surefix.model.mining.enrich import (
+    RESTORED,
+    CommitFacts,
+    add_project_facts,
+    path_hash,
+    retention,
+)
 from surefix.model.mining.git import Commit, FilePair, Repository
 from surefix.model.mining.label import Hunk, LineMap, Side, label_resolution
 from surefix.model.mining.project import CONFIG_FILES, ProjectStyle, read_style
@@ -81,11 +97,16 @@ class MineConfig:
     chunk: int = 20
     workers: int = max(1, os.cpu_count() or 1)
     select: tuple[str, ...] = ()  # empty: every stable rule that can offer a fix
+    defaults: tuple[str, ...] = ()  # Ruff's default selection (`ProjectFacts.defaults`)
+    # Labelling one file pair stops after this long (a pathological diff once held a chunk
+    # for 15 minutes); the pair is counted as `pairs_timeout` and the commit goes on.
+    file_seconds: int = 20
 
 
 @dataclass
 class RepoStats:
     repo: str
+    schema_version: int = SCHEMA_VERSION
     head: str = ""
     ruff: str = ""
     commits_listed: int = 0
@@ -93,6 +114,7 @@ class RepoStats:
     newest: dict[str, object] = field(default_factory=dict)
     oldest: dict[str, object] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    retention_by_rule: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -103,10 +125,6 @@ def repo_name_of(git_dir: Path) -> str:
             owner, name = part.split("+", 1)
             return f"{owner}/{name}"
     return Path(git_dir).resolve().name.removesuffix(".git")
-
-
-def path_hash(repo: str, path: str) -> str:
-    return hashlib.sha256(f"{repo}:{path}".encode()).hexdigest()[:16]
 
 
 def output_paths(out_dir: Path, repo: str) -> tuple[Path, Path]:
@@ -133,6 +151,8 @@ def mine_repository(
     stats = RepoStats(repo=name, head=repo.head(), ruff=ruff_version())
     if not config.select:
         config = replace(config, select=fixable_rules())
+    if not config.defaults:
+        config = replace(config, defaults=default_rules())
     commits = repo.commits(config.max_commits)
     stats.commits_listed = len(commits)
     started = time.monotonic()
@@ -154,6 +174,7 @@ def mine_repository(
             stats.commits_scanned = done
             if progress:
                 _progress(name, done, len(commits), len(rows), started)
+    _retain(repo, rows, commits[: stats.commits_scanned], stats, progress)
     stats.seconds = round(time.monotonic() - started, 1)
     repo.close()
     if progress:
@@ -161,6 +182,62 @@ def mine_repository(
     _write_rows(rows_path, rows)
     write_json_atomic(stats_path, _stats_json(stats))
     return stats
+
+
+def enrich_mined(git_dir: Path, out_dir: Path, progress: bool = True) -> RepoStats | None:
+    """Bring a repository mined under an older feature schema up to this one without linting
+    it again: each row's project columns from its own commit, then the retention pass. None
+    when its output is missing or already current."""
+    name = repo_name_of(git_dir)
+    rows_path, stats_path = output_paths(out_dir, name)
+    if not stats_path.exists():
+        return None
+    data = json.loads(stats_path.read_text(encoding="utf-8"))
+    if data.get("schema_version") == SCHEMA_VERSION:
+        return None
+    stats = RepoStats(**{k: v for k, v in data.items() if k in RepoStats.__dataclass_fields__})
+    stats.counts = Counter(data.get("counts", {}))
+    with gzip.open(rows_path, "rt", newline="") as fh:
+        rows: list[dict[str, object]] = [dict(r) for r in csv.DictReader(fh)]
+    repo = Repository(git_dir)
+    started = time.monotonic()
+    window = repo.commits(stats.commits_listed, head=stats.head)[: stats.commits_scanned]
+    if progress:
+        sys.stderr.write(f"\r{name:<40} reading each commit's configuration" + " " * 20)
+    with tempfile.TemporaryDirectory(prefix="surefix-enrich-") as tmp:
+        add_project_facts(rows, CommitFacts(repo, default_rules(), Path(tmp)))
+    _retain(repo, rows, window, stats, progress)
+    stats.seconds = round(stats.seconds + time.monotonic() - started, 1)
+    repo.close()
+    if progress:
+        sys.stderr.write("\n")
+    _write_rows(rows_path, rows)
+    write_json_atomic(stats_path, _stats_json(stats))
+    return stats
+
+
+def _retain(
+    repo: Repository,
+    rows: list[dict[str, object]],
+    window: Sequence[Commit],
+    stats: RepoStats,
+    progress: bool,
+) -> None:
+    """The retention pass (`enrich.retention`), counted into `stats`. Ruff runs with the
+    style at the window's newest commit."""
+    if progress:
+        sys.stderr.write(
+            f"\r{stats.repo:<40} checking which kept fixes were later undone" + " " * 20
+        )
+    with tempfile.TemporaryDirectory(prefix="surefix-retain-") as tmp:
+        style = project_style(repo, window[0], {}) if window else ProjectStyle()
+        undone = retention(repo, rows, window, style, Path(tmp))
+    total = sum(undone.values())
+    stats.counts["retention_negatives"] = total
+    stats.counts["kept"] -= total
+    stats.counts["not_kept"] += total
+    stats.counts[f"detail:{RESTORED}"] = total
+    stats.retention_by_rule = dict(sorted(undone.items()))
 
 
 def _note_range(stats: RepoStats, chunk: Sequence[Commit]) -> None:
@@ -206,9 +283,12 @@ def _mine_chunk(
     rows: list[dict[str, object]] = []
     styles: dict[tuple[str, ...], ProjectStyle] = {}
     with tempfile.TemporaryDirectory(prefix="surefix-mine-") as tmp:
+        facts_at = CommitFacts(repo, config.defaults, Path(tmp))
         for commit in commits:
             try:
-                rows.extend(_mine_commit(repo, name, commit, config, styles, Path(tmp), counts))
+                rows.extend(
+                    _mine_commit(repo, name, commit, config, styles, facts_at, Path(tmp), counts)
+                )
             except Exception as exc:  # one odd commit must not lose a repository's work
                 counts[f"commit_error:{type(exc).__name__}"] += 1
     repo.close()
@@ -234,6 +314,7 @@ def _mine_commit(
     commit: Commit,
     config: MineConfig,
     styles: dict[tuple[str, ...], ProjectStyle],
+    facts_at: CommitFacts,
     tmp: Path,
     counts: Counter[str],
 ) -> Iterator[dict[str, object]]:
@@ -250,6 +331,7 @@ def _mine_commit(
     if not texts:
         return
     style = project_style(repo, commit, styles)
+    facts = facts_at(commit.sha)
     results = lint_pairs(texts, style, config, tmp)
     hunks = repo.hunks(commit)
     for pair, (p_text, c_text) in texts.items():
@@ -259,19 +341,50 @@ def _mine_commit(
             counts["pairs_syntax_error"] += 1
             continue
         counts["file_pairs"] += 1
-        yield from _label_pair(
-            name,
-            commit,
-            pair,
-            p_text,
-            c_text,
-            p_result,
-            c_result,
-            hunks.get(pair.new_path, []),
-            style,
-            config,
-            counts,
-        )
+        pair_counts: Counter[str] = Counter()
+        try:
+            with deadline(config.file_seconds):
+                rows = list(
+                    _label_pair(
+                        name,
+                        commit,
+                        pair,
+                        p_text,
+                        c_text,
+                        p_result,
+                        c_result,
+                        hunks.get(pair.new_path, []),
+                        facts,
+                        config,
+                        pair_counts,
+                    )
+                )
+        except FileTimeout:
+            counts["pairs_timeout"] += 1
+            continue
+        counts.update(pair_counts)
+        yield from rows
+
+
+class FileTimeout(Exception):
+    pass
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Raise `FileTimeout` inside the block after `seconds` (SIGALRM: the miner's workers run
+    each chunk on their main thread)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise FileTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _read_pairs(
@@ -329,7 +442,7 @@ def _label_pair(
     p_result: LintResult,
     c_result: LintResult,
     hunks: list[Hunk],
-    style: ProjectStyle,
+    facts: ProjectFacts,
     config: MineConfig,
     counts: Counter[str],
 ) -> Iterator[dict[str, object]]:
@@ -348,7 +461,7 @@ def _label_pair(
     counts["resolved"] += len(resolved)
     if not resolved:
         return
-    ctx = FileContext.build(p_side.document, p_result.violations, style.has_ruff_config)
+    ctx = FileContext.build(p_side.document, p_result.violations, facts)
     siblings = [v.fix for v in resolved if v.fix is not None]
     seen: dict[tuple[object, ...], dict[str, object]] = {}
     per_rule: Counter[str] = Counter()

@@ -21,6 +21,9 @@ def register(commands: Any) -> None:
     mine.add_argument("--max-commits", type=int, default=1500)
     mine.add_argument("--max-seconds", type=float, default=900.0, help="time budget per repository")
     mine.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    mine.add_argument(
+        "--file-seconds", type=int, default=20, help="time limit for labelling one file"
+    )
     mine.add_argument("--force", action="store_true", help="re-mine repositories already done")
     mine.add_argument(
         "--holdout",
@@ -50,27 +53,34 @@ def register(commands: Any) -> None:
 
 def run_mine(args: argparse.Namespace) -> int:
     from surefix.model.mining.git import GitError, Repository
-    from surefix.model.mining.miner import MineConfig, mine_repository
+    from surefix.model.mining.miner import MineConfig, enrich_mined, mine_repository
 
     for repo in args.repos:
         Repository(repo)  # fail fast on a path that is not git, before any work starts
     config = MineConfig(
-        max_commits=args.max_commits, max_seconds=args.max_seconds, workers=args.workers
+        max_commits=args.max_commits,
+        max_seconds=args.max_seconds,
+        workers=args.workers,
+        file_seconds=args.file_seconds,
     )
     out = args.out or Path("data/holdout" if args.holdout else "data/mined")
     out.mkdir(parents=True, exist_ok=True)
-    for repo in args.repos:
+    total = len(args.repos)
+    for k, repo in enumerate(args.repos, 1):
         try:
             stats = mine_repository(repo, out, config, force=args.force, holdout=args.holdout)
+            if stats is None:  # mined before: bring an older feature schema up to date
+                stats = enrich_mined(repo, out)
         except GitError as exc:
             raise CommandError(f"{repo}: {exc}") from None
         if stats is None:
-            print(f"{repo}: already mined (use --force to redo)", file=sys.stderr)
+            print(f"[{k}/{total}] {repo}: already mined (use --force to redo)", file=sys.stderr)
             continue
         c = stats.counts
         print(
-            f"{stats.repo}: {stats.commits_scanned} commits, {c['resolved']} resolved, "
-            f"{c['kept']} kept, {c['not_kept']} not kept, {stats.seconds:.0f}s",
+            f"[{k}/{total}] {stats.repo}: {stats.commits_scanned} commits, {c['resolved']} "
+            f"resolved, {c['kept']} kept, {c['not_kept']} not kept "
+            f"({c['retention_negatives']} undone later), {stats.seconds:.0f}s",
             file=sys.stderr,
         )
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from surefix.features.document import Document
@@ -13,6 +15,7 @@ from surefix.features.featurize import (
     RuleHistory,
     featurize,
 )
+from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.run import RuffOptions, lint_text
 
 SOURCE = """import os
@@ -29,7 +32,7 @@ class Greeter:
 
 def rows_for(text: str, path: str = "pkg/mod.py") -> dict[str, dict[str, float | str]]:
     result = lint_text(text, path, RuffOptions(isolated=True, select=("F401", "UP031")))
-    ctx = FileContext.build(Document(text, path), result.violations, project_ruff_config=False)
+    ctx = FileContext.build(Document(text, path), result.violations, ProjectFacts(Path(".")))
     return {v.rule: featurize(ctx, v, v.fix) for v in result.violations if v.fix}
 
 

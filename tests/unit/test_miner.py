@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import subprocess
 from pathlib import Path
 
@@ -34,11 +35,14 @@ def git(repo: Path, *args: str) -> None:
     )
 
 
-def history(tmp_path: Path, *versions: str) -> Path:
-    """A repository whose `pkg/mod.py` goes through `versions`, one commit each."""
+def history(tmp_path: Path, *versions: str, files: dict[str, str] | None = None) -> Path:
+    """A repository whose `pkg/mod.py` goes through `versions`, one commit each; `files` are
+    committed at the root with the first version."""
     repo = tmp_path / "owner+project"
     (repo / "pkg").mkdir(parents=True)
     git(repo, "init", "-q", "-b", "main")
+    for name, text in (files or {}).items():
+        (repo / name).write_text(text)
     for i, text in enumerate(versions):
         (repo / "pkg" / "mod.py").write_text(text)
         git(repo, "add", "-A")
@@ -193,3 +197,35 @@ def test_leaving_part_of_what_the_fix_changes_is_no_decision(tmp_path: Path) -> 
     rows, stats = rows_for(tmp_path, before, after)
     assert labels(rows, "RET504") == []
     assert '"drop:fix_spot_kept": 1' in stats
+
+
+def test_a_fix_a_later_commit_undoes_is_not_kept(tmp_path: Path) -> None:
+    # The unused import is removed exactly as Ruff would, then put back two commits later.
+    fixed = BASE.replace("import os\n", "")
+    later = fixed.replace("def main():", "def main():  # entry point")
+    rows = mine(history(tmp_path, BASE, fixed, later, BASE), tmp_path / "out")
+    first = [r for r in rows if r["rule"] == "F401"][0]
+    assert (first["label"], first["detail"]) == ("0", "restored")
+    (stats,) = (tmp_path / "out").glob("*.json")
+    data = json.loads(stats.read_text())
+    assert data["retention_by_rule"] == {"F401": 1}
+    assert data["counts"]["retention_negatives"] == 1
+
+
+def test_old_code_back_without_the_violation_stays_kept(tmp_path: Path) -> None:
+    # `import os` comes back because new code uses it: the fix was right then, and stayed so.
+    fixed = BASE.replace("import os\n", "")
+    used = BASE + "\n\ndef here():\n    return os.getcwd()\n"
+    rows = mine(history(tmp_path, BASE, fixed, used), tmp_path / "out")
+    assert labels(rows, "F401")[0] == ("1", "exact")
+
+
+def test_rows_say_what_the_projects_configuration_chose_at_that_commit(tmp_path: Path) -> None:
+    config = '[tool.black]\nline-length = 100\n\n[tool.isort]\nprofile = "black"\n'
+    after = BASE.replace("import os\n", "")
+    rows = mine(history(tmp_path, BASE, after, files={"pyproject.toml": config}), tmp_path / "out")
+    (row,) = [r for r in rows if r["rule"] == "F401"]
+    assert row["project_choice"] == "default"  # Ruff's own default selection has F401
+    assert row["project_formatter"] == "black"
+    assert float(row["project_line_length"]) == 100.0
+    assert float(row["project_ruff_config"]) == 0.0
