@@ -204,7 +204,7 @@ def test_a_fix_a_later_commit_undoes_is_not_kept(tmp_path: Path) -> None:
     fixed = BASE.replace("import os\n", "")
     later = fixed.replace("def main():", "def main():  # entry point")
     rows = mine(history(tmp_path, BASE, fixed, later, BASE), tmp_path / "out")
-    first = [r for r in rows if r["rule"] == "F401"][0]
+    first = next(r for r in rows if r["rule"] == "F401")
     assert (first["label"], first["detail"]) == ("0", "restored")
     (stats,) = (tmp_path / "out").glob("*.json")
     data = json.loads(stats.read_text())
