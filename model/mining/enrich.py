@@ -51,7 +51,10 @@ CONFIG_NAMES = frozenset(
 )
 _REQUIREMENTS = re.compile(r"(.*[-_.])?requirements?([-_.].*)?\.(txt|in)$", re.IGNORECASE)
 MIN_FINGERPRINT = 6  # shorter statements (`pass`, `x = 1`) come back for unrelated reasons
-RESTORED = "restored"
+RESTORED = "restored"  # a row's detail becomes `restored:<how it was matched>`
+# Bumped whenever what counts as undone changes: mined outputs of an older version are
+# re-checked (`miner.enrich_mined`). 2: only commits that descend from the fix count.
+RETENTION_VERSION = 2
 Row = dict[str, object]
 
 
@@ -124,6 +127,15 @@ def find_restorings(
     not. `paths` maps (commit, path_hash) to the file's path."""
     order = {c.sha: i for i, c in enumerate(window)}
     parents = {c.sha: c.parent for c in window}
+    descends: dict[tuple[str, str], bool] = {}
+
+    def descends_from(fix: str, later: str) -> bool:
+        """Whether `later` has the fix's commit in its history: a commit on a maintenance
+        branch that never merged the fix still has the old code, and undid nothing."""
+        if (fix, later) not in descends:
+            descends[(fix, later)] = repo.is_ancestor(fix, later)
+        return descends[(fix, later)]
+
     touching = _commits_touching(repo, window)
     versions: dict[tuple[str, str], str | None] = {}
 
@@ -152,7 +164,7 @@ def find_restorings(
             version = normalized(commit, path)
             if version is None:
                 break  # deleted: whatever comes back later is another file
-            if mark in version:
+            if mark in version and descends_from(sha, commit):
                 found.append(Restoring(i, commit, path, str(row["rule"]), mark))
                 break
     return found
@@ -211,9 +223,21 @@ def mark_retention(rows: Sequence[Row], confirmed: Sequence[Restoring]) -> Count
     for restoring in confirmed:
         row = rows[restoring.row]
         row["label"] = 0
-        row["detail"] = RESTORED
+        row["detail"] = f"{RESTORED}:{row['detail']}"
         by_rule[restoring.rule] += 1
     return by_rule
+
+
+def unmark_retention(rows: Sequence[Row]) -> int:
+    """Undo an earlier retention pass, so a new one starts from the labels the commits gave."""
+    undone = 0
+    for row in rows:
+        detail = str(row["detail"])
+        if detail == RESTORED or detail.startswith(f"{RESTORED}:"):
+            row["label"] = 1
+            row["detail"] = detail.partition(":")[2] or "kept"  # older passes kept no detail
+            undone += 1
+    return undone
 
 
 def path_hash(repo: str, path: str) -> str:
