@@ -127,17 +127,17 @@ def find_restorings(
     not. `paths` maps (commit, path_hash) to the file's path."""
     order = {c.sha: i for i, c in enumerate(window)}
     parents = {c.sha: c.parent for c in window}
-    descends: dict[tuple[str, str], bool] = {}
-
-    def descends_from(fix: str, later: str) -> bool:
-        """Whether `later` has the fix's commit in its history: a commit on a maintenance
-        branch that never merged the fix still has the old code, and undid nothing."""
-        if (fix, later) not in descends:
-            descends[(fix, later)] = repo.is_ancestor(fix, later)
-        return descends[(fix, later)]
-
     touching = _commits_touching(repo, window)
     versions: dict[tuple[str, str], str | None] = {}
+    descendants: dict[str, frozenset[str]] = {}
+
+    def descending(fix: str) -> frozenset[str]:
+        """The window's commits that have `fix` in their history. A commit on a maintenance
+        branch that never merged the fix still has the old code, and undid nothing."""
+        if fix not in descendants:
+            out = repo.run("rev-list", "--ancestry-path", f"{fix}..{window[0].sha}")
+            descendants[fix] = frozenset(out.split())
+        return descendants[fix]
 
     def normalized(sha: str, path: str) -> str | None:
         if (sha, path) not in versions:
@@ -159,12 +159,13 @@ def find_restorings(
         after = normalized(sha, path)
         if len(mark) < MIN_FINGERPRINT or after is None or mark in after:
             continue
-        later = [c for c in touching.get(path, ()) if order[c] < order[sha]]
+        newer = [c for c in touching.get(path, ()) if order[c] < order[sha]]
+        later = [c for c in newer if c in descending(sha)] if newer else []
         for commit in sorted(later, key=order.__getitem__, reverse=True):  # oldest first
             version = normalized(commit, path)
             if version is None:
                 break  # deleted: whatever comes back later is another file
-            if mark in version and descends_from(sha, commit):
+            if mark in version:
                 found.append(Restoring(i, commit, path, str(row["rule"]), mark))
                 break
     return found

@@ -76,15 +76,6 @@ class Repository:
                 commits.append(Commit(parts[0], parts[1], int(parts[2])))
         return commits
 
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        """Whether `older` is in `newer`'s history."""
-        proc = subprocess.run(
-            ["git", f"--git-dir={self.git_dir}", "merge-base", "--is-ancestor", older, newer],
-            capture_output=True,
-            check=False,
-        )
-        return proc.returncode == 0
-
     def changed_python_files(self, commit: Commit) -> list[FilePair]:
         """Modified (or renamed and modified) .py files; added, deleted and pure renames skipped."""
         out = self.run(
