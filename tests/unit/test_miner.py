@@ -257,11 +257,9 @@ def test_a_maintenance_branch_that_never_had_the_fix_undoes_nothing(tmp_path: Pa
 def test_labelling_one_file_is_cut_off_at_its_time_limit() -> None:
     from surefix.model.mining.miner import FileTimeout, deadline
 
-    started = time.monotonic()
     with pytest.raises(FileTimeout), deadline(1):
         while True:  # a labelling step that never ends
             pass
-    assert time.monotonic() - started < 5
-    with deadline(1):  # and the alarm is gone afterwards
+    with deadline(1):  # and the alarm is gone afterwards: this sleep outlives it unharmed
         pass
     time.sleep(1.2)
