@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from test_model_tables import write_events
 
+from surefix.model.scoring.evidence import Tally
 from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import load_events
 from surefix.model.training.evaluation import time_split
@@ -43,6 +44,19 @@ def test_train_exports_a_loadable_model(trained: Path) -> None:
     assert (trained / "rel.png").stat().st_size > 0
     report = json.loads((trained / "metrics.json").read_text())
     assert report["export"]["parity_max_abs_diff"] <= 1e-9
+
+
+def test_train_writes_the_evidence_hover_quotes(trained: Path, events: Path) -> None:
+    """Per rule, per family and overall: the events, kept and projects of the table itself."""
+    ds = load_events(events)
+    evidence = load_model(trained / "bundled").evidence
+    assert evidence is not None
+    assert evidence.overall == Tally(len(ds), int(ds.y.sum()), len(set(ds.repo.tolist())))
+    for rule in set(ds.rule):
+        mine = [i for i, r in enumerate(ds.rule) if r == rule]
+        expected = Tally(len(mine), int(ds.y[mine].sum()), len({ds.repo[i] for i in mine}))
+        assert evidence.rules[rule] == expected
+    assert sum(t.events for t in evidence.families.values()) == len(ds)
 
 
 def test_eval_json_is_one_object_with_every_model(
