@@ -258,20 +258,20 @@ SENTENCES: dict[str, Callable[[Row], str]] = {
     ),
     "fix_lines_removed": counted(
         "fix_lines_removed",
-        "the fix removes no line",
+        "the fix removes no lines",
         lambda n: f"the fix removes {plural(n, 'line')}",
     ),
     "fix_lines_added": counted(
-        "fix_lines_added", "the fix adds no line", lambda n: f"the fix adds {plural(n, 'line')}"
+        "fix_lines_added", "the fix adds no lines", lambda n: f"the fix adds {plural(n, 'line')}"
     ),
     "fix_chars_removed": counted(
         "fix_chars_removed",
-        "the fix removes nothing",
+        "the fix removes no characters",
         lambda n: f"the fix removes {plural(n, 'character')}",
     ),
     "fix_chars_added": counted(
         "fix_chars_added",
-        "the fix adds nothing",
+        "the fix adds no characters",
         lambda n: f"the fix adds {plural(n, 'character')}",
     ),
     "fix_span_lines": span_words,
