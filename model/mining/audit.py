@@ -19,6 +19,7 @@ from pathlib import Path
 
 from surefix.features.ruff.findings import LintResult
 from surefix.features.ruff.run import fixable_rules
+from surefix.model.mining.enrich import fingerprint
 from surefix.model.mining.git import Commit, Repository
 from surefix.model.mining.label import LineMap, Side, apply_in_region, clusters, region_text
 from surefix.model.mining.miner import MineConfig, lint_pairs, path_hash, project_style
@@ -115,6 +116,40 @@ def render_event(row: dict[str, str], mirrors: Path, select: tuple[str, ...]) ->
             f"{violation.fix.message}\n--- before (line {first + 1})\n"
             f"{region_text(p.lines, first, last)}--- with Ruff's fix\n{fixed}"
             f"--- after the commit\n{region_text(c.lines, c_first, c_last)}"
+            f"{later_section(repo, sha, pair.new_path, p, c, violation.start.line)}"
         )
     finally:
         repo.close()
+
+
+def later_section(
+    repo: Repository, sha: str, path: str, before: Side, after: Side, line: int
+) -> str:
+    """What became of the replaced statement: the first later commit that descends from the
+    fix and has it back (the retention check of `enrich`), or how many later commits did not.
+    Every card has this part, whatever its label."""
+    first, last = before.document.statement_span(line)
+    mark = fingerprint(before.text, line, before.document)
+    if mark in "".join(after.text.split()):
+        return (
+            "--- later: not followed (the commit left the replaced code there, whitespace aside)\n"
+        )
+    later = repo.run(
+        "log", "--reverse", "--ancestry-path", "--format=%H %cs", f"{sha}..HEAD", "--", path
+    ).split("\n")
+    later = [entry for entry in later if entry.strip()]
+    span = last - first + 1
+    for entry in later:
+        commit, day = entry.split()
+        data = repo.read(commit, path)
+        if data is None:
+            return f"--- later: the file is deleted in {commit[:8]} ({day})\n"
+        lines = data.decode("utf-8", "replace").splitlines()
+        for i in range(len(lines)):
+            if "".join("".join(lines[i : i + span]).split()) == mark:
+                lo, hi = max(i - CONTEXT_LINES, 0), min(i + span + CONTEXT_LINES, len(lines)) - 1
+                return f"--- later, commit {commit[:8]} ({day})\n{region_text(lines, lo, hi)}"
+    return (
+        f"--- later: the replaced code does not come back in the {len(later)} later commits "
+        "that change this file\n"
+    )

@@ -51,7 +51,10 @@ CONFIG_NAMES = frozenset(
 )
 _REQUIREMENTS = re.compile(r"(.*[-_.])?requirements?([-_.].*)?\.(txt|in)$", re.IGNORECASE)
 MIN_FINGERPRINT = 6  # shorter statements (`pass`, `x = 1`) come back for unrelated reasons
-RESTORED = "restored"
+RESTORED = "restored"  # a row's detail becomes `restored:<how it was matched>`
+# Bumped whenever what counts as undone changes: mined outputs of an older version are
+# re-checked (`miner.enrich_mined`). 2: only commits that descend from the fix count.
+RETENTION_VERSION = 2
 Row = dict[str, object]
 
 
@@ -126,6 +129,15 @@ def find_restorings(
     parents = {c.sha: c.parent for c in window}
     touching = _commits_touching(repo, window)
     versions: dict[tuple[str, str], str | None] = {}
+    descendants: dict[str, frozenset[str]] = {}
+
+    def descending(fix: str) -> frozenset[str]:
+        """The window's commits that have `fix` in their history. A commit on a maintenance
+        branch that never merged the fix still has the old code, and undid nothing."""
+        if fix not in descendants:
+            out = repo.run("rev-list", "--ancestry-path", f"{fix}..{window[0].sha}")
+            descendants[fix] = frozenset(out.split())
+        return descendants[fix]
 
     def normalized(sha: str, path: str) -> str | None:
         if (sha, path) not in versions:
@@ -147,7 +159,8 @@ def find_restorings(
         after = normalized(sha, path)
         if len(mark) < MIN_FINGERPRINT or after is None or mark in after:
             continue
-        later = [c for c in touching.get(path, ()) if order[c] < order[sha]]
+        newer = [c for c in touching.get(path, ()) if order[c] < order[sha]]
+        later = [c for c in newer if c in descending(sha)] if newer else []
         for commit in sorted(later, key=order.__getitem__, reverse=True):  # oldest first
             version = normalized(commit, path)
             if version is None:
@@ -211,9 +224,21 @@ def mark_retention(rows: Sequence[Row], confirmed: Sequence[Restoring]) -> Count
     for restoring in confirmed:
         row = rows[restoring.row]
         row["label"] = 0
-        row["detail"] = RESTORED
+        row["detail"] = f"{RESTORED}:{row['detail']}"
         by_rule[restoring.rule] += 1
     return by_rule
+
+
+def unmark_retention(rows: Sequence[Row]) -> int:
+    """Undo an earlier retention pass, so a new one starts from the labels the commits gave."""
+    undone = 0
+    for row in rows:
+        detail = str(row["detail"])
+        if detail == RESTORED or detail.startswith(f"{RESTORED}:"):
+            row["label"] = 1
+            row["detail"] = detail.partition(":")[2] or "kept"  # older passes kept no detail
+            undone += 1
+    return undone
 
 
 def path_hash(repo: str, path: str) -> str:

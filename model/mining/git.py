@@ -36,6 +36,8 @@ class FilePair:
 class Repository:
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = Path(git_dir)
+        if (self.git_dir / ".git").is_dir():  # a clone with a work tree: its git directory
+            self.git_dir = self.git_dir / ".git"
         if not self.git_dir.exists():
             raise GitError(f"{git_dir} does not exist")
         try:

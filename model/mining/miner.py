@@ -42,10 +42,12 @@ from surefix.features.ruff.run import (
 from surefix.model.files import atomic_path, write_json_atomic
 from surefix.model.mining.enrich import (
     RESTORED,
+    RETENTION_VERSION,
     CommitFacts,
     add_project_facts,
     path_hash,
     retention,
+    unmark_retention,
 )
 from surefix.model.mining.git import Commit, FilePair, Repository
 from surefix.model.mining.label import Hunk, LineMap, Side, label_resolution
@@ -115,6 +117,7 @@ class RepoStats:
     oldest: dict[str, object] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     retention_by_rule: dict[str, int] = field(default_factory=dict)
+    retention_version: int = 0
     seconds: float = 0.0
 
 
@@ -193,7 +196,8 @@ def enrich_mined(git_dir: Path, out_dir: Path, progress: bool = True) -> RepoSta
     if not stats_path.exists():
         return None
     data = json.loads(stats_path.read_text(encoding="utf-8"))
-    if data.get("schema_version") == SCHEMA_VERSION:
+    current = data.get("schema_version") == SCHEMA_VERSION
+    if current and data.get("retention_version") == RETENTION_VERSION:
         return None
     stats = RepoStats(**{k: v for k, v in data.items() if k in RepoStats.__dataclass_fields__})
     stats.counts = Counter(data.get("counts", {}))
@@ -204,8 +208,9 @@ def enrich_mined(git_dir: Path, out_dir: Path, progress: bool = True) -> RepoSta
     window = repo.commits(stats.commits_listed, head=stats.head)[: stats.commits_scanned]
     if progress:
         sys.stderr.write(f"\r{name:<40} reading each commit's configuration" + " " * 20)
-    with tempfile.TemporaryDirectory(prefix="surefix-enrich-") as tmp:
-        add_project_facts(rows, CommitFacts(repo, default_rules(), Path(tmp)))
+    if not current:
+        with tempfile.TemporaryDirectory(prefix="surefix-enrich-") as tmp:
+            add_project_facts(rows, CommitFacts(repo, default_rules(), Path(tmp)))
     _retain(repo, rows, window, stats, progress)
     stats.seconds = round(stats.seconds + time.monotonic() - started, 1)
     repo.close()
@@ -229,6 +234,10 @@ def _retain(
         sys.stderr.write(
             f"\r{stats.repo:<40} checking which kept fixes were later undone" + " " * 20
         )
+    earlier = unmark_retention(rows)
+    stats.counts["kept"] += earlier
+    stats.counts["not_kept"] -= earlier
+    stats.counts.pop(f"detail:{RESTORED}", None)
     with tempfile.TemporaryDirectory(prefix="surefix-retain-") as tmp:
         style = project_style(repo, window[0], {}) if window else ProjectStyle()
         undone = retention(repo, rows, window, style, Path(tmp))
@@ -238,6 +247,7 @@ def _retain(
     stats.counts["not_kept"] += total
     stats.counts[f"detail:{RESTORED}"] = total
     stats.retention_by_rule = dict(sorted(undone.items()))
+    stats.retention_version = RETENTION_VERSION
 
 
 def _note_range(stats: RepoStats, chunk: Sequence[Commit]) -> None:

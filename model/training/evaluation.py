@@ -43,6 +43,7 @@ from surefix.model.training.metrics import (
     roc_auc,
     score_forecast,
 )
+from surefix.model.training.walk_forward import walk_forward
 
 FOLDS = 5
 TIME_TEST_SHARE = 0.25
@@ -55,7 +56,9 @@ SUMMARY_KEYS = (
     "ece",
     "auto_precision",
     "auto_coverage",
+    "share_98",
 )
+WALK_FORWARD = "walk_forward"
 
 
 @dataclass
@@ -154,6 +157,7 @@ def split_metrics(
         cut = t.threshold if isinstance(t, AutoThreshold) else float(t)
         metrics = score_forecast(y, p, safe, preds.base_rate, cut, resamples, seed)
         metrics["auto_threshold"] = cut
+        metrics["share_98"] = float(np.mean(p >= 0.98)) if len(p) else float("nan")
         metrics.update(per_group_auc(y, p, preds.fold, "fold"))
         metrics.update(per_group_auc(y, p, ds.repo[preds.index], "repository"))
         out[name] = metrics
@@ -245,6 +249,8 @@ def evaluate_splits(
     preds = {"by_repository": by_repo, "by_time": by_time}
     splits = {name: split_metrics(ds, p, thresholds, resamples, seed) for name, p in preds.items()}
     warnings = leak_warnings(splits)
+    cuts = {name: t.threshold for name, t in thresholds.items()}
+    splits[WALK_FORWARD] = replay(ds, by_repo, cuts, resamples, seed)
     for line in warnings:
         print(f"surefix: warning: {line}", file=sys.stderr)
     return {
@@ -297,6 +303,7 @@ def evaluate_artifact(
     }
     splits = {"external": split_metrics(ds, preds, thresholds, resamples, seed)}
     warnings = leak_warnings(splits)
+    splits[WALK_FORWARD] = replay(ds, preds, thresholds, resamples, seed)
     for line in warnings:
         print(f"surefix: warning: {line}", file=sys.stderr)
     return {
@@ -307,6 +314,32 @@ def evaluate_artifact(
         "reliability": {"external": reliability(ds, preds)},
         "warnings": warnings,
     }
+
+
+def replay(
+    ds: Dataset,
+    preds: Predictions,
+    thresholds: Mapping[str, float],
+    resamples: int,
+    seed: int,
+) -> dict[str, Any]:
+    """`walk_forward` on held-out predictions: every event was scored by a model that never
+    saw its project."""
+    idx = preds.index
+    rules = ds.rule
+    scores = {k: v for k, v in preds.scores.items() if k in ("model", "rule_rate_baseline")}
+    return walk_forward(
+        ds.y[idx],
+        scores,
+        ds.repo[idx],
+        ds.ts[idx],
+        [rules[i] for i in idx],
+        ds.safe[idx],
+        preds.base_rate,
+        thresholds,
+        resamples,
+        seed,
+    )
 
 
 def dataset_summary(ds: Dataset) -> dict[str, Any]:
@@ -341,13 +374,18 @@ def format_table(report: Mapping[str, Any]) -> str:
     ]
     header = f"{'':<20}" + "".join(f"{k:>24}" for k in SUMMARY_KEYS)
     for split, models in report["splits"].items():
+        if split == WALK_FORWARD:
+            for step, entry in models.items():
+                lines += [
+                    "",
+                    f"[{split}: {step.replace('_', ' ')} earlier outcomes of the project; "
+                    f"{entry['events']} events, {entry['repositories']} repositories]",
+                    header,
+                ]
+                lines += model_lines({k: v for k, v in entry.items() if isinstance(v, dict)})
+            continue
         lines += ["", f"[{split}]", header]
-        for name in [*MODEL_NAMES, *sorted(set(models) - set(MODEL_NAMES))]:
-            if name not in models:
-                continue
-            m = models[name]
-            cells = "".join(f"{cell(m.get(k), m.get(k + '_ci')):>24}" for k in SUMMARY_KEYS)
-            lines.append(f"{name:<20}{cells}{spread(m, 'fold')}{spread(m, 'repository')}")
+        lines += model_lines(models)
     thresholds = report.get("thresholds", {}).get("auto")
     if thresholds:
         lines += ["", "auto-apply thresholds (chosen on by_repository out-of-fold scores):"]
@@ -360,6 +398,17 @@ def format_table(report: Mapping[str, Any]) -> str:
     for warning in report.get("warnings", []):
         lines.append(f"WARNING: {warning}")
     return "\n".join(lines)
+
+
+def model_lines(models: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    lines = []
+    for name in [*MODEL_NAMES, *sorted(set(models) - set(MODEL_NAMES))]:
+        if name not in models:
+            continue
+        m = models[name]
+        cells = "".join(f"{cell(m.get(k), m.get(k + '_ci')):>24}" for k in SUMMARY_KEYS)
+        lines.append(f"{name:<20}{cells}{spread(m, 'fold')}{spread(m, 'repository')}")
+    return lines
 
 
 def spread(metrics: Mapping[str, Any], what: str) -> str:

@@ -125,10 +125,11 @@ def evidence_of(ds: Dataset) -> Evidence:
 
 def summary_metrics(report: Mapping[str, Any]) -> dict[str, Any]:
     """The headline numbers for the manifest (no curves, no per-family tables)."""
-    return {
-        split: {
-            name: {k: v for k, v in metrics.items() if not k.endswith("_curve")}
-            for name, metrics in models.items()
-        }
-        for split, models in report["splits"].items()
-    }
+    return {split: _headline(models) for split, models in report["splits"].items()}
+
+
+def _headline(value: Any) -> Any:
+    """`value` without its curves (the walk-forward split nests one level deeper)."""
+    if isinstance(value, Mapping):
+        return {k: _headline(v) for k, v in value.items() if not str(k).endswith("_curve")}
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -26,12 +27,15 @@ def main():
 """
 
 
-def git(repo: Path, *args: str) -> None:
+def git(repo: Path, *args: str, when: str | None = None) -> None:
+    """Run git in `repo`; `when` dates the commit (author and committer) for time order."""
+    env = {**os.environ, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when} if when else None
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
         cwd=repo,
         check=True,
         capture_output=True,
+        env=env,
     )
 
 
@@ -205,7 +209,7 @@ def test_a_fix_a_later_commit_undoes_is_not_kept(tmp_path: Path) -> None:
     later = fixed.replace("def main():", "def main():  # entry point")
     rows = mine(history(tmp_path, BASE, fixed, later, BASE), tmp_path / "out")
     first = next(r for r in rows if r["rule"] == "F401")
-    assert (first["label"], first["detail"]) == ("0", "restored")
+    assert (first["label"], first["detail"]) == ("0", "restored:exact")
     (stats,) = (tmp_path / "out").glob("*.json")
     data = json.loads(stats.read_text())
     assert data["retention_by_rule"] == {"F401": 1}
@@ -229,3 +233,21 @@ def test_rows_say_what_the_projects_configuration_chose_at_that_commit(tmp_path:
     assert row["project_formatter"] == "black"
     assert float(row["project_line_length"]) == 100.0
     assert float(row["project_ruff_config"]) == 0.0
+
+
+def test_a_maintenance_branch_that_never_had_the_fix_undoes_nothing(tmp_path: Path) -> None:
+    # `stable` branches off before the fix and changes another line later; merged into main,
+    # its commit still has the old import, but main keeps the fix.
+    repo_dir = history(tmp_path, BASE)
+    repo = repo_dir.parent
+    git(repo, "branch", "stable")
+    (repo / "pkg" / "mod.py").write_text(BASE.replace("import os\n", ""))
+    git(repo, "commit", "-qam", "fix", when="2024-02-01T00:00:00")
+    git(repo, "checkout", "-q", "stable")
+    (repo / "pkg" / "mod.py").write_text(BASE.replace("hello", "hi"))
+    git(repo, "commit", "-qam", "stable", when="2024-03-01T00:00:00")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-edit", "stable", when="2024-03-02T00:00:00")
+    assert "import os" not in (repo / "pkg" / "mod.py").read_text()
+    rows = mine(repo_dir, tmp_path / "out")
+    assert labels(rows, "F401")[0] == ("1", "exact")
