@@ -179,7 +179,9 @@ def numeric_label(label: str, value: float, flag: bool) -> str:
     relative to the average fix and "the fix edits an import lowers trust" would misread."""
     if flag:
         return f"{label}: {'yes' if value else 'no'}"
-    return f"{label}: {value:.3g}"
+    if value == round(value):
+        return f"{label}: {round(value):,}"  # `file length: 5,550`, never `5.55e+03`
+    return f"{label}: {value:,.3f}".rstrip("0").rstrip(".")
 
 
 def load_model(path: str | os.PathLike[str] | None = None) -> TrustModel:
