@@ -12,7 +12,7 @@ from surefix.features.featurize import GROUPS
 from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Candidate, score_percent
 from surefix.model.autofix import FixRun
 from surefix.model.scoring.evidence import FAMILY, RULE, Evidence
-from surefix.model.scoring.scorer import TrustModel
+from surefix.model.scoring.scorer import Explanation, TrustModel
 from surefix.server.reasons import number, plural, reasons, share
 
 BADGE_MARKS = {
@@ -74,17 +74,16 @@ def hover_markdown(
     name = f" `{v.name}`" if v.name else ""
     fix = candidate.fix.message or "Apply Ruff's fix"
     lines = [f"**{rule}**{name}: {v.message}", ""]
-    scored = candidate.score is not None and model is not None
-    if not scored:
+    scored = model if candidate.score is not None else None
+    if scored is None:
         lines.append(f"**Trust score unavailable** (no model could be loaded) · {fix}  ")
     else:
         lines.append(f"**{badge(candidate)} · {candidate.band}** · {fix}  ")
     lines.append(evidence_words(candidate, model))
-    if scored:
-        assert model is not None
-        said = reasons(model.explain(candidate.row), candidate.row, candidate.personal)
-        if said:
-            lines += ["", *(f"- {r.direction}: {r.text}" for r in said)]
+    e = scored.explain(candidate.row) if scored is not None else None
+    said = reasons(e, candidate.row, candidate.personal) if e is not None else []
+    if said:
+        lines += ["", *(f"- {r.direction}: {r.text}" for r in said)]
     if candidate.demoted:
         lines += [
             "",
@@ -93,9 +92,8 @@ def hover_markdown(
         ]
     elif candidate.outside:
         lines += ["", f"**Not applied automatically:** {candidate.outside}."]
-    if scored:
-        assert model is not None
-        lines += ["", *details_part(candidate, model, record, details)]
+    if scored is not None:
+        lines += ["", *details_part(candidate, scored, record, details, e)]
     elif record:
         lines += ["", record]
     return "\n".join(lines).rstrip()
@@ -140,10 +138,13 @@ def kept_words(evidence: Evidence, rule: str, family: str) -> str | None:
     return f"{rate} of {number(t.events)} {what} {where} ({own})"
 
 
-def log_odds_rows(candidate: Candidate, model: TrustModel) -> tuple[list[tuple[str, float]], float]:
+def log_odds_rows(
+    candidate: Candidate, model: TrustModel, e: Explanation | None = None
+) -> tuple[list[tuple[str, float]], float]:
     """The exact arithmetic of a score: the start (the mean mined fix), each group of features,
-    the user's record; they add up to the returned total, the score's log-odds."""
-    e = model.explain(candidate.row)
+    the user's record; they add up to the returned total, the score's log-odds. `e` is the
+    model's explanation of the candidate, when the caller has it already."""
+    e = e or model.explain(candidate.row)
     order = [*(g for g in GROUPS if g in e.groups), *(g for g in e.groups if g not in GROUPS)]
     rows = [(START, e.base), *((GROUPS.get(g, g), e.groups[g]) for g in order)]
     if candidate.personal and candidate.history is not None:
@@ -153,7 +154,11 @@ def log_odds_rows(candidate: Candidate, model: TrustModel) -> tuple[list[tuple[s
 
 
 def details_part(
-    candidate: Candidate, model: TrustModel, record: str | None, style: str = LIST
+    candidate: Candidate,
+    model: TrustModel,
+    record: str | None,
+    style: str = LIST,
+    e: Explanation | None = None,
 ) -> list[str]:
     """The exact log-odds behind a score, for whoever wants the arithmetic.
 
@@ -167,7 +172,7 @@ def details_part(
     already separates the fixes of one hover), as a short list of `label +1.23` lines that reads
     as well unrendered. Each is an exact term; the last is their sum.
     """
-    rows, total = log_odds_rows(candidate, model)
+    rows, total = log_odds_rows(candidate, model, e)
     p = candidate.score if candidate.score is not None else 0.0
     given = f"P(you keep this fix) = {p:.3f} · model `{model.version}`"
     closing = [f"total {total:+.2f} (= {percent(candidate.score)})"]
