@@ -19,7 +19,7 @@ from pathlib import Path
 
 from surefix.features.ruff.findings import LintResult
 from surefix.features.ruff.run import fixable_rules
-from surefix.model.mining.enrich import fingerprint
+from surefix.model.mining.enrich import RESTORED, fingerprint
 from surefix.model.mining.git import Commit, Repository
 from surefix.model.mining.label import LineMap, Side, apply_in_region, clusters, region_text
 from surefix.model.mining.miner import MineConfig, lint_pairs, path_hash, project_style
@@ -28,14 +28,19 @@ CONTEXT_LINES = 2
 
 
 def sample_events(
-    rows: Sequence[dict[str, str]], per_label: int, seed: int
+    rows: Sequence[dict[str, str]], per_label: int, seed: int, retention: int = 0
 ) -> list[dict[str, str]]:
-    """`per_label` random events of each label, at most one per (repository, commit, rule)."""
+    """`per_label` random events of each label, at most one per (repository, commit, rule);
+    the not-kept ones start with up to `retention` fixes undone later (`enrich`), which are
+    too rare for a plain random draw to judge."""
     rng = random.Random(seed)
     picked: list[dict[str, str]] = []
     for label in ("1", "0"):
         pool = [r for r in rows if r["label"] == label]
         rng.shuffle(pool)
+        if label == "0" and retention:
+            undone = [r for r in pool if r["detail"].startswith(RESTORED)][:retention]
+            pool = undone + [r for r in pool if r not in undone]
         seen: set[tuple[str, str, str]] = set()
         for row in pool:
             key = (row["repo"], row["commit"], row["rule"])
@@ -49,10 +54,12 @@ def sample_events(
     return picked
 
 
-def write_audit(dataset: Path, mirrors: Path, out: Path, per_label: int = 50, seed: int = 7) -> int:
+def write_audit(
+    dataset: Path, mirrors: Path, out: Path, per_label: int = 50, seed: int = 7, retention: int = 0
+) -> int:
     with gzip.open(dataset, "rt", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    sample = sample_events(rows, per_label, seed)
+    sample = sample_events(rows, per_label, seed, retention)
     out.mkdir(parents=True, exist_ok=True)
     select = fixable_rules()
     cards, key = [], {}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from surefix.features.featurize import FEATURE_NAMES, SCHEMA_VERSION, RuleHistory
 from surefix.model.files import atomic_path
+from surefix.model.mining.enrich import RESTORED
 
 _PROVENANCE = ("repo", "commit", "ts", "path_hash", "rule", "p_line", "p_col", "n_raw")
 DATASET_COLUMNS = (
@@ -97,6 +98,12 @@ def build_dataset(mined: Path, out: Path, manifest_path: Path) -> dict[str, obje
     repositories = []
     for stats_file in stats_files:
         stats = json.loads(stats_file.read_text())
+        if stats.get("schema_version", 1) != SCHEMA_VERSION:
+            raise DatasetError(
+                f"{stats_file} was mined under feature schema {stats.get('schema_version', 1)}, "
+                f"this surefix builds schema {SCHEMA_VERSION}: run `surefix mine` on its "
+                "repository again (it updates older outputs without re-linting)"
+            )
         rows = read_rows(stats_file.with_name(stats_file.name.removesuffix(".json") + ".csv.gz"))
         raw.extend(rows)
         repositories.append(_repo_entry(stats, rows))
@@ -115,6 +122,7 @@ def build_dataset(mined: Path, out: Path, manifest_path: Path) -> dict[str, obje
         "ruff": sorted({str(r["ruff"]) for r in repositories}),
         "drop_reasons": _sum_counts(repositories, "drop:"),
         "match_kinds": _sum_counts(repositories, "detail:"),
+        "retention_negatives": retention_summary(repositories, events),
         "repository_list": repositories,
     }
     with atomic_path(manifest_path) as tmp:
@@ -134,6 +142,26 @@ def _repo_entry(stats: dict[str, object], rows: list[dict[str, str]]) -> dict[st
         "commits_scanned": stats.get("commits_scanned"),
         "raw_events": len(rows),
         "counts": counts,
+        "retention_by_rule": stats.get("retention_by_rule", {}),
+    }
+
+
+def retention_summary(
+    repositories: list[dict[str, object]], events: list[dict[str, object]]
+) -> dict[str, object]:
+    """Fixes made and later undone (`enrich.retention`), per rule: raw mined events and
+    de-duplicated events whose label they decided."""
+    raw: Counter[str] = Counter()
+    for repo in repositories:
+        by_rule = repo.get("retention_by_rule") or {}
+        assert isinstance(by_rule, dict)
+        raw.update(by_rule)
+    deduplicated = Counter(str(e["rule"]) for e in events if str(e["detail"]).startswith(RESTORED))
+    return {
+        "events": sum(deduplicated.values()),
+        "raw_events": sum(raw.values()),
+        "events_by_rule": dict(deduplicated.most_common()),
+        "raw_by_rule": dict(raw.most_common()),
     }
 
 

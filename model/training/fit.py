@@ -62,7 +62,12 @@ MODEL_FEATURES = tuple(spec for spec in FEATURES if spec.group != "history")
 # of 0.1 / 0.3 / 1 there; with ~900 columns each fit takes seconds, so it is fixed rather than
 # re-selected inside every fold.
 SLOPE_MIN_COUNT = 30
-SLOPE_C = 1.0
+# The model's capacity — how far rule, family and per-rule slope effects may move from the
+# family and global effects they are shrunk toward (L2: a rule's one-hot adds to its family's,
+# which adds to the intercept, so a rule with few events stays near its family) — is chosen
+# per training set by grouped inner cross-validation (`select_c`). Inside `evaluate` that is
+# nested: every outer fold chooses on its own training projects only.
+C_GRID = (0.1, 0.3, 1.0)
 
 
 def single_threaded() -> threadpool_limits:
@@ -88,7 +93,7 @@ class AdditiveFit:
     C: float
 
     def predict(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        return self.lr.predict_proba(self.design.transform(rows))[:, 1]
+        return self.lr.predict_proba(sparse_transform(self.design, rows))[:, 1]
 
     def artifact(
         self,
@@ -122,9 +127,9 @@ def fit_additive(
     design: Design | None = None,
 ) -> AdditiveFit:
     design = design or model_design(rows)
-    x = design.transform(rows)
+    x = sparse_transform(design, rows)  # measured: 15 s instead of 190 s dense (26k events)
     lr = logistic(C).fit(x, y)
-    return AdditiveFit(design, lr, x.mean(axis=0), C)
+    return AdditiveFit(design, lr, np.asarray(x.mean(axis=0)).ravel(), C)
 
 
 def sparse_transform(design: Design, rows: Sequence[Mapping[str, Any]]) -> sparse.csr_matrix:
@@ -176,7 +181,7 @@ def select_c(
     rows: Sequence[Mapping[str, Any]],
     y: np.ndarray,
     groups: np.ndarray,
-    grid: Sequence[float] = (SLOPE_C,),
+    grid: Sequence[float] = C_GRID,
     folds: int = INNER_FOLDS,
 ) -> tuple[float, dict[str, float]]:
     """C with the lowest grouped-CV log loss, and the loss of every C tried. The design is
@@ -185,7 +190,7 @@ def select_c(
     if len(grid) == 1:
         return float(grid[0]), {}
     design = model_design(rows)
-    x = design.transform(rows)
+    x = sparse_transform(design, rows)
     n_groups = len(set(groups.tolist()))
     if n_groups < 2 or len(set(y.tolist())) < 2:
         return 1.0, {}

@@ -48,6 +48,12 @@ def register(commands: Any) -> None:
     audit.add_argument("--out", type=Path, default=Path("audit"), help="local, never committed")
     audit.add_argument("--per-label", type=int, default=50)
     audit.add_argument("--seed", type=int, default=2026)
+    audit.add_argument(
+        "--retention",
+        type=int,
+        default=0,
+        help="start the not-kept cards with up to N fixes a later commit undid",
+    )
     audit.set_defaults(handler=run_audit)
 
 
@@ -89,7 +95,9 @@ def run_mine(args: argparse.Namespace) -> int:
 def run_audit(args: argparse.Namespace) -> int:
     from surefix.model.mining.audit import write_audit
 
-    cards = write_audit(args.data, args.mirrors, args.out, args.per_label, args.seed)
+    cards = write_audit(
+        args.data, args.mirrors, args.out, args.per_label, args.seed, args.retention
+    )
     print(f"{cards} cards in {args.out / 'cards.txt'}; the labels are in {args.out / 'key.json'}")
     return 0
 

@@ -72,6 +72,12 @@ def test_eval_json_is_one_object_with_every_model(
             for key in ("roc_auc", "pr_auc", "brier", "ece", "auto_precision", "auto_coverage"):
                 assert isinstance(models[name][key], float), (split, name, key)
             assert len(models[name]["roc_auc_ci"]) == 2
+    walk = report["splits"]["walk_forward"]
+    assert walk["after_0"]["events"] == 600
+    assert walk["after_10"]["events"] < 600
+    for step in walk.values():
+        assert {"model", "model_unshifted", "rule_rate_baseline"} <= set(step)
+        assert isinstance(step["model"]["roc_auc"], float)
 
 
 def test_eval_of_existing_model_does_not_train(
@@ -81,6 +87,7 @@ def test_eval_of_existing_model_does_not_train(
     assert main([*args, "--bootstrap", "20"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["splits"]["external"]) == {"model", "tier_baseline", "rule_rate_baseline"}
+    assert report["splits"]["walk_forward"]["after_0"]["events"] == 600
 
 
 def test_time_split_keeps_commits_whole_and_takes_the_newest(events: Path) -> None:
