@@ -67,8 +67,9 @@ trial: $(BIN)/surefix
 	$(BIN)/python benchmarks/autopilot_trial.py $(TRIAL_ARGS)
 
 ## Re-mining: REPOS is a list of git directories (see data/README.md).
+MINE_ARGS ?= --max-commits 500 --max-seconds 50
 mine: $(BIN)/surefix
-	$(BIN)/surefix mine $(REPOS) --out data/mined
+	$(BIN)/surefix mine $(REPOS) --out data/mined $(MINE_ARGS)
 
 dataset: $(BIN)/surefix
 	$(BIN)/surefix dataset --mined data/mined --out model/bundled/events.csv.gz --manifest data/MANIFEST.json

@@ -31,7 +31,13 @@ from sklearn.model_selection import GroupKFold
 
 from surefix.model.scoring.scorer import TrustModel
 from surefix.model.training.dataset import Dataset
-from surefix.model.training.fit import MODEL_NAMES, check_parity, fit_suite, single_threaded
+from surefix.model.training.fit import (
+    MODEL_NAMES,
+    Capacity,
+    check_parity,
+    fit_suite,
+    single_threaded,
+)
 from surefix.model.training.metrics import (
     AUTO_PRECISION_TARGET,
     BOOTSTRAP_RESAMPLES,
@@ -72,6 +78,7 @@ class Predictions:
     fold: np.ndarray | None = None  # which split each event was held out in
     c_values: list[float] = field(default_factory=list)
     c_losses: list[dict[str, float]] = field(default_factory=list)
+    capacities: list[str] = field(default_factory=list)
 
 
 def repository_folds(ds: Dataset, folds: int = FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -113,7 +120,7 @@ def heldout_predictions(
     scorer is checked against scikit-learn on every held-out part."""
     index, base, fold = [], [], []
     scores: dict[str, list[np.ndarray]] = {}
-    c_values, c_losses = [], []
+    c_values, c_losses, capacities = [], [], []
     for k, (train_idx, test_idx) in enumerate(splits):
         train, test = ds.subset(train_idx), ds.subset(test_idx)
         suite = fit_suite(train, with_gbm=with_gbm, C=C)
@@ -125,6 +132,7 @@ def heldout_predictions(
         fold.append(np.full(len(test_idx), k))
         base.append(np.full(len(test_idx), float(train.y.mean())))
         c_values.append(suite.additive.C)
+        capacities.append(Capacity(suite.additive.C, suite.additive.slopes).name)
         c_losses.append(suite.c_losses)
     return Predictions(
         index=np.concatenate(index),
@@ -133,6 +141,7 @@ def heldout_predictions(
         fold=np.concatenate(fold),
         c_values=c_values,
         c_losses=c_losses,
+        capacities=capacities,
     )
 
 
@@ -269,7 +278,11 @@ def evaluate_splits(
         "families": {name: family_metrics(ds, p) for name, p in preds.items()},
         "reliability": {name: reliability(ds, p) for name, p in preds.items()},
         "model_selection": {
-            name: {"C_per_fold": p.c_values, "log_loss_by_C": p.c_losses}
+            name: {
+                "C_per_fold": p.c_values,
+                "capacity_per_fold": p.capacities,
+                "log_loss_by_capacity": p.c_losses,
+            }
             for name, p in preds.items()
         },
         "split_sizes": {

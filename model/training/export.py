@@ -35,7 +35,7 @@ from surefix.model.training.fit import (
     fit_additive,
     fit_baselines,
     probe_rows,
-    select_c,
+    select_capacity,
     single_threaded,
 )
 from surefix.model.training.metrics import BOOTSTRAP_RESAMPLES, REVIEW_DEFAULT
@@ -81,8 +81,9 @@ def export_after_evaluation(
     auto = report["thresholds"]["auto"]
     thresholds = Thresholds(auto=float(auto["model"]["threshold"]), review=REVIEW_DEFAULT)
 
-    C, losses = select_c(ds.rows, ds.y, ds.repo)
-    fit = fit_additive(ds.rows, ds.y, C)
+    capacity, losses = select_capacity(ds.rows, ds.y, ds.repo)
+    C = capacity.C
+    fit = fit_additive(ds.rows, ds.y, C, slopes=capacity.slopes)
     tier, rules = fit_baselines(ds)
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     draft = fit.artifact(tier, rules, thresholds)
@@ -90,7 +91,11 @@ def export_after_evaluation(
         "model_version": f"{created:%Y%m%d}-{params_digest(draft)[:10]}",
         "created_at": created.isoformat().replace("+00:00", "Z"),
         "training_data": {**ds.summary(), "ruff_version": ruff_version, "source": source},
-        "hyperparameters": {"C": C, "log_loss_by_C": losses},
+        "hyperparameters": {
+            "C": C,
+            "rule_slopes_min_events": capacity.slopes,
+            "log_loss_by_capacity": losses,
+        },
         "metrics": summary_metrics(report),
         "threshold_selection": report["thresholds"]["auto"],
         "baseline_thresholds": {

@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,14 @@ def test_a_maintenance_branch_that_never_had_the_fix_undoes_nothing(tmp_path: Pa
     assert "import os" not in (repo / "pkg" / "mod.py").read_text()
     rows = mine(repo_dir, tmp_path / "out")
     assert labels(rows, "F401")[0] == ("1", "exact")
+
+
+def test_labelling_one_file_is_cut_off_at_its_time_limit() -> None:
+    from surefix.model.mining.miner import FileTimeout, deadline
+
+    with pytest.raises(FileTimeout), deadline(1):
+        while True:  # a labelling step that never ends
+            pass
+    with deadline(1):  # and the alarm is gone afterwards: this sleep outlives it unharmed
+        pass
+    time.sleep(1.2)
