@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from lsprotocol import types as t
 
+from surefix.model.scoring.scorer import load_model
+
 from .conftest import Editor, Session, check_json, is_fix
 from .samples import MESSY, UNUSED_IMPORT, broad_ruff_config
 
@@ -34,10 +36,13 @@ BADGE = re.compile(
     r"^\*\*(?P<badge>[✓?✗] \d+%) · (?P<band>auto-apply|review-suggested|manual-only)\*\*"
 )
 VALUE = r"(?P<value>[+-]\d+\.\d\d)"
-EVIDENCE = re.compile(
+KEPT = (
     r"Kept in \d+ % of [\d,]+ (such fixes|[A-Z]+ fixes|fixes of all rules) in [\d,]+ projects?"
-    r"( \(.*\))? · Ruff: (safe, it cannot|unsafe, it may) change behaviour"
+    r"( \(.*\))? · "
 )
+TIER = r"Ruff: (safe, it cannot|unsafe, it may) change behaviour"
+# The bundled model quotes its training evidence if it carries any (an older one does not).
+EVIDENCE = re.compile((KEPT if load_model().evidence is not None else "") + TIER)
 GIVEN = re.compile(r"P\(you keep this fix\) = (?P<p>0\.\d{3}) · model `(?P<model>[^`]+)`")
 # The rules of the fixes Ruff offers for MESSY, one diagnostic each but F401 (two).
 MESSY_FIXABLE = ["F401", "F401", "UP045", "UP006", "UP015", "C416", "C410", "UP031"]
