@@ -23,6 +23,7 @@ from surefix.model.mining.miner import reserved_in
 from surefix.model.scoring.artifact import (
     BUNDLED_EVENTS,
     Thresholds,
+    load_artifact,
     params_digest,
     save_artifact,
 )
@@ -126,6 +127,15 @@ def export_after_evaluation(
 def evidence_of(ds: Dataset) -> Evidence:
     """What the training events say of each rule: the counts hover leads with."""
     return count_evidence(ds.rule, ds.family, ds.y.tolist(), ds.repo.tolist())
+
+
+def add_evidence(directory: str | os.PathLike[str], ds: Dataset) -> Evidence:
+    """Give an artifact trained on `ds` before artifacts carried evidence its `evidence`
+    section, without refitting: the parameters, and so the model version, stay as they are."""
+    artifact = load_artifact(directory)
+    evidence = evidence_of(ds)
+    save_artifact(replace(artifact, evidence=evidence), directory)
+    return evidence
 
 
 def summary_metrics(report: Mapping[str, Any]) -> dict[str, Any]:
