@@ -211,8 +211,18 @@ def analyze(
     return assess(text, path, linted, model, history, thresholds)
 
 
+def score_percent(score: float) -> int:
+    """The whole percent a badge shows, never 0 or 100: the model is never certain."""
+    return min(99, max(1, round(100 * score)))
+
+
 def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """Most trusted first; unscored fixes last, in file order."""
-    return sorted(
-        candidates, key=lambda c: (-(c.score if c.score is not None else -1.0), c.violation.start)
-    )
+    """Most trusted first, by the percent the badge shows; fixes whose badges say the same
+    percent by rule, then line, then column, so equal badges keep one order however their
+    scores jitter in the last digits as the file is edited; unscored fixes last, likewise."""
+    return sorted(candidates, key=rank_key)
+
+
+def rank_key(c: Candidate) -> tuple[int, str, int, int]:
+    trust = score_percent(c.score) if c.score is not None else 0
+    return (-trust, c.violation.rule, c.violation.start.line, c.violation.start.column)

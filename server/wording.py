@@ -8,22 +8,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Candidate
+from surefix.features.featurize import GROUPS
+from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Candidate, score_percent
 from surefix.model.autofix import FixRun
-from surefix.model.scoring.scorer import FeatureContribution, TrustModel
+from surefix.model.scoring.evidence import FAMILY, RULE, Evidence
+from surefix.model.scoring.scorer import Explanation, TrustModel
+from surefix.server.reasons import number, plural, reasons, share
 
 BADGE_MARKS = {
     "unicode": {AUTO: "✓", REVIEW: "?", MANUAL: "✗", UNSCORED: "·"},
     "ascii": {AUTO: "+", REVIEW: "?", MANUAL: "-", UNSCORED: "."},
     "percent": {AUTO: "", REVIEW: "", MANUAL: "", UNSCORED: ""},
-}
-
-
-SAFETY_NOTES = {
-    "safe": "Ruff marks this fix **safe**: it keeps the code's meaning.",
-    "unsafe": "Ruff marks this fix **unsafe**: it may change behaviour or drop comments, so it "
-    "is never applied automatically.",
-    "display-only": "Ruff only **displays** this fix: it is never applied automatically.",
 }
 
 
@@ -35,7 +30,7 @@ def badge(candidate: Candidate, style: str = "unicode") -> str:
 
 def percent(score: float | None) -> str:
     """Whole percent, never 0% or 100%: the model is never certain, so neither is the badge."""
-    return "n/a" if score is None else f"{min(99, max(1, round(100 * score)))}%"
+    return "n/a" if score is None else f"{score_percent(score)}%"
 
 
 def fix_title(candidate: Candidate, style: str) -> str:
@@ -58,69 +53,156 @@ def applied_words(run: FixRun) -> str:
     return f"applied {len(run.applied)}" + (f" ({said})" if said else "")
 
 
-def hover_markdown(candidate: Candidate, model: TrustModel | None, history: str | None) -> str:
-    """Rule, score, band, the factors that moved the score (adding up to its log-odds), tier."""
+HTML, LIST = "html", "list"  # how hover's exact details part is shown (see `details_part`)
+TIER_WORDS = {
+    "safe": "Ruff: safe, it cannot change behaviour",
+    "unsafe": "Ruff: unsafe, it may change behaviour",
+    "display-only": "Ruff: display-only, it is never applied for you",
+}
+START = "start: a typical mined fix"  # what the base log-odds stand for: the mean training fix
+
+
+def hover_markdown(
+    candidate: Candidate, model: TrustModel | None, record: str | None, details: str = LIST
+) -> str:
+    """One fix explained: what Ruff found; badge, band and fix; the evidence in words; at most
+    three reasons; why it is not automatic, if it is not — the main part, at most eight short
+    lines, with no table and no HTML — then the exact log-odds in a details part (`details`:
+    `HTML` or `LIST`, see `details_part`). `record` is the user's full record with the rule."""
     v = candidate.violation
     rule = f"[{v.rule}]({v.url})" if v.url else v.rule
     name = f" `{v.name}`" if v.name else ""
     fix = candidate.fix.message or "Apply Ruff's fix"
     lines = [f"**{rule}**{name}: {v.message}", ""]
-    if candidate.score is None or model is None:
-        lines.append(f"**Trust score unavailable** (no model could be loaded) · {fix}")
+    scored = model if candidate.score is not None else None
+    if scored is None:
+        lines.append(f"**Trust score unavailable** (no model could be loaded) · {fix}  ")
     else:
-        lines.append(
-            f"**{badge(candidate)} · {candidate.band}** · {fix}  \n"
-            f"P(you keep this fix) = {candidate.score:.3f} · model `{model.version}`"
-        )
-        lines += ["", *factor_table(candidate, model)]
-    lines += ["", SAFETY_NOTES.get(candidate.fix.applicability, "")]
+        lines.append(f"**{badge(candidate)} · {candidate.band}** · {fix}  ")
+    lines.append(evidence_words(candidate, model))
+    e = scored.explain(candidate.row) if scored is not None else None
+    said = reasons(e, candidate.row, candidate.personal) if e is not None else []
+    if said:
+        lines += ["", *(f"- {r.direction}: {r.text}" for r in said)]
     if candidate.demoted:
         lines += [
             "",
-            f"**Not applied automatically for you:** {candidate.demoted}. "
+            f"**Not applied automatically for you:** {candidate.demoted}; "
             f'"Trust {v.rule} again" in the quick-fix menu reverses this.',
         ]
     elif candidate.outside:
         lines += ["", f"**Not applied automatically:** {candidate.outside}."]
-    if history:
-        lines += ["", history]
+    if scored is not None:
+        lines += ["", *details_part(candidate, scored, record, details, e)]
+    elif record:
+        lines += ["", record]
     return "\n".join(lines).rstrip()
 
 
-AVERAGE_FIX = "an average fix"  # what the base log-odds stand for: the mean training fix
-HOVER_FACTORS = 4  # factors in the hover table; `check --explain` shows the scorer's default (3)
+def evidence_words(candidate: Candidate, model: TrustModel | None) -> str:
+    """`Kept in 97 % of 1,234 such fixes in 52 projects · your record: kept 3 of 4 · Ruff: safe,
+    it cannot change behaviour`: what was seen of such fixes (when the model carries evidence),
+    what this user did with them (the record that moves the score), what Ruff promises."""
+    v = candidate.violation
+    parts = []
+    evidence = model.evidence if model is not None else None
+    seen = kept_words(evidence, v.rule, v.family) if evidence is not None else None
+    if seen:
+        parts.append(seen)
+    h = candidate.history
+    if h is not None and h.total:
+        parts.append(f"your record: kept {number(h.kept)} of {number(h.total)}")
+    tier = candidate.fix.applicability
+    parts.append(TIER_WORDS.get(tier, f"Ruff: {tier}"))
+    said = " · ".join(parts)
+    return said[:1].upper() + said[1:]
 
 
-def factor_words(factor: FeatureContribution) -> str:
-    """`the fix only deletes: yes raises trust`: one factor and which way it pushed."""
-    direction = "raises" if factor.contribution > 0 else "lowers"
-    return f"{factor.label} {direction} trust"
+def kept_words(evidence: Evidence, rule: str, family: str) -> str | None:
+    """`kept in 97 % of 1,234 such fixes in 52 projects`; for a rule with few mined fixes, its
+    family's (`kept in 91 % of 2,340 SIM fixes in 40 projects (only 12 were SIM300)`) or every
+    rule's; None when there is nothing to count."""
+    b = evidence.for_rule(rule, family)
+    t = b.tally
+    if t.events == 0:
+        return None
+    rate = f"kept in {share(t.kept, t.events)}"
+    where = f"in {plural(t.projects, 'project')}"
+    if b.scope == RULE:
+        return f"{rate} of {plural(t.events, 'such fix', 'such fixes')} {where}"
+    what = f"{family} fixes" if b.scope == FAMILY else "fixes of all rules"
+    if b.rule_events == 0:
+        own = f"none were {rule}"
+    else:
+        own = f"only {number(b.rule_events)} {'was' if b.rule_events == 1 else 'were'} {rule}"
+    return f"{rate} of {number(t.events)} {what} {where} ({own})"
 
 
-def explanation_lines(model: TrustModel, candidate: Candidate) -> list[str]:
-    """`surefix check --explain`: the factors that moved a score most, signed in log-odds."""
-    e = model.explain(candidate.row)
-    return [f"base {e.base:+.2f} ({AVERAGE_FIX})"] + [
-        f"{f.contribution:+.2f} {factor_words(f)}" for f in e.top
+def log_odds_rows(
+    candidate: Candidate, model: TrustModel, e: Explanation | None = None
+) -> tuple[list[tuple[str, float]], float]:
+    """The exact arithmetic of a score: the start (the mean mined fix), each group of features,
+    the user's record; they add up to the returned total, the score's log-odds. `e` is the
+    model's explanation of the candidate, when the caller has it already."""
+    e = e or model.explain(candidate.row)
+    order = [*(g for g in GROUPS if g in e.groups), *(g for g in e.groups if g not in GROUPS)]
+    rows = [(START, e.base), *((GROUPS.get(g, g), e.groups[g]) for g in order)]
+    if candidate.personal and candidate.history is not None:
+        h = candidate.history
+        rows.append((f"your record (kept {h.kept} of {h.total})", candidate.personal))
+    return rows, e.logit + candidate.personal
+
+
+def details_part(
+    candidate: Candidate,
+    model: TrustModel,
+    record: str | None,
+    style: str = LIST,
+    e: Explanation | None = None,
+) -> list[str]:
+    """The exact log-odds behind a score, for whoever wants the arithmetic.
+
+    `HTML` — a collapsed `<details>` holding a table: for clients that render HTML in hover
+    Markdown (VS Code, whose extension asks for it and says so in
+    `experimental.surefix.hoverHtml`). Closed, it is one line, so the main part fits the hover.
+
+    `LIST` — for everyone else, Neovim first. Neovim shows hover Markdown as text with syntax
+    highlighting: HTML tags stay literal, nothing collapses, and a table is raw pipes. So the
+    details come last, after the main part, under an italic caption (not a `---` rule: that
+    already separates the fixes of one hover), as a short list of `label +1.23` lines that reads
+    as well unrendered. Each is an exact term; the last is their sum.
+    """
+    rows, total = log_odds_rows(candidate, model, e)
+    p = candidate.score if candidate.score is not None else 0.0
+    given = f"P(you keep this fix) = {p:.3f} · model `{model.version}`"
+    closing = [f"total {total:+.2f} (= {percent(candidate.score)})"]
+    tail = [record] if record else []
+    if style == HTML:
+        return [
+            "<details><summary>The exact arithmetic (log-odds)</summary>",
+            "",
+            given,
+            "",
+            "| | log-odds |",
+            "| --- | ---: |",
+            *(f"| {label} | {value:+.2f} |" for label, value in rows),
+            f"| **total** (= {percent(candidate.score)}) | **{total:+.2f}** |",
+            *(["", *tail] if tail else []),
+            "",
+            "</details>",
+        ]
+    return [
+        f"*The exact arithmetic, in log-odds* · {given}",
+        *(f"- {label} {value:+.2f}" for label, value in rows),
+        *(f"- {line}" for line in closing),
+        *(["", *tail] if tail else []),
     ]
 
 
-def factor_table(candidate: Candidate, model: TrustModel, top: int = HOVER_FACTORS) -> list[str]:
-    """The hover's table of the biggest pushes on the log-odds in words; the rows add up
-    exactly to the total."""
-    e = model.explain(candidate.row, top=top)
-    shown = sum(f.contribution for f in e.top)
-    rest = e.logit - e.base - shown
-    rows = ["| | log-odds |", "| --- | ---: |", f"| {AVERAGE_FIX} | {e.base:+.2f} |"]
-    rows += [f"| {factor_words(f)} | {f.contribution:+.2f} |" for f in e.top]
-    rows.append(f"| everything else | {rest:+.2f} |")
-    if candidate.personal and candidate.history is not None:
-        h = candidate.history
-        factor = f"your record with this rule: kept {h.kept} of {h.total}"
-        rows.append(f"| {factor} | {candidate.personal:+.2f} |")
-    total = e.logit + candidate.personal
-    rows.append(f"| **total** (= {percent(candidate.score)}) | **{total:+.2f}** |")
-    return rows
+def explanation_lines(model: TrustModel, candidate: Candidate) -> list[str]:
+    """`surefix check --explain`: the evidence and the reasons, as hover's main part says them."""
+    said = reasons(model.explain(candidate.row), candidate.row, candidate.personal)
+    return [evidence_words(candidate, model), *(f"- {r.direction}: {r.text}" for r in said)]
 
 
 def held_lines(run: FixRun) -> list[str]:

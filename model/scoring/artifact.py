@@ -5,7 +5,9 @@ A directory holds
 * `params.json` — the fitted `Design`, the logistic-regression weights, the training mean of
   every design column (the reference point of explanations) and the two baselines;
 * `manifest.json` — schema version, model version, created-at, a training-data summary,
-  metrics, the recommendation thresholds, and the sha256 of `params.json`.
+  metrics, the recommendation thresholds, the sha256 of `params.json`, and (`evidence`) the
+  mined fixes per rule, per family and overall: events, kept, projects (`evidence.Evidence`).
+  An artifact without `evidence` (written before it existed) still loads, with none.
 
 Nothing here executes code from the artifact (no pickle, no joblib, ever): a model file is data
 a user may have downloaded, and loading it must not be able to run anything. Loading verifies
@@ -29,11 +31,13 @@ from surefix.features.featurize import SCHEMA_VERSION
 from surefix.model.files import write_json_atomic
 from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
 from surefix.model.scoring.design import Design, SchemaError
+from surefix.model.scoring.evidence import Evidence
 
 FORMAT_VERSION = 1
 PARAMS_FILE = "params.json"
 MANIFEST_FILE = "manifest.json"
 MODEL_FAMILY = "additive-logistic"
+EVIDENCE_KEY = "evidence"
 
 
 class ArtifactError(RuntimeError):
@@ -64,6 +68,7 @@ class Artifact:
     rule_baseline: RuleRateBaseline
     thresholds: Thresholds
     manifest: dict[str, Any] = field(default_factory=dict)
+    evidence: Evidence | None = None  # the training counts hover quotes; None in older artifacts
 
     @property
     def version(self) -> str:
@@ -128,6 +133,9 @@ def save_artifact(artifact: Artifact, directory: str | os.PathLike[str]) -> Path
     params_path = out / PARAMS_FILE
     write_json_atomic(params_path, params_to_dict(artifact))
     manifest = dict(artifact.manifest)
+    manifest.pop(EVIDENCE_KEY, None)
+    if artifact.evidence is not None:
+        manifest[EVIDENCE_KEY] = artifact.evidence.to_dict()
     manifest.update(
         {
             "format_version": FORMAT_VERSION,
@@ -214,6 +222,7 @@ def artifact_from_dicts(params: Mapping[str, Any], manifest: Mapping[str, Any]) 
     if not np.isfinite(intercept):
         raise SchemaError("intercept is not finite")
     thresholds = manifest.get("thresholds") or {}
+    evidence = manifest.get(EVIDENCE_KEY)
     return Artifact(
         design=design,
         coef=coef,
@@ -223,6 +232,7 @@ def artifact_from_dicts(params: Mapping[str, Any], manifest: Mapping[str, Any]) 
         rule_baseline=RuleRateBaseline.from_dict(params["baselines"]["rule_rate"]),
         thresholds=Thresholds(float(thresholds["auto"]), float(thresholds["review"])),
         manifest=dict(manifest),
+        evidence=Evidence.from_dict(evidence) if isinstance(evidence, Mapping) else None,
     )
 
 

@@ -31,6 +31,7 @@ from surefix.model.scoring.design import (
     NumericEncoding,
     SlopeEncoding,
 )
+from surefix.model.scoring.evidence import Evidence
 
 TOP_FEATURES = 3
 
@@ -56,16 +57,24 @@ class FeatureContribution:
     value: float | str
     contribution: float
 
+    @property
+    def feature(self) -> str:
+        """The feature-row key it reads: a per-rule slope (`file_lines|rule`) reads its base
+        feature, so words about the value are the base feature's."""
+        return self.name.partition("|")[0]
+
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why a fix scored what it did. `base + sum(groups.values()) == logit` exactly."""
+    """Why a fix scored what it did. `base + sum(groups.values()) == logit` exactly, and so is
+    `base` plus every feature's contribution (`features`, in design order)."""
 
     score: float
     logit: float
     base: float
     groups: dict[str, float]
     top: tuple[FeatureContribution, ...]
+    features: tuple[FeatureContribution, ...] = ()
 
 
 class TrustModel:
@@ -87,6 +96,11 @@ class TrustModel:
     def manifest(self) -> dict[str, Any]:
         return self.artifact.manifest
 
+    @property
+    def evidence(self) -> Evidence | None:
+        """The training counts per rule, family and overall; None for an older artifact."""
+        return self.artifact.evidence
+
     def logits(
         self, rows: Sequence[Mapping[str, Any]], schema_version: int = SCHEMA_VERSION
     ) -> np.ndarray:
@@ -103,7 +117,7 @@ class TrustModel:
         self, row: Mapping[str, Any], schema_version: int = SCHEMA_VERSION, top: int = TOP_FEATURES
     ) -> Explanation:
         """Per-group log-odds contributions of one row, relative to the average training fix,
-        plus the `top` individual features that moved it most."""
+        every feature's, and the `top` individual features that moved it most."""
         design = self.artifact.design
         x = design.transform([row], schema_version)[0]
         parts = self.artifact.coef * (x - self.artifact.column_means)
@@ -119,6 +133,7 @@ class TrustModel:
             base=self._base,
             groups=groups,
             top=tuple(f for f in ranked[:top] if f.contribution != 0.0),
+            features=tuple(features),
         )
 
     def feature_contributions(
@@ -164,7 +179,9 @@ def numeric_label(label: str, value: float, flag: bool) -> str:
     relative to the average fix and "the fix edits an import lowers trust" would misread."""
     if flag:
         return f"{label}: {'yes' if value else 'no'}"
-    return f"{label}: {value:.3g}"
+    if value == round(value):
+        return f"{label}: {round(value):,}"  # `file length: 5,550`, never `5.55e+03`
+    return f"{label}: {value:,.3f}".rstrip("0").rstrip(".")
 
 
 def load_model(path: str | os.PathLike[str] | None = None) -> TrustModel:

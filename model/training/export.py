@@ -4,7 +4,8 @@ Order matters: the evaluation runs first because the artifact ships its threshol
 out-of-fold predictions, never on the rows the final model saw) and its metrics. The final
 additive model is then refitted on all events with C chosen by grouped CV on all events, written,
 read back through the same loader the server uses, and compared with scikit-learn to 1e-9 — so a
-serialisation slip fails the build instead of shipping.
+serialisation slip fails the build instead of shipping. The artifact also carries the evidence
+hover quotes: per rule, per family and overall, the events, kept and projects of `ds`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import os
 import shutil
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +23,11 @@ from surefix.model.mining.miner import reserved_in
 from surefix.model.scoring.artifact import (
     BUNDLED_EVENTS,
     Thresholds,
+    load_artifact,
     params_digest,
     save_artifact,
 )
+from surefix.model.scoring.evidence import Evidence, count_evidence
 from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import Dataset
 from surefix.model.training.evaluation import evaluate, jsonable, plot_reliability
@@ -99,7 +103,7 @@ def export_after_evaluation(
             name: auto[name]["threshold"] for name in ("tier_baseline", "rule_rate_baseline")
         },
     }
-    artifact = fit.artifact(tier, rules, thresholds, manifest)
+    artifact = replace(fit.artifact(tier, rules, thresholds, manifest), evidence=evidence_of(ds))
     save_artifact(artifact, out)
     if source is not None and Path(source).resolve() != (Path(out) / BUNDLED_EVENTS).resolve():
         shutil.copyfile(source, Path(out) / BUNDLED_EVENTS)  # what a local retrain starts from
@@ -118,6 +122,20 @@ def export_after_evaluation(
     if metrics_path is not None:
         write_json_atomic(Path(metrics_path), report)
     return report
+
+
+def evidence_of(ds: Dataset) -> Evidence:
+    """What the training events say of each rule: the counts hover leads with."""
+    return count_evidence(ds.rule, ds.family, ds.y.tolist(), ds.repo.tolist())
+
+
+def add_evidence(directory: str | os.PathLike[str], ds: Dataset) -> Evidence:
+    """Give an artifact trained on `ds` before artifacts carried evidence its `evidence`
+    section, without refitting: the parameters, and so the model version, stay as they are."""
+    artifact = load_artifact(directory)
+    evidence = evidence_of(ds)
+    save_artifact(replace(artifact, evidence=evidence), directory)
+    return evidence
 
 
 def summary_metrics(report: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,14 @@ from surefix.model.analysis import (
 )
 from surefix.model.autofix import FixRun, Hold, band_hold, fix_until_stable
 from surefix.model.scoring.scorer import TrustModel, load_model
-from surefix.server.wording import applied_words, badge, explanation_lines, held_lines
+from surefix.server.reasons import reasons
+from surefix.server.wording import (
+    applied_words,
+    badge,
+    evidence_words,
+    explanation_lines,
+    held_lines,
+)
 
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".tox"}
 BANDS = (AUTO, REVIEW, MANUAL, UNSCORED)
@@ -174,6 +181,11 @@ def _as_json(analysis: Analysis, model: TrustModel, explain: bool) -> dict[str, 
         if explain:
             e = model.explain(c.row)
             item["explanation"] = {
+                "evidence": evidence_words(c, model),
+                "reasons": [
+                    {"text": r.text, "raises": r.raises, "log_odds": r.contribution}
+                    for r in reasons(e, c.row, c.personal)
+                ],
                 "base": e.base,
                 "groups": e.groups,
                 "top": [{"feature": f.label, "contribution": f.contribution} for f in e.top],

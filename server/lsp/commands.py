@@ -38,7 +38,8 @@ PURGE_COMMAND = "surefix.dataPurge"
 ALREADY_RUNNING = "a retrain is already running"
 RETRAIN_NICENESS = 10
 # `capabilities.experimental.surefix.reportInEditor: true`: the client opens the report itself
-# (VS Code in a webview, Neovim with vim.ui.open), from the command's `{path, uri}`.
+# (VS Code in a webview, Neovim with vim.ui.open), from the command's `{path, uri}`. Hover's own
+# flag (`hoverHtml`) is in `hover`.
 CLIENT_FEATURES = "surefix"
 REPORT_IN_EDITOR = "reportInEditor"
 
@@ -186,11 +187,17 @@ def data_purge(ls: SurefixServer) -> dict[str, Any]:
     return {"purged": purged}
 
 
+def client_feature(capabilities: t.ClientCapabilities, name: str) -> bool:
+    """Whether the client said `capabilities.experimental.surefix.<name>: true`: something
+    our own editor clients do or render themselves."""
+    experimental = capabilities.experimental
+    ours = experimental.get(CLIENT_FEATURES) if isinstance(experimental, Mapping) else None
+    return isinstance(ours, Mapping) and ours.get(name) is True
+
+
 def client_shows_report(ls: SurefixServer) -> bool:
     """Whether the client said it opens the report itself (see `REPORT_IN_EDITOR`)."""
-    experimental = ls.client_capabilities.experimental
-    ours = experimental.get(CLIENT_FEATURES) if isinstance(experimental, Mapping) else None
-    return isinstance(ours, Mapping) and ours.get(REPORT_IN_EDITOR) is True
+    return client_feature(ls.client_capabilities, REPORT_IN_EDITOR)
 
 
 async def show_report(ls: SurefixServer) -> dict[str, Any]:

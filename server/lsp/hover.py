@@ -1,4 +1,6 @@
-"""Hover on a fixable violation: its score explained, Ruff's tier, and the user's own record."""
+"""Hover on a fixable violation: its score in words (evidence, reasons, Ruff's tier), the user's
+own record, and the exact arithmetic in a details part shaped for the client (`details_style`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +9,25 @@ from collections.abc import Callable
 from lsprotocol import types as t
 
 from surefix.model.scoring.scorer import TrustModel
+from surefix.server.lsp.commands import client_feature
 from surefix.server.lsp.documents import Analyzed
-from surefix.server.wording import hover_markdown
+from surefix.server.wording import HTML, LIST, hover_markdown
+
+# `capabilities.experimental.surefix.hoverHtml: true`: the client renders HTML in hover Markdown.
+HOVER_HTML = "hoverHtml"
+
+
+def details_style(capabilities: t.ClientCapabilities) -> str:
+    """`HTML` (a collapsed `<details>` with a table) for a client that says it renders HTML in
+    hover Markdown, `LIST` for every other (see `wording.details_part`).
+
+    The client's own say-so decides, not `clientInfo.name`: VS Code drops HTML from hover
+    unless the extension showing it turned on `supportHtml`, so "Visual Studio Code" alone does
+    not mean a `<details>` would collapse — our extension sets that option and the flag together.
+    Neovim (`clientInfo.name` "Neovim") renders no HTML and no tables, and gets the list; so
+    does any client we know nothing of, since the list reads well even as plain text.
+    """
+    return HTML if client_feature(capabilities, HOVER_HTML) else LIST
 
 
 def hover(
@@ -16,6 +35,7 @@ def hover(
     at: t.Position,
     model: TrustModel | None,
     record_words: Callable[[str], str | None],
+    style: str = LIST,
 ) -> t.Hover | None:
     """Every fix under the client position `at`, one section each; None where there is none."""
     where = analyzed.positions.from_client(at)
@@ -25,7 +45,7 @@ def hover(
     if not found:
         return None
     text = "\n\n---\n\n".join(
-        hover_markdown(c, model, record_words(c.violation.rule)) for c in found
+        hover_markdown(c, model, record_words(c.violation.rule), style) for c in found
     )
     v = found[0].violation
     return t.Hover(

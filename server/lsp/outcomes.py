@@ -115,6 +115,14 @@ class OutcomeTracker:
         self._since_trusted = self._store.records_since_trusted()
         self._marks = self._store.rule_marks()
 
+    def sync(self) -> None:
+        """Re-read the records if another connection wrote the store (a second editor, or
+        `surefix data purge` in a terminal), so the next score and its hover do not quote a
+        record that is gone. On the event loop only: the store's connection lives there."""
+        store = self._store
+        if store is not None and store.changed_elsewhere():
+            self.refresh()
+
     def _failed(self, problem: str) -> None:
         self._problem = problem
         self._say(f"surefix: {problem}; outcomes are not recorded, everything else works")
@@ -294,9 +302,7 @@ class OutcomeTracker:
             self._changed()
 
     def _detect(self, uri: str, version: int, analysis: Analysis) -> bool:
-        store = self._store
-        if store is not None and store.changed_elsewhere():
-            self.refresh()  # another editor, or `surefix data purge`, wrote the store
+        self.sync()
         counts = Counter(v.rule for v in analysis.violations if v.rule != SYNTAX_ERROR)
         broke = self._accepted.broke(uri, version, analysis.syntax_errors, counts)
         revised = self._revise(broke, "broke")

@@ -150,7 +150,8 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
     analyzed = await ls.current(params.text_document.uri)
     if analyzed is None:
         return None
-    return hover.hover(analyzed, params.position, ls.models.model, ls.outcomes.record_words)
+    style = hover.details_style(ls.client_capabilities)
+    return hover.hover(analyzed, params.position, ls.models.model, ls.outcomes.record_words, style)
 
 
 def client_resolves_edits(ls: SurefixServer) -> bool:

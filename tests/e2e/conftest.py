@@ -257,10 +257,12 @@ def rule_of(action: t.CodeAction) -> str:
     return str(action.diagnostics[0].code)
 
 
-def check_json(path: Path) -> list[dict[str, Any]]:
-    """`surefix check --format json` on a file: the terminal's view of the same fixes."""
+def check_json(path: Path, explain: bool = False) -> list[dict[str, Any]]:
+    """`surefix check --format json [--explain]` on a file: the terminal's view of the same
+    fixes."""
+    more = ["--explain"] if explain else []
     out = subprocess.run(
-        [sys.executable, "-m", "surefix.server.cli", "check", "--format", "json", str(path)],
+        [sys.executable, "-m", "surefix.server.cli", "check", "--format", "json", *more, str(path)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert out.returncode in (0, 1), out.stderr
@@ -320,7 +322,8 @@ Session = Callable[..., Any]
 
 @pytest.fixture
 def editor(tmp_path: Path) -> Session:
-    """`async with editor(preset, init_options=…, config=…, env=…) as e:` starts a session."""
+    """`async with editor(preset, init_options=…, config=…, env=…, experimental=…) as e:`
+    starts a session."""
 
     @asynccontextmanager
     async def session(
@@ -328,6 +331,7 @@ def editor(tmp_path: Path) -> Session:
         init_options: Any = None,
         config: Any = None,
         env: dict[str, str] | None = None,
+        experimental: dict[str, Any] | None = None,
     ) -> AsyncIterator[Editor]:
         server_env = {
             **os.environ,
@@ -357,10 +361,13 @@ def editor(tmp_path: Path) -> Session:
 
         root = tmp_path / "project"
         root.mkdir(exist_ok=True)
+        caps = capabilities(preset)
+        if experimental is not None:  # what our own editor clients add (`experimental.surefix`)
+            caps.experimental = experimental
         result = await asyncio.wait_for(
             client.initialize_session(
                 t.InitializeParams(
-                    capabilities=capabilities(preset),
+                    capabilities=caps,
                     initialization_options=init_options,
                     root_uri=root.as_uri(),
                     workspace_folders=[t.WorkspaceFolder(uri=root.as_uri(), name="project")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -138,7 +139,9 @@ async def test_rejecting_a_rule_lowers_its_scores_demotes_it_and_hover_says_why(
         assert hover is not None
         text = hover.contents.value  # type: ignore[union-attr]
         assert "Your record with F401: kept 0 of 6 fixes (6 not-useful)." in text
-        assert "your record with this rule: kept 0 of 6" in text
+        assert re.search(r"(^| · )[Yy]our record: kept 0 of 6 · Ruff: safe", text, re.M)
+        assert "\n- your record (kept 0 of 6) -" in text  # its exact push on the log-odds
+        assert "- Lowers trust: you kept 0 of your 6 earlier F401 fixes" in text
 
 
 async def test_a_users_record_survives_a_restart(editor: Session, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import attrs
 import pytest
 from lsprotocol import types as t
 
-from .conftest import PRESETS, Session, band_of, check_json, is_fix, rule_of
+from .conftest import PRESETS, Session, band_of, check_json, is_fix, percent_of, rule_of
 from .samples import MESSY, UNUSED_IMPORT, broad_ruff_config
 
 
@@ -52,6 +52,12 @@ async def test_every_fix_is_badged_ranked_and_preferred_only_when_trusted_and_sa
             assert action.kind == t.CodeActionKind.QuickFix
             assert bool(action.is_preferred) == (expected_band == "auto-apply")
         assert {band_of(a) for a in offered} >= {"auto-apply", "review-suggested"}
+        starts = [a.diagnostics[0].range.start for a in offered]  # type: ignore[index]
+        ranks = [
+            (-percent_of(a), rule_of(a), at.line, at.character)
+            for a, at in zip(offered, starts, strict=True)
+        ]
+        assert ranks == sorted(ranks)  # equal badges: by rule, then line, then column
 
 
 async def test_applying_a_fix_gives_the_fixed_text_at_the_version_it_was_made_for(

@@ -220,14 +220,21 @@ def test_fix_on_save_writes_the_fixed_text_in_one_write(session: Session) -> Non
     assert not [f for f in fixes(written) if f["band"] == "auto-apply"]
 
 
-def test_hover_shows_the_score_and_what_moved_it(session: Session) -> None:
+def test_hover_reads_as_plain_markdown_evidence_reasons_then_the_numbers(session: Session) -> None:
+    """Neovim renders no HTML and no tables: the hover has neither, and its exact numbers are a
+    list after the main part."""
     hover = session.seen["hover"]
     text = hover["text"]
     assert f"**[{hover['rule']}](" in text
-    assert re.search(r"P\(you keep this fix\) = 0\.\d{3}", text)
-    assert "| an average fix |" in text and "| everything else |" in text
-    assert re.search(r"\*\*total\*\* \(= \d+%\)", text)
-    assert "Ruff marks this fix" in text
+    assert re.search(r"Ruff: (safe, it cannot|unsafe, it may) change behaviour", text)
+    assert re.search(r"^- (Raises|Lowers) trust: \S", text, re.MULTILINE)
+    assert re.search(
+        r"\*The exact arithmetic, in log-odds\* · P\(you keep this fix\) = 0\.\d{3}", text
+    )
+    assert re.search(r"^- total [+-]\d+\.\d\d \(= \d+%\)$", text, re.MULTILINE)
+    prose = re.sub(r"`[^`]*`", "", text)  # Ruff's own words may hold `X | None`
+    assert "|" not in prose and "<details>" not in text
+    assert "an average fix" not in text and "everything else" not in text
 
 
 def test_retrain_progress_is_shown_from_begin_to_end(session: Session) -> None:

@@ -33,9 +33,12 @@ def test_check_scores_every_fixable_violation_of_the_sample_project() -> None:
     assert {"F401", "UP031", "UP006"} <= {f["rule"] for f in fixes}
     assert all(0.0 <= f["score"] <= 1.0 for f in fixes)
     assert {f["band"] for f in fixes} <= {"auto-apply", "review-suggested", "manual-only"}
-    for file in files:
-        scores = [f["score"] for f in file["fixes"]]
-        assert scores == sorted(scores, reverse=True)
+    for file in files:  # the badge's percent first, then rule, line and column: one order
+        ranks = [
+            (-min(99, max(1, round(100 * f["score"]))), f["rule"], f["line"], f["column"])
+            for f in file["fixes"]
+        ]
+        assert ranks == sorted(ranks)
 
 
 def test_auto_apply_is_only_ever_given_to_safe_fixes() -> None:

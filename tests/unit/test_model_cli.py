@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from test_model_tables import write_events
 
+from surefix.model.scoring.artifact import load_artifact, save_artifact
+from surefix.model.scoring.evidence import Tally
 from surefix.model.scoring.scorer import load_model
 from surefix.model.training.dataset import load_events
 from surefix.model.training.evaluation import time_split
+from surefix.model.training.export import add_evidence
 from surefix.server.cli import main
 
 FAST = ["--bootstrap", "20", "--no-gbm"]
@@ -43,6 +47,32 @@ def test_train_exports_a_loadable_model(trained: Path) -> None:
     assert (trained / "rel.png").stat().st_size > 0
     report = json.loads((trained / "metrics.json").read_text())
     assert report["export"]["parity_max_abs_diff"] <= 1e-9
+
+
+def test_train_writes_the_evidence_hover_quotes(trained: Path, events: Path) -> None:
+    """Per rule, per family and overall: the events, kept and projects of the table itself."""
+    ds = load_events(events)
+    evidence = load_model(trained / "bundled").evidence
+    assert evidence is not None
+    assert evidence.overall == Tally(len(ds), int(ds.y.sum()), len(set(ds.repo.tolist())))
+    for rule in set(ds.rule):
+        mine = [i for i, r in enumerate(ds.rule) if r == rule]
+        expected = Tally(len(mine), int(ds.y[mine].sum()), len({ds.repo[i] for i in mine}))
+        assert evidence.rules[rule] == expected
+    assert sum(t.events for t in evidence.families.values()) == len(ds)
+
+
+def test_an_artifact_without_evidence_gets_it_without_a_refit(
+    trained: Path, events: Path, tmp_path: Path
+) -> None:
+    older = tmp_path / "older"
+    art = load_artifact(trained / "bundled")
+    save_artifact(replace(art, evidence=None), older)
+    assert load_model(older).evidence is None
+    added = add_evidence(older, load_events(events))
+    again = load_model(older)
+    assert again.evidence == added == art.evidence
+    assert again.version == art.version and np.array_equal(again.artifact.coef, art.coef)
 
 
 def test_eval_json_is_one_object_with_every_model(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def test_explanation_adds_up_to_the_logit(artifact_dir: Path) -> None:
         assert e.score == pytest.approx(score, abs=1e-15)
         assert 0 < len(e.top) <= 3
         assert all(f.label for f in e.top)
+        assert not any(re.search(r"\d[eE][+-]?\d", f.label) for f in e.features)
 
 
 def test_average_training_row_explains_to_zero(fitted, artifact_dir: Path) -> None:

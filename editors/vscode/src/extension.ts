@@ -77,11 +77,13 @@ class Session {
 }
 
 /** What this client does itself, in `capabilities.experimental.surefix`: it shows the model
- * report in a webview, so the server does not ask to open it in a browser (reportInEditor). */
+ * report in a webview, so the server does not ask to open it in a browser (reportInEditor), and
+ * it renders HTML in hover Markdown (`markdown.supportHtml` below), so the server may fold the
+ * exact log-odds of a score into a `<details>` (hoverHtml). */
 const CLIENT_FEATURES: StaticFeature = {
   fillClientCapabilities(capabilities) {
     const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
-    capabilities.experimental = { ...experimental, surefix: { reportInEditor: true } };
+    capabilities.experimental = { ...experimental, surefix: { reportInEditor: true, hoverHtml: true } };
   },
   initialize() {},
   getState: () => ({ kind: 'static' }),
@@ -101,6 +103,8 @@ function clientOptions(output: vscode.OutputChannel): LanguageClientOptions {
       { scheme: 'untitled', language: 'python' },
     ],
     outputChannel: output,
+    // Hover's details part is a <details> element: VS Code drops HTML from hover without this.
+    markdown: { supportHtml: true },
     initializationOptions: currentSettings(),
     // Sends didChangeConfiguration on edits; the server then pulls the section afresh.
     synchronize: { configurationSection: SECTION },
