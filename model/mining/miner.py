@@ -148,7 +148,7 @@ def mine_repository(
     repo = Repository(git_dir)
     name = repo_name_of(git_dir)
     check_reserved(name, holdout)
-    rows_path, stats_path = output_paths(out_dir, name)
+    stats_path = output_paths(out_dir, name)[1]
     if stats_path.exists() and not force:
         return None
     stats = RepoStats(repo=name, head=repo.head(), ruff=ruff_version())
@@ -179,12 +179,7 @@ def mine_repository(
                 _progress(name, done, len(commits), len(rows), started)
     _retain(repo, rows, commits[: stats.commits_scanned], stats, progress)
     stats.seconds = round(time.monotonic() - started, 1)
-    repo.close()
-    if progress:
-        sys.stderr.write("\n")
-    _write_rows(rows_path, rows)
-    write_json_atomic(stats_path, _stats_json(stats))
-    return stats
+    return _finish(repo, rows, stats, out_dir, progress)
 
 
 def enrich_mined(git_dir: Path, out_dir: Path, progress: bool = True) -> RepoStats | None:
@@ -213,9 +208,22 @@ def enrich_mined(git_dir: Path, out_dir: Path, progress: bool = True) -> RepoSta
             add_project_facts(rows, CommitFacts(repo, default_rules(), Path(tmp)))
     _retain(repo, rows, window, stats, progress)
     stats.seconds = round(stats.seconds + time.monotonic() - started, 1)
+    return _finish(repo, rows, stats, out_dir, progress)
+
+
+def _finish(
+    repo: Repository,
+    rows: list[dict[str, object]],
+    stats: RepoStats,
+    out_dir: Path,
+    progress: bool,
+) -> RepoStats:
+    """Write a repository's rows, then its statistics: the statistics file is what marks it
+    done, so an interrupted run mines it again."""
     repo.close()
     if progress:
         sys.stderr.write("\n")
+    rows_path, stats_path = output_paths(out_dir, stats.repo)
     _write_rows(rows_path, rows)
     write_json_atomic(stats_path, _stats_json(stats))
     return stats
