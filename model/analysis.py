@@ -126,10 +126,6 @@ class Linted:
     result: LintResult
     facts: ProjectFacts
 
-    @property
-    def project_ruff_config(self) -> bool:
-        return self.facts.configured
-
 
 def lint(
     text: str,

@@ -26,7 +26,6 @@ CONFIG_FILES = ["pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "setup
 class ProjectStyle:
     target_version: str = DEFAULT_TARGET
     line_length: int = 88
-    has_ruff_config: bool = False
     overrides: tuple[str, ...] = ()
 
 
@@ -64,7 +63,7 @@ def read_style(read: Callable[[str], bytes | None], packages: list[str]) -> Proj
     known = sorted({p for p in packages if p.isidentifier() and p not in _NOT_PACKAGES})
     if known:
         overrides.append(f"lint.isort.known-first-party = {known!r}".replace("'", '"'))
-    return ProjectStyle(target, line_length, bool(ruff), tuple(overrides))
+    return ProjectStyle(target, line_length, tuple(overrides))
 
 
 def _toml(data: bytes | None) -> dict[str, Any]:
