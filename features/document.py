@@ -13,6 +13,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from surefix.features.ruff.edits import split_lines
+
 _COMPOUND = (
     ast.FunctionDef,
     ast.AsyncFunctionDef,
@@ -44,7 +46,11 @@ class Document:
     def __init__(self, text: str, path: str = "untitled.py") -> None:
         self.text = text
         self.path = PurePosixPath(path.replace("\\", "/"))
-        self.lines = text.splitlines()
+        # Lines as Python and Ruff count them (a form feed is no break), without the empty
+        # one after a final newline, as the mined rows were counted.
+        self.lines = split_lines(text)
+        if self.lines[-1] == "":
+            self.lines.pop()
         n = max(len(self.lines), 1)
         self.statement_start = list(range(n + 1))
         self.statement_end = list(range(n + 1))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from surefix.features.ruff.edits import apply_edits
+from surefix.features.ruff.edits import apply_edits, split_lines
 from surefix.features.ruff.findings import Position
 from surefix.model.analysis import AUTO, UNSCORED, Analysis, Candidate, ranked
 
@@ -100,7 +100,7 @@ def fix_until_stable(
             dropped.extend(chosen)
             break
         applied.extend(chosen)
-        lines = current.text.splitlines()
+        lines = split_lines(current.text)
         spots += [spot_of(lines, c.violation.start.line) for c in chosen]
         current = after
     held = tuple(
@@ -184,12 +184,12 @@ def undone_hold(spots: Collection[tuple[str, str]]) -> Hold:
 
 
 def _split_once() -> Callable[[str], list[str]]:
-    """`str.splitlines`, remembered for the last text: a hold sees one text many times."""
+    """`split_lines`, remembered for the last text: a hold sees one text many times."""
     last: list[tuple[str, list[str]]] = []
 
     def lines_of(text: str) -> list[str]:
         if not last or last[0][0] is not text:
-            last[:] = [(text, text.splitlines())]
+            last[:] = [(text, split_lines(text))]
         return last[0][1]
 
     return lines_of

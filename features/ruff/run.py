@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from surefix.features.ruff.findings import SYNTAX_ERROR, Edit, Fix, LintResult, Position, Violation
@@ -135,9 +135,7 @@ def _run(cmd: Sequence[str], options: RuffOptions, stdin: str | None, cwd: str |
     try:
         proc = subprocess.run(
             list(cmd),
-            # A lone surrogate (a non-UTF-8 file decoded leniently) becomes one "?": Ruff needs
-            # valid UTF-8, and one character for one keeps every position where it was.
-            input=stdin.encode("utf-8", "replace") if stdin is not None else None,
+            input=_utf8(stdin) if stdin is not None else None,
             capture_output=True,
             timeout=options.timeout,
             cwd=cwd,
@@ -153,6 +151,15 @@ def _run(cmd: Sequence[str], options: RuffOptions, stdin: str | None, cwd: str |
     return proc.stdout.decode("utf-8", "replace")
 
 
+def _utf8(text: str) -> bytes:
+    """Ruff reads UTF-8; a lone surrogate has none, and a stand-in would move fixes onto it."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        at = f"a lone surrogate at offset {exc.start}"
+        raise RuffError(f"the text is not valid UTF-8 ({at}); Ruff cannot read it") from exc
+
+
 def lint_text(
     text: str, path: str, options: RuffOptions | None = None, cwd: str | None = None
 ) -> LintResult:
@@ -163,7 +170,32 @@ def lint_text(
     # Ruff reads one buffer here, so every diagnostic belongs to it, whatever name it prints.
     violations = tuple(v for r in results for v in r.violations)
     errors = tuple(e for r in results for e in r.errors)
+    if text.startswith(BOM):
+        violations, errors = _past_bom(violations), _past_bom(errors)
     return LintResult(tuple(sorted(violations, key=_sort_key)), errors)
+
+
+BOM = "\ufeff"
+
+
+def _past_bom(found: tuple[Violation, ...]) -> tuple[Violation, ...]:
+    """Ruff counts line 1's columns after a byte-order mark; the buffer holds it as a character."""
+
+    def shift(p: Position) -> Position:
+        return Position(p.line, p.column + 1) if p.line == 0 else p
+
+    def edit(e: Edit) -> Edit:
+        return replace(e, start=shift(e.start), end=shift(e.end))
+
+    return tuple(
+        replace(
+            v,
+            start=shift(v.start),
+            end=shift(v.end),
+            fix=replace(v.fix, edits=tuple(map(edit, v.fix.edits))) if v.fix else None,
+        )
+        for v in found
+    )
 
 
 def lint_tree(

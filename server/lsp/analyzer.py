@@ -22,6 +22,8 @@ from pygls.uris import to_fs_path
 from surefix.features.featurize import RuleHistory
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
+from surefix.features.ruff.edits import LineIndex
+from surefix.features.ruff.findings import Position
 from surefix.features.ruff.run import RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
@@ -100,6 +102,10 @@ class Analyzer:
         if size > setup.max_file_size:
             self._publisher.skipped(uri, version, too_large(uri, size, setup.max_file_size))
             return None
+        surrogate = lone_surrogate(text)
+        if surrogate is not None:
+            self._publisher.skipped(uri, version, not_utf8(uri, surrogate))
+            return None
         path = self.path_of(uri)
         try:
             positions = Positions(text, self._client.position_encoding())
@@ -164,6 +170,24 @@ class Analyzer:
 def score(text: str, path: Path, linted: Linted, scoring: Scoring) -> Analysis:
     analysis = assess(text, path, linted, scoring.model, scoring.history, scoring.thresholds)
     return demote(analysis, scoring.demotions)
+
+
+def lone_surrogate(text: str) -> Position | None:
+    """Where `text` holds half a UTF-16 pair (a client may send one; no file on disk can):
+    such text is not Unicode, Ruff cannot read it, and any stand-in would put a fix on a
+    character that is not there."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return LineIndex(text).position(exc.start)
+    return None
+
+
+def not_utf8(uri: str, at: Position) -> str:
+    return (
+        f"surefix: {uri.rsplit('/', 1)[-1]} holds a lone surrogate at line {at.line + 1}, "
+        f"column {at.column + 1}: it is not valid UTF-8, so it is not linted"
+    )
 
 
 def too_large(uri: str, size: int, limit: int) -> str:

@@ -16,6 +16,7 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from surefix.features.ruff.edits import split_lines
 from surefix.features.ruff.findings import Violation
 from surefix.model.analysis import Analysis, Candidate
 from surefix.model.autofix import spot_of
@@ -117,7 +118,7 @@ class Offers:
 
     def _lines(self, text: str) -> list[str]:
         if self._last_lines[0] is not text:
-            self._last_lines = (text, text.splitlines())
+            self._last_lines = (text, split_lines(text))
         return self._last_lines[1]
 
     def _hash(self, text: str) -> str:

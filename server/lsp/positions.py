@@ -37,20 +37,26 @@ class Positions:
         return t.Range(start=self.to_client(start), end=self.to_client(end))
 
     def from_client(self, pos: t.Position) -> Position:
-        """A client position in code points, clamped to the text (clients send stale ones)."""
-        line = min(max(pos.line, 0), len(self.lines) - 1)
+        """A client position in code points, clamped to the text as the specification says:
+        a column past a line's end is its end, a line past the last one the text's end."""
+        if pos.line >= len(self.lines):
+            return Position(len(self.lines) - 1, len(self.lines[-1]))
+        line = max(pos.line, 0)
         text = self._line(line)
         units = max(pos.character, 0)
         if self.encoding == t.PositionEncodingKind.Utf32 or text.isascii():
             return Position(line, min(units, len(text)))
-        if self.encoding == t.PositionEncodingKind.Utf8:
-            head = text.encode("utf-8", "surrogatepass")[:units]
-            return Position(line, len(head.decode("utf-8", "ignore")))
+        utf8 = self.encoding == t.PositionEncodingKind.Utf8
         column = 0
-        for char in text:
-            width = 2 if ord(char) > 0xFFFF else 1
+        for char in text:  # a position inside a character means the start of it
+            width = _utf8_width(char) if utf8 else 2 if ord(char) > 0xFFFF else 1
             if units < width:
                 break
             units -= width
             column += 1
         return Position(line, column)
+
+
+def _utf8_width(char: str) -> int:
+    code = ord(char)
+    return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from surefix.features.ruff.edits import changed_lines
+from surefix.features.ruff.edits import changed_lines, split_lines
 
 
 class RecentEdits:
@@ -25,11 +25,11 @@ class RecentEdits:
         self._typed: dict[str, dict[str, float]] = {}
 
     def opened(self, uri: str, text: str) -> None:
-        self._texts[uri] = text.splitlines()
+        self._texts[uri] = split_lines(text)
 
     def changed(self, uri: str, text: str, typed: bool = True) -> None:
         """The document is now `text`; `typed` is False for a text the server itself produced."""
-        new = text.splitlines()
+        new = split_lines(text)
         old = self._texts.get(uri)
         self._texts[uri] = new
         if old is None or not typed:

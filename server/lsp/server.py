@@ -16,11 +16,14 @@ requests are wired in `wiring`. Try it: `surefix serve` (stdio) or `surefix serv
 from __future__ import annotations
 
 import asyncio
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
 from pygls.capabilities import get_capability
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -37,8 +40,10 @@ from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyses, Analyzed
 from surefix.server.lsp.models import Models
 from surefix.server.lsp.outcomes import Collection, OutcomeTracker
+from surefix.server.lsp.protocol import SurefixProtocol, read_frames
 from surefix.server.lsp.recent import RecentEdits
 from surefix.server.lsp.settings import Settings, parse_settings
+from surefix.server.lsp.texts import Texts
 
 VERSION = "0.1.0"
 STATUS_NOTIFICATION = "surefix/status"
@@ -48,8 +53,12 @@ CONFIGURATION_WAIT_S = 5.0
 class SurefixServer(LanguageServer):
     """The server's parts, its settings, and what it says to the user."""
 
+    protocol: SurefixProtocol
+
     def __init__(self) -> None:
-        super().__init__("surefix", VERSION)
+        super().__init__("surefix", VERSION, protocol_cls=SurefixProtocol)
+        self.texts = Texts()
+        self.protocol.texts = self.texts
         self.init_options: Any = None
         self.settings = Settings()
         self.configured = asyncio.Event()  # set once the client's settings have been read
@@ -69,6 +78,18 @@ class SurefixServer(LanguageServer):
         self.documents = Analyses(self._analyze)
         self.recent = RecentEdits(self.settings.recent_edit_window)
         self.retrainer = Retrainer()
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """pygls' stdio loop with our frame reader (a size limit, every request answered)."""
+        self._stop_event = threading.Event()
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(read_frames(reader, self.protocol, self._stop_event))
+        except (BrokenPipeError, KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     # -- messages -------------------------------------------------------------------------
 
@@ -154,7 +175,7 @@ class SurefixServer(LanguageServer):
         )
 
     def is_current(self, uri: str, version: int) -> bool:
-        doc = self.workspace.text_documents.get(uri)
+        doc = self.texts.get(uri)
         return doc is not None and doc.version == version
 
     def root(self) -> str | None:
@@ -182,16 +203,18 @@ class SurefixServer(LanguageServer):
         return analyzed
 
     def schedule(self, uri: str, delay: float) -> None:
-        doc = self.workspace.text_documents.get(uri)
+        doc = self.texts.get(uri)
         if doc is not None:
-            self.documents.schedule(uri, doc.version or 0, doc.source, delay)
+            self.documents.schedule(doc.uri, doc.version, doc.source, delay)
 
     async def current(self, uri: str) -> Analyzed | None:
-        """The analysis of the document as the editor has it now; None if it is not open."""
-        doc = self.workspace.text_documents.get(uri)
+        """The analysis of the document as the editor has it now; None if it is not open.
+        Whatever spelling of its URI a request uses, the analysis carries the one it was
+        opened with: every part keys its state by that one."""
+        doc = self.texts.get(uri)
         if doc is None:
             return None
-        return await self.documents.get(uri, doc.version or 0, doc.source)
+        return await self.documents.get(doc.uri, doc.version, doc.source)
 
     def _latest(self, uri: str) -> tuple[int, Analysis] | None:
         cached = self.documents.cached(uri)
@@ -203,6 +226,10 @@ class SurefixServer(LanguageServer):
             self.schedule(uri, 0)
 
     def close(self, uri: str) -> None:
+        doc = self.texts.close(uri)
+        if doc is None:
+            return
+        uri = doc.uri
         self.documents.forget(uri)
         self.analyzer.forget(uri)
         self.outcomes.forget(uri)

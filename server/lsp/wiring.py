@@ -94,11 +94,12 @@ def did_open(ls: SurefixServer, params: t.DidOpenTextDocumentParams) -> None:
 
 
 def did_change(ls: SurefixServer, params: t.DidChangeTextDocumentParams) -> None:
-    uri = params.text_document.uri
-    text = ls.workspace.get_text_document(uri).source
-    ours = ls.outcomes.changed(uri, text)
-    ls.recent.changed(uri, text, typed=not ours)
-    ls.schedule(uri, ls.settings.debounce_ms / 1000)
+    doc = ls.texts.get(params.text_document.uri)
+    if doc is None:
+        return
+    ours = ls.outcomes.changed(doc.uri, doc.source)
+    ls.recent.changed(doc.uri, doc.source, typed=not ours)
+    ls.schedule(doc.uri, ls.settings.debounce_ms / 1000)
 
 
 def did_save(ls: SurefixServer, params: t.DidSaveTextDocumentParams) -> None:

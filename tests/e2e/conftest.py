@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Union
 
 import pytest
+from lsp_reference import apply_text_edits, client_units, lines
 from lsprotocol import types as t
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -143,8 +144,8 @@ class Editor:
         trigger: t.CodeActionTriggerKind | None = None,
     ) -> list[t.CodeAction]:
         """Code actions for one line (or the whole file), with its diagnostics as context."""
-        lines = self.texts[uri].split("\n")
-        first, last = (0, len(lines) - 1) if line is None else (line, line)
+        found = lines(self.texts[uri])
+        first, last = (0, len(found) - 1) if line is None else (line, line)
         wanted = [
             d for d in self.client.diagnostics.get(uri, ()) if first <= d.range.start.line <= last
         ]
@@ -156,7 +157,7 @@ class Editor:
                         start=t.Position(line=first, character=0),
                         end=t.Position(
                             line=last,
-                            character=client_units(lines[last], len(lines[last]), self.encoding),
+                            character=client_units(found[last], len(found[last]), self.encoding),
                         ),
                     ),
                     context=t.CodeActionContext(
@@ -282,39 +283,6 @@ def data(tmp_path: Path, *args: str) -> str:
 async def stats_of(tmp_path: Path) -> dict[str, int]:
     outcomes: dict[str, int] = json.loads(data(tmp_path, "stats", "--json"))["outcomes"]
     return outcomes
-
-
-def apply_text_edits(text: str, edits: Sequence[Any], encoding: str) -> str:
-    lines = text.split("\n")
-
-    def offset(pos: t.Position) -> int:
-        before = sum(len(line) + 1 for line in lines[: pos.line])
-        line = lines[pos.line] if pos.line < len(lines) else ""
-        return before + code_points(line, pos.character, encoding)
-
-    spans = sorted(
-        ((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True
-    )
-    for start, end, new in spans:
-        text = text[:start] + new + text[end:]
-    return text
-
-
-def code_points(line: str, units: int, encoding: str) -> int:
-    """Client units to a code-point column, done independently of the server's own code."""
-    if encoding == t.PositionEncodingKind.Utf32:
-        return units
-    codec = "utf-8" if encoding == t.PositionEncodingKind.Utf8 else "utf-16-le"
-    width = 1 if codec == "utf-8" else 2
-    return len(line.encode(codec, "surrogatepass")[: units * width].decode(codec, "ignore"))
-
-
-def client_units(line: str, column: int, encoding: str) -> int:
-    if encoding == t.PositionEncodingKind.Utf32:
-        return column
-    if encoding == t.PositionEncodingKind.Utf8:
-        return len(line[:column].encode("utf-8"))
-    return len(line[:column].encode("utf-16-le")) // 2
 
 
 Session = Callable[..., Any]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from lsp_reference import client_units
 from lsprotocol import types as t
 
-from .conftest import PRESETS, Session, client_units
+from .conftest import PRESETS, Session
 from .samples import MESSY, UNUSED_IMPORT
 
 

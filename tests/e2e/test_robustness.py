@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from lsp_reference import client_units, code_points
 from lsprotocol import types as t
 from lsprotocol.types import DiagnosticSeverity as Severity
 
 from surefix.model.scoring.artifact import bundled_model_dir
 
-from .conftest import WAIT, Editor, Session, client_units, code_points, fix_text, is_fix
+from .conftest import WAIT, Editor, Session, fix_text, is_fix
 from .samples import MESSY, UNUSED_IMPORT
 
 
@@ -69,14 +70,31 @@ ODD_FILES = {
             (None, "1:0-1:0", "unexpected EOF while parsing"),
         ],
     ),
-    # a lone surrogate: what a non-UTF-8 file decodes to
-    "lone-surrogate": Odd(
-        "x = '\udcff'\nimport os\n",
+    # a byte-order mark is a character of line 1 that Ruff does not count
+    "byte-order-mark": Odd(
+        "\ufeffimport os\nprint(1)\n",
         [
+            ("I001", "0:1-0:10", "Import block is un-sorted or un-formatted"),
+            ("F401", "0:8-0:10", "`os` imported but unused"),
+        ],
+        {
+            "Organize imports": "\ufeffimport os\n\nprint(1)\n",
+            "Remove unused import: `os`": "\ufeffprint(1)\n",
+        },
+    ),
+    # characters `str.splitlines` breaks at and LSP does not
+    "not-line-breaks": Odd(
+        "x = 1  # a\u2028b\x85c\x0bd\x0ce\nimport os\n",
+        [
+            (
+                "RUF003",
+                "0:10-0:11",
+                "Comment contains ambiguous `\u2028` (LINE SEPARATOR). Did you mean ` ` (SPACE)?",
+            ),
             ("E402", "1:0-1:9", "Module level import not at top of file"),
             ("F401", "1:7-1:9", "`os` imported but unused"),
         ],
-        {"Remove unused import: `os`": "x = '\udcff'\n"},
+        {"Remove unused import: `os`": "x = 1  # a\u2028b\x85c\x0bd\x0ce\n"},
     ),
     "binary": Odd(
         "\x00\x01 binary junk \ufeff\n",
