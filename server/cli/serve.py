@@ -1,4 +1,5 @@
-"""`surefix serve`: the language server on stdio, or on a TCP port for debugging."""
+"""`surefix serve`: the language server on stdio, or on a TCP port for one client that holds
+the session's token (`surefix.server.lsp.tcp`)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,18 @@ def register(commands: Any) -> None:
         "--tcp",
         metavar="HOST:PORT",
         type=_address,
-        help="listen on TCP instead of stdio (HOST defaults to 127.0.0.1, loopback only)",
+        help=(
+            "serve one client over TCP instead of stdio; it must send the printed token (or "
+            "SUREFIX_TOKEN) as initializationOptions.token. HOST defaults to 127.0.0.1; "
+            "PORT 0 picks a free port"
+        ),
     )
     serve.set_defaults(handler=run_serve)
 
 
 def _address(text: str) -> str:
     match = _ADDRESS.match(text)
-    if match is None or not 0 < int(match["port"]) < 65536:
+    if match is None or not 0 <= int(match["port"]) < 65536:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT or :PORT, got {text!r}")
     return f"{match['host'].strip('[]') or '127.0.0.1'}:{match['port']}"
 

@@ -17,6 +17,7 @@ from lsprotocol import types as t
 from pygls.capabilities import get_capability
 
 from surefix.server.lsp import code_actions, commands, fix_all, hover
+from surefix.server.lsp import tcp as tcp_session
 from surefix.server.lsp.code_actions import RULE_CODE
 from surefix.server.lsp.diagnostics import indices_named
 from surefix.server.lsp.server import SurefixServer
@@ -263,9 +264,10 @@ def build_server() -> SurefixServer:
 
 
 def start(tcp: str | None = None) -> None:
+    """Serve on stdio, or, given HOST:PORT, one token-holding client over TCP (`tcp`)."""
     server = build_server()
     if tcp is None:
         server.start_io()
         return
     host, _, port = tcp.rpartition(":")
-    server.start_tcp(host, int(port))
+    tcp_session.start(server, host, int(port))

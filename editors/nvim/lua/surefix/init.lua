@@ -25,6 +25,7 @@ local defaults = {
   filetypes = { "python" },
   root_markers = { "pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", ".git" },
   settings = {}, -- the `surefix.*` settings, camelCase: { autoThreshold = 0.9, ... }
+  token = nil, -- the session token of `surefix serve --tcp` (cmd = vim.lsp.rpc.connect(...))
   progress = true, -- echo work-done progress (retrain) in the command line
   commands = true, -- define the :Surefix* user commands
   on_attach = nil,
@@ -120,7 +121,9 @@ function M.client_config(opts)
     -- The server asks for section `surefix` (workspace/configuration) and also reads
     -- initializationOptions, so settings count before its first lint.
     settings = { surefix = settings },
-    init_options = { surefix = settings },
+    -- The token is read by a `--tcp` server's gate, which removes it before the server sees
+    -- the options; over stdio there is none.
+    init_options = { surefix = settings, token = opts.token },
     handlers = { ["surefix/status"] = on_status },
     on_attach = opts.on_attach,
     capabilities = client_capabilities(opts.capabilities),
