@@ -30,9 +30,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from pygls.exceptions import JsonRpcException
-from pygls.io_ import run_async
-from pygls.lsp.server import LanguageServer
+from surefix.server.lsp.protocol import read_frames
+from surefix.server.lsp.server import SurefixServer
 
 TOKEN_ENV = "SUREFIX_TOKEN"
 TOKEN_OPTION = "token"
@@ -134,7 +133,7 @@ def admit(body: bytes, token: str) -> dict[str, Any]:
 class Session:
     """The one client this server serves: the first to present the token."""
 
-    def __init__(self, server: LanguageServer, token: str) -> None:
+    def __init__(self, server: SurefixServer, token: str) -> None:
         self.server = server
         self.token = token
         self.claimed = False
@@ -171,23 +170,11 @@ class Session:
     async def _serve(
         self, message: dict[str, Any], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        """pygls's own loop from here on, after the `initialize` the gate has read."""
+        """The stdio loop's reader from here on, after the `initialize` the gate has read."""
         protocol = self.server.protocol
         protocol.set_writer(writer)
-        try:
-            protocol.handle_message(
-                json.loads(json.dumps(message), object_hook=protocol.structure_message)
-            )
-        except Exception as exc:  # as pygls's loop does with a message it cannot handle
-            logger.exception("Unable to handle message")
-            self.server.report_server_error(exc, JsonRpcException)
-        await run_async(
-            stop_event=threading.Event(),
-            reader=reader,
-            protocol=protocol,
-            logger=logger,
-            error_handler=self.server.report_server_error,
-        )
+        protocol.receive(json.dumps(message).encode())
+        await read_frames(reader, protocol, threading.Event())
 
 
 async def _refuse(
@@ -210,7 +197,7 @@ async def _refuse(
         writer.close()
 
 
-async def serve(server: LanguageServer, host: str, port: int, token: str, given: bool) -> None:
+async def serve(server: SurefixServer, host: str, port: int, token: str, given: bool) -> None:
     """Listen until the one session has ended."""
     session = Session(server, token)
     listener = await asyncio.start_server(session.connection, host, port)
@@ -230,7 +217,7 @@ async def serve(server: LanguageServer, host: str, port: int, token: str, given:
         server.shutdown()
 
 
-def start(server: LanguageServer, host: str, port: int) -> None:
+def start(server: SurefixServer, host: str, port: int) -> None:
     """`surefix serve --tcp HOST:PORT`: one session, then the process ends."""
     token, given = session_token()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a debugging session quietly
