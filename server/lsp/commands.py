@@ -44,6 +44,11 @@ CLIENT_FEATURES = "surefix"
 REPORT_IN_EDITOR = "reportInEditor"
 
 
+class BadArguments(ValueError):
+    """A command's arguments are not what it takes: an Invalid Params error for the client,
+    not a "please report this" for the user."""
+
+
 class Retrainer:
     """One retrain at a time: a second request while one runs is answered at once."""
 
@@ -164,7 +169,7 @@ def data_export(ls: SurefixServer, options: Any) -> dict[str, Any]:
     """Write every outcome to a file in the data directory (never anywhere else)."""
     fmt = options.get("format", "json") if isinstance(options, dict) else "json"
     if fmt not in ("json", "csv"):
-        raise ValueError(f"export format must be json or csv, not {fmt!r}")
+        raise BadArguments(f"export format must be json or csv, not {fmt!r}")
     store = ls.outcomes.store()
     if store is None:
         raise StoreError("outcome collection is off or the store is unavailable")

@@ -15,15 +15,18 @@ from typing import Any, TypeVar
 
 from lsprotocol import types as t
 from pygls.capabilities import get_capability
+from pygls.exceptions import JsonRpcInvalidParams
 
 from surefix.server.lsp import code_actions, commands, fix_all, hover
 from surefix.server.lsp import tcp as tcp_session
 from surefix.server.lsp.code_actions import RULE_CODE
+from surefix.server.lsp.commands import BadArguments
 from surefix.server.lsp.diagnostics import indices_named
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
 
 F = TypeVar("F", bound=Callable[..., Any])
+APPLY_EDIT_WAIT_S = 30.0  # an editor may ask the user first; one that never answers is told
 ACTION_KINDS = [t.CodeActionKind.QuickFix, t.CodeActionKind.SourceFixAll, fix_all.FIX_ALL_KIND]
 
 
@@ -39,6 +42,8 @@ def guarded(default: Any = None) -> Callable[[F], F]:
                 return await result if asyncio.iscoroutine(result) else result
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
+            except BadArguments as exc:  # the client's mistake: an error it can show, at once
+                raise JsonRpcInvalidParams(f"{handler.__name__}: {exc}") from exc
             except Exception as exc:
                 ls.log(traceback.format_exc(), t.MessageType.Error)
                 ls.tell(f"surefix: {handler.__name__} failed ({exc!r}); please report this")
@@ -175,7 +180,7 @@ def trust_rule(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     target = args[0] if args and isinstance(args[0], dict) else {}
     rule = target.get("rule")
     if not isinstance(rule, str) or not RULE_CODE.match(rule):
-        raise ValueError(f"expected {{rule: CODE}} with a rule code such as F401, got {target!r}")
+        raise BadArguments(f"expected {{rule: CODE}} with a rule code such as F401, got {target!r}")
     trusted = ls.outcomes.trust_again(rule)
     if trusted:
         ls.tell(f"surefix: {rule} is trusted again", t.MessageType.Info)
@@ -186,7 +191,7 @@ async def apply_trusted(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     target = args[0] if args else None
     uri = target.get("uri") if isinstance(target, dict) else target
     if not isinstance(uri, str):
-        raise ValueError("expected a document URI or {uri, version}")
+        raise BadArguments("expected a document URI or {uri, version}")
     analyzed = await ls.current(uri)
     if analyzed is None:
         return {"applied": 0, "reason": "document not open"}
@@ -195,9 +200,26 @@ async def apply_trusted(ls: SurefixServer, *args: Any) -> dict[str, Any]:
         return {"applied": 0, "reason": "stale version"}
     run = await ls.fix_run(analyzed)
     if run.applied:
-        edit = fix_all.edit(analyzed, run)
-        await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(edit=edit, label="surefix"))
+        refused = await apply_edit(ls, fix_all.edit(analyzed, run))
+        if refused is not None:
+            return {"applied": 0, "reason": refused}
     return {"applied": len(run.applied), "dropped": len(run.dropped), "rounds": run.rounds}
+
+
+async def apply_edit(ls: SurefixServer, edit: t.WorkspaceEdit) -> str | None:
+    """Ask the editor to apply `edit`; None if it did, else why not, in its own words where it
+    gave any. A command must not report fixes the editor never made."""
+    params = t.ApplyWorkspaceEditParams(edit=edit, label="surefix")
+    try:
+        result = await asyncio.wait_for(ls.workspace_apply_edit_async(params), APPLY_EDIT_WAIT_S)
+    except TimeoutError:
+        return f"the editor did not answer workspace/applyEdit within {APPLY_EDIT_WAIT_S:g} s"
+    except Exception as exc:  # an error answer, or one that is not an ApplyWorkspaceEditResult
+        return f"the editor did not apply the edit ({getattr(exc, 'message', None) or exc!r})"
+    if not isinstance(result, t.ApplyWorkspaceEditResult) or not result.applied:
+        why = getattr(result, "failure_reason", None)
+        return "the editor did not apply the edit" + (f": {why}" if why else "")
+    return None
 
 
 async def retrain(ls: SurefixServer, *args: Any) -> dict[str, Any]:

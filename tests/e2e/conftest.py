@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Union
 
 import pytest
-from lsp_reference import apply_text_edits, client_units, lines
+from lsp_reference import apply_text_edits, client_units, lines, reference_apply
 from lsprotocol import types as t
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -87,6 +87,8 @@ class Editor:
         self.texts: dict[str, str] = {}
         self.versions: dict[str, int] = {}
         self.applied_edits: list[t.ApplyWorkspaceEditParams] = []
+        # what the editor answers `workspace/applyEdit` with; a test may answer otherwise
+        self.answer_apply: Callable[[], Any] = lambda: t.ApplyWorkspaceEditResult(applied=True)
 
     @property
     def encoding(self) -> str:
@@ -96,7 +98,10 @@ class Editor:
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
-        uri = path.as_uri()
+        return await self.open_uri(path.as_uri(), text)
+
+    async def open_uri(self, uri: str, text: str, wait: bool = True) -> str:
+        """Open a document under a URI spelled as the test says (no file is written)."""
         self.texts[uri], self.versions[uri] = text, 1
         self.client.text_document_did_open(
             t.DidOpenTextDocumentParams(
@@ -105,7 +110,8 @@ class Editor:
                 )
             )
         )
-        await self.diagnostics(uri)
+        if wait:
+            await self.diagnostics(uri)
         return uri
 
     async def change(self, uri: str, text: str, wait: bool = True) -> None:
@@ -115,6 +121,23 @@ class Editor:
             t.DidChangeTextDocumentParams(
                 text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
                 content_changes=[t.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        if wait:
+            await self.diagnostics(uri)
+
+    async def edit(
+        self, uri: str, changes: Sequence[t.TextDocumentContentChangePartial], wait: bool = True
+    ) -> None:
+        """Incremental changes, applied to the editor's text as the specification says."""
+        version, text = self.versions[uri] + 1, self.texts[uri]
+        for change in changes:
+            text = reference_apply(text, change, self.encoding)
+        self.texts[uri], self.versions[uri] = text, version
+        self.client.text_document_did_change(
+            t.DidChangeTextDocumentParams(
+                text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=list(changes),
             )
         )
         if wait:
@@ -319,10 +342,10 @@ def editor(tmp_path: Path) -> Session:
         client.publishes = {}  # type: ignore[attr-defined]
 
         @client.feature(t.WORKSPACE_APPLY_EDIT)
-        def apply_edit(params: t.ApplyWorkspaceEditParams) -> t.ApplyWorkspaceEditResult:
+        def apply_edit(params: t.ApplyWorkspaceEditParams) -> Any:
             assert editor is not None
             editor.applied_edits.append(params)
-            return t.ApplyWorkspaceEditResult(applied=True)
+            return editor.answer_apply()
 
         @client.feature(t.CLIENT_REGISTER_CAPABILITY)
         def register(params: t.RegistrationParams) -> None: ...
