@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 from lsprotocol import types as t
 from pygls.capabilities import get_capability
 
+from surefix.model.scoring.scorer import ScoreError
 from surefix.server.lsp import code_actions, commands, fix_all, hover
+from surefix.server.lsp.analyzer import MODEL_ATTEMPTS
 from surefix.server.lsp.code_actions import RULE_CODE
 from surefix.server.lsp.diagnostics import indices_named
 from surefix.server.lsp.server import SurefixServer
@@ -147,11 +149,18 @@ async def resolve(ls: SurefixServer, action: t.CodeAction) -> t.CodeAction:
 
 
 async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
-    analyzed = await ls.current(params.text_document.uri)
-    if analyzed is None:
-        return None
     style = hover.details_style(ls.client_capabilities)
-    return hover.hover(analyzed, params.position, ls.models.model, ls.outcomes.record_words, style)
+    for _ in range(MODEL_ATTEMPTS):  # an explanation that is no number refuses its model
+        analyzed = await ls.current(params.text_document.uri)
+        if analyzed is None:
+            return None
+        try:
+            return hover.hover(
+                analyzed, params.position, ls.models.model, ls.outcomes.record_words, style
+            )
+        except ScoreError as exc:
+            ls.refuse_model(exc)
+    return None
 
 
 def client_resolves_edits(ls: SurefixServer) -> bool:

@@ -1,6 +1,6 @@
 """The numpy scorer against scikit-learn, exact explanations, and the artifact on disk: what
 loading refuses (a changed threshold, an overflowing weight, NaN, a wrong shape — even with
-every checksum recomputed)."""
+every checksum recomputed) and the scorer's refusal of a score that is not a number."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ from surefix.model.scoring.artifact import (
     sha256_file,
 )
 from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
-from surefix.model.scoring.design import SchemaError
-from surefix.model.scoring.scorer import TrustModel, load_model, sigmoid
+from surefix.model.scoring.design import SchemaError, SlopeEncoding
+from surefix.model.scoring.scorer import ScoreError, TrustModel, load_model, sigmoid
 from surefix.model.training.fit import AdditiveFit, check_parity, fit_additive, probe_rows
 
 
@@ -338,3 +338,36 @@ def test_nothing_is_written_that_the_loader_would_refuse(fitted, tmp_path: Path)
     with pytest.raises(ArtifactError, match="refusing to write"):
         save_artifact(art, tmp_path / "model")
     assert not (tmp_path / "model").exists()
+
+
+def tiny_spreads(p: dict[str, Any]) -> None:
+    """Every per-rule slope divides by a spread of 1e-308: each weight is sane, yet a fix's
+    standardised value overflows to inf."""
+    for feature in p["design"]["features"]:
+        if feature["kind"] == "slope":
+            feature["spread"] = 1e-308
+
+
+def test_a_model_that_overflows_in_use_raises_instead_of_scoring_nan(artifact_dir: Path) -> None:
+    forge(artifact_dir, params=tiny_spreads)
+    model = load_model(artifact_dir)  # every value is in range: only using it shows the fault
+    assert any(isinstance(e, SlopeEncoding) for e in model.artifact.design.encodings)
+    rows, _ = make_rows(20, seed=3)
+    with pytest.raises(ScoreError, match="not a finite number") as info:
+        model.score(rows)
+    message = str(info.value)
+    assert f"the model at {artifact_dir}" in message and "a fix of " in message
+    assert info.value.model is model
+    slope = next(e for e in model.artifact.design.encodings if isinstance(e, SlopeEncoding))
+    row = next(r for r in rows if r["rule"] in slope.rules and r[slope.feature] != 0)
+    with pytest.raises(ScoreError):
+        model.explain(row)
+
+
+def test_scores_are_finite_or_refused_whatever_the_weights(artifact_dir: Path) -> None:
+    art = load_artifact(artifact_dir)
+    signs = np.where(np.arange(len(art.coef)) % 2 == 0, 1.0, -1.0)
+    huge = TrustModel(replace(art, coef=signs * 1e308, column_means=np.zeros_like(art.coef)))
+    rows, _ = make_rows(5)
+    with pytest.raises(ScoreError, match=rf"a fix of {rows[0]['rule']} "):
+        huge.score(rows)
