@@ -109,6 +109,12 @@ def fix_until_stable(
     return FixRun(current.text, current, tuple(applied), tuple(dropped), rounds, tuple(spots), held)
 
 
+def unchanged(analysis: Analysis) -> FixRun:
+    """A run that applied nothing to `analysis`: the answer when no run could be completed
+    with a model whose scores are numbers on the text as it is now."""
+    return FixRun(analysis.text, analysis, (), (), 0)
+
+
 def spot_of(lines: Sequence[str], line: int) -> str:
     """A violation's line, stripped: where "the same fix at the same spot" is recognised again
     after an undo, wherever the line has moved."""

@@ -12,10 +12,17 @@ training mean gives
 where `base` is the log-odds of an "average" training fix and each contribution says how much
 this fix's rule, tier, edit shape, … moved it. Nothing is approximated (no SHAP sampling), so a
 hover saying "the rule lowered trust" is literally where the log-odds went.
+
+A score that is not a finite number is never returned: `logits` and `explain` raise
+`ScoreError` instead, naming the model and the fix. Loading bounds every weight, but a logit
+also multiplies the row's values (a per-rule slope divides by its training spread), so a model
+that passed loading can still overflow on some input; the caller then uses another model
+(the language server falls back as it does for a model that fails to load).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from surefix.features.featurize import SCHEMA_VERSION
-from surefix.model.scoring.artifact import Artifact, Thresholds, load_artifact
+from surefix.model.scoring.artifact import Artifact, ArtifactError, Thresholds, load_artifact
 from surefix.model.scoring.design import (
     CategoricalEncoding,
     Encoding,
@@ -34,6 +41,15 @@ from surefix.model.scoring.design import (
 from surefix.model.scoring.evidence import Evidence
 
 TOP_FEATURES = 3
+
+
+class ScoreError(ArtifactError):
+    """`model` gave a fix a score that is not a finite number. The message names the model and
+    the fix; a badge would otherwise show `nan %` or fail to show at all."""
+
+    def __init__(self, message: str, model: TrustModel) -> None:
+        super().__init__(message)
+        self.model = model
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -82,7 +98,16 @@ class TrustModel:
 
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
-        self._base = float(artifact.intercept + artifact.coef @ artifact.column_means)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._base = float(artifact.intercept + artifact.coef @ artifact.column_means)
+        if not np.isfinite(self._base):
+            raise ScoreError(f"{self.where}: the average fix's log-odds are {self._base}", self)
+
+    @property
+    def where(self) -> str:
+        """How a message names this model: by the directory it was read from, when it was."""
+        source = self.artifact.source
+        return f"the model at {source}" if source else f"the model {self.version}"
 
     @property
     def version(self) -> str:
@@ -104,13 +129,32 @@ class TrustModel:
     def logits(
         self, rows: Sequence[Mapping[str, Any]], schema_version: int = SCHEMA_VERSION
     ) -> np.ndarray:
-        linear = self.artifact.design.linear(rows, self.artifact.coef, schema_version)
-        return linear + self.artifact.intercept
+        """The log-odds of each row. Raises `SchemaError` on foreign rows and `ScoreError` when
+        one is not a finite number."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            linear = self.artifact.design.linear(rows, self.artifact.coef, schema_version)
+            z = linear + self.artifact.intercept
+        self.check_finite(z, rows)
+        return z
+
+    def check_finite(self, logits: np.ndarray, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Raise `ScoreError` for the first row whose log-odds are not finite: an infinite one
+        would still give a score of 0 or 1, but only because the arithmetic overflowed."""
+        bad = np.flatnonzero(~np.isfinite(logits))
+        if bad.size:
+            i = int(bad[0])
+            rule = rows[i].get("rule", "?")
+            raise ScoreError(
+                f"{self.where} gives a fix of {rule} a score that is not a finite number "
+                f"(log-odds {logits[i]}): its parameters overflow on this file",
+                self,
+            )
 
     def score(
         self, rows: Sequence[Mapping[str, Any]], schema_version: int = SCHEMA_VERSION
     ) -> np.ndarray:
-        """P(the developer keeps the fix) for each row. Raises `SchemaError` on foreign rows."""
+        """P(the developer keeps the fix) for each row, always finite. Raises `SchemaError` on
+        foreign rows and `ScoreError` when the model cannot give one a finite score."""
         return sigmoid(self.logits(rows, schema_version))
 
     def explain(
@@ -119,9 +163,13 @@ class TrustModel:
         """Per-group log-odds contributions of one row, relative to the average training fix,
         every feature's, and the `top` individual features that moved it most."""
         design = self.artifact.design
-        x = design.transform([row], schema_version)[0]
-        parts = self.artifact.coef * (x - self.artifact.column_means)
-        logit = float(x @ self.artifact.coef + self.artifact.intercept)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = design.transform([row], schema_version)[0]
+            parts = self.artifact.coef * (x - self.artifact.column_means)
+            logit = float(x @ self.artifact.coef + self.artifact.intercept)
+        if not np.all(np.isfinite(parts)):
+            logit = math.nan  # a contribution that is no number explains nothing
+        self.check_finite(np.array([logit]), [row])
         features = self.feature_contributions(row, parts)
         groups: dict[str, float] = {}
         for f in features:

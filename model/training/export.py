@@ -2,7 +2,8 @@
 
 Order matters: the evaluation runs first because the artifact ships its thresholds (chosen on
 out-of-fold predictions, never on the rows the final model saw) and its metrics. The final
-additive model is then refitted on all events with C chosen by grouped CV on all events, written,
+additive model is then refitted on all events with C chosen by grouped CV on all events, written
+(sealed: the manifest's checksum covers its thresholds and evidence as well as the parameters),
 read back through the same loader the server uses, and compared with scikit-learn to 1e-9 — so a
 serialisation slip fails the build instead of shipping. The artifact also carries the evidence
 hover quotes: per rule, per family and overall, the events, kept and projects of `ds`.

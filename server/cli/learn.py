@@ -1,7 +1,8 @@
-"""`surefix retrain`, `surefix model list|rollback|reset` and `surefix report`: the user's
+"""`surefix retrain`, `surefix model list|rollback|reset|seal` and `surefix report`: the user's
 own model, from the command line and — `retrain --json` — for the language server, which runs
 the retrain in this separate process so that scikit-learn never enters the server and the
-server's event loop never waits on a fit.
+server's event loop never waits on a fit. `model seal DIR` seals the manifest of an artifact
+written before manifests were sealed, after checking it as the loader does.
 
 `--json` prints one JSON object per line: `{"progress": pct, "message": …}` while working, then
 `{"result": {…}}` (the `Decision`, or `{"error": …}`). A retrain that could not be done exits 1,
@@ -43,6 +44,11 @@ def register(commands: Any) -> None:
         ("reset", "return to the bundled model (your models stay on disk)"),
     ):
         add_data_dir(verbs.add_parser(verb, help=text)).set_defaults(handler=run_model)
+    seal = verbs.add_parser(
+        "seal", help="check a model directory and seal its manifest (for one written unsealed)"
+    )
+    seal.add_argument("directory", type=Path, help="the artifact: manifest.json and params.json")
+    seal.set_defaults(handler=run_seal)
 
     report = commands.add_parser("report", help="write the model report (HTML) and print its path")
     add_data_dir(report).set_defaults(handler=run_report)
@@ -121,6 +127,13 @@ def run_model(args: argparse.Namespace) -> int:
         others = [v for v in registry.versions() if v not in {e.version for e in active}]
         if others:
             print("rolled back (kept on disk): " + ", ".join(others))
+    return 0
+
+
+def run_seal(args: argparse.Namespace) -> int:
+    from surefix.model.scoring.artifact import seal_artifact
+
+    print(f"sealed {args.directory} (manifest sha256 {seal_artifact(args.directory)})")
     return 0
 
 

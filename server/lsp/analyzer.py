@@ -5,6 +5,10 @@ Ruff runs only when the text or the Ruff settings changed: a new outcome, record
 model re-scores the cached lint result of the same version. Parsing the document in parallel
 with Ruff was measured slower: the parse holds the GIL and delays reading Ruff's output more
 than it saves. Nothing here writes the outcome store.
+
+A model whose score for some fix is not a number (`ScoreError`) is handed to `refuse`, which
+replaces it, and the same lint result is scored again with the model now in use; the chain ends
+with no model, whose unscored analysis cannot fail.
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ from surefix.features.ruff.findings import Position
 from surefix.features.ruff.run import RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
-from surefix.model.scoring.scorer import TrustModel
+from surefix.model.scoring.scorer import ScoreError, TrustModel
 from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyzed
 from surefix.server.lsp.positions import Positions
 from surefix.server.lsp.settings import SECTION
 
 T = TypeVar("T")
+MODEL_ATTEMPTS = 4  # configured or retrained, bundled, none: each refusal moves one step on
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,11 @@ class Analyzer:
         scoring: Callable[[], Scoring],
         ready: Callable[[], Awaitable[None]],
         log_error: Callable[[str], None],
+        refuse: Callable[[ScoreError, str], None],
     ) -> None:
         self._client, self._publisher = client, publisher
         self._setup, self._scoring, self._ready, self._log_error = setup, scoring, ready, log_error
+        self._refuse = refuse  # (what went wrong, the document being analysed)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="surefix")
         self._lints: dict[str, _Lint] = {}
         self._facts: tuple[str | None, FactsCache] | None = None  # per Ruff executable
@@ -125,7 +132,7 @@ class Analyzer:
                     self._publisher.publish(
                         uri, version, result.violations, result.errors, positions
                     )
-            analysis = await self.in_pool(score, text, path, linted, self._scoring())
+            analysis = await self.scored(uri, text, path, linted)
         except RuffError as exc:
             self._publisher.failed(uri, version, str(exc))
             return None
@@ -135,8 +142,24 @@ class Analyzer:
             return None
         return Analyzed(uri, version, analysis, positions, self._client.takes_document_changes())
 
+    async def scored(self, uri: str, text: str, path: Path, linted: Linted) -> Analysis:
+        """Score a lint result on the analysis threads with the model in use; if that model
+        gives some fix a score that is not a number, it is refused and the next one scores."""
+        for _ in range(MODEL_ATTEMPTS):
+            scoring = self._scoring()
+            try:
+                return await self.in_pool(score, text, path, linted, scoring)
+            except ScoreError as exc:
+                self._refuse(exc, uri)
+        return await self.in_pool(score, text, path, linted, self._unscored())
+
+    def _unscored(self) -> Scoring:
+        scoring = self._scoring()
+        return Scoring(None, None, scoring.history, scoring.demotions)
+
     def analyze_blocking(self, uri: str, text: str) -> Analysis:
-        """Lint and score another text as the document `uri` (fix-all's rounds, in the pool)."""
+        """Lint and score another text as the document `uri` (fix-all's rounds, in the pool).
+        A `ScoreError` goes to the caller, on the event loop, which refuses the model."""
         setup = self._setup()
         path = self.path_of(uri)
         linted = lint(text, path, setup.ruff, setup.select, self.facts(path))

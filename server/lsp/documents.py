@@ -97,9 +97,11 @@ class Analyses:
         if run is not None:
             run.task.cancel()
 
-    def invalidate_all(self) -> list[str]:
-        """Drop every analysis (settings or model changed); returns the URIs to analyse again."""
-        uris = list(self._runs)
+    def invalidate_all(self, keep: str | None = None) -> list[str]:
+        """Drop every analysis (settings or model changed) but `keep`'s; returns the URIs to
+        analyse again. `keep` is a document whose running analysis already follows the change
+        (it is the one that caused it): cancelling it would leave its requests unanswered."""
+        uris = [uri for uri in self._runs if uri != keep]
         for uri in uris:
             self.forget(uri)
         return uris

@@ -2,7 +2,9 @@
 
 The configured model, else the user's promoted one, else the bundled one, else none: a model
 that fails to load is reported and the next one is tried, so fixes are always offered — without
-a model they are unscored and nothing is applied automatically.
+a model they are unscored and nothing is applied automatically. A model that loads but then
+gives a score that is not a number is refused the same way (`refuse`): said once, naming the
+file and what is wrong, and the next one is used until the model is loaded again.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Any
 
 from surefix.model.local.registry import Registry
 from surefix.model.scoring.artifact import ArtifactError, Thresholds
-from surefix.model.scoring.scorer import TrustModel, load_model
+from surefix.model.scoring.scorer import ScoreError, TrustModel, load_model
 
 BUNDLED = "bundled"
+UNSCORED = "fixes are shown without scores and none is applied automatically"
 
 
 class Models:
@@ -27,10 +30,34 @@ class Models:
         self.source: str | None = None  # a path, or "bundled"
         self.auto: float | None = None
         self.review: float | None = None
+        self._configured: str | None = None
+        self._data_dir: Path | None = None
+        self._refused: set[str] = set()  # sources whose scores were no numbers, until a load
 
     def load(self, configured: str | None, data_dir: Path) -> None:
-        """Load the model to use now (at start, on a setting change, after retrain or reset)."""
-        if configured:
+        """Load the model to use now (at start, on a setting change, after retrain or reset).
+        Models refused earlier get another chance: the file may have been replaced."""
+        self._configured, self._data_dir = configured, data_dir
+        self._refused.clear()
+        self._choose()
+
+    def refuse(self, problem: ScoreError) -> bool:
+        """`problem.model` gave a score that is not a finite number: stop using it and fall
+        back to the next model, as for one that fails to load. Only the model in use is
+        refused, so a second report about it (a file scored before the switch) says nothing
+        again. Returns whether the model in use changed."""
+        if problem.model is not self.model or self.source is None:
+            return False
+        refused = self.source
+        self._refused.add(refused)
+        then = UNSCORED if refused == BUNDLED else "using the bundled one instead"
+        self._say(f"surefix: {problem}; {then}", refused == BUNDLED)
+        self._choose()
+        return True
+
+    def _choose(self) -> None:
+        configured = self._configured
+        if configured and configured not in self._refused:
             try:
                 self.model, self.source = load_model(configured), configured
                 return
@@ -40,8 +67,8 @@ class Models:
                     "using the bundled one",
                     False,
                 )
-        local = Registry(data_dir).active()
-        if local is not None and not configured:
+        local = Registry(self._data_dir).active() if self._data_dir is not None else None
+        if local is not None and not configured and str(local) not in self._refused:
             try:
                 self.model, self.source = load_model(local), str(local)
                 return
@@ -51,15 +78,13 @@ class Models:
                     "bundled one (`surefix model rollback` returns to the previous)",
                     False,
                 )
+        self.model, self.source = None, None
+        if BUNDLED in self._refused:
+            return  # said when it was refused
         try:
             self.model, self.source = load_model(), BUNDLED
         except ArtifactError as exc:
-            self.model, self.source = None, None
-            self._say(
-                f"surefix: no trust model could be loaded ({exc}); fixes are shown without "
-                "scores and none is applied automatically",
-                True,
-            )
+            self._say(f"surefix: no trust model could be loaded ({exc}); {UNSCORED}", True)
 
     @property
     def version(self) -> str:

@@ -78,7 +78,7 @@ class SurefixProtocol(LanguageServerProtocol):
             method = data.get("method", "")
             if "id" in data and "method" in data:
                 self._refuse(msg_id, JsonRpcInvalidParams(f"Invalid params for {method}: {detail}"))
-            elif (waiting := self._request_futures.pop(msg_id, None)) is not None:
+            elif msg_id is not None and (waiting := self._request_futures.pop(msg_id, None)):
                 # an answer to our own request that is not what the method returns: whoever
                 # waits for it learns that, instead of waiting forever
                 waiting.set_exception(JsonRpcInvalidParams(f"the client's answer: {detail}"))

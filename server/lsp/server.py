@@ -29,12 +29,13 @@ from pygls.uris import to_fs_path
 
 from surefix.features.ruff.run import RuffOptions
 from surefix.model.analysis import Analysis
-from surefix.model.autofix import FixRun, Hold, holding, typed_hold, undone_hold
+from surefix.model.autofix import FixRun, Hold, holding, typed_hold, unchanged, undone_hold
 from surefix.model.local.demotion import Policy
 from surefix.model.local.legacy import adopt_legacy_data
 from surefix.model.local.store import default_data_dir
+from surefix.model.scoring.scorer import ScoreError
 from surefix.server.lsp import fix_all
-from surefix.server.lsp.analyzer import Analyzer, LintSetup, Scoring
+from surefix.server.lsp.analyzer import MODEL_ATTEMPTS, Analyzer, LintSetup, Scoring
 from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyses, Analyzed
@@ -73,7 +74,13 @@ class SurefixServer(LanguageServer):
         )
         self.publisher = Publisher(self.text_document_publish_diagnostics, self._say)
         self.analyzer = Analyzer(
-            self, self.publisher, self.lint_setup, self.scoring, self.settled, self._log_error
+            self,
+            self.publisher,
+            self.lint_setup,
+            self.scoring,
+            self.settled,
+            self._log_error,
+            self.refuse_model,
         )
         self.documents = Analyses(self._analyze)
         self.recent = RecentEdits(self.settings.recent_edit_window)
@@ -247,7 +254,21 @@ class SurefixServer(LanguageServer):
         )
 
     async def fix_run(self, analyzed: Analyzed) -> FixRun:
-        run = await fix_all.run(self.analyzer, analyzed, self.autopilot_hold(analyzed.uri))
+        """Apply-all-trusted on `analyzed`. A round that meets a model whose score is not a
+        number refuses it, and the run starts again from the document re-scored by the next
+        model (or changes nothing, if the document has moved on meanwhile)."""
+        for _ in range(MODEL_ATTEMPTS):
+            try:
+                run = await fix_all.run(self.analyzer, analyzed, self.autopilot_hold(analyzed.uri))
+                break
+            except ScoreError as exc:
+                self.refuse_model(exc)
+                fresh = await self.current(analyzed.uri)
+                if fresh is None or fresh.version != analyzed.version:
+                    return unchanged(analyzed.analysis)
+                analyzed = fresh
+        else:
+            return unchanged(analyzed.analysis)
         self.outcomes.computed(analyzed.uri, analyzed.version, analyzed.analysis, run)
         self.log(fix_all.summary(run))
         message = fix_all.dropped_message(run)
@@ -256,6 +277,17 @@ class SurefixServer(LanguageServer):
         return run
 
     # -- the model ------------------------------------------------------------------------
+
+    def refuse_model(self, problem: ScoreError, analysing: str | None = None) -> None:
+        """The model in use gave a score that is not a number: the next model takes over (the
+        user is told once) and every open document but `analysing`, whose analysis is already
+        scoring again, is re-scored with it."""
+        if not self.models.refuse(problem):
+            return
+        self.outcomes.refresh()
+        for uri in self.documents.invalidate_all(keep=analysing):
+            self.schedule(uri, 0)
+        self.send_status()
 
     def model_changed(self) -> None:
         """After a retrain, reset or rollback: load the model now in use and re-score."""

@@ -17,8 +17,10 @@ from lsprotocol import types as t
 from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcInvalidParams
 
+from surefix.model.scoring.scorer import ScoreError
 from surefix.server.lsp import code_actions, commands, fix_all, hover
 from surefix.server.lsp import tcp as tcp_session
+from surefix.server.lsp.analyzer import MODEL_ATTEMPTS
 from surefix.server.lsp.code_actions import RULE_CODE
 from surefix.server.lsp.commands import BadArguments
 from surefix.server.lsp.diagnostics import indices_named
@@ -154,11 +156,18 @@ async def resolve(ls: SurefixServer, action: t.CodeAction) -> t.CodeAction:
 
 
 async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
-    analyzed = await ls.current(params.text_document.uri)
-    if analyzed is None:
-        return None
     style = hover.details_style(ls.client_capabilities)
-    return hover.hover(analyzed, params.position, ls.models.model, ls.outcomes.record_words, style)
+    for _ in range(MODEL_ATTEMPTS):  # an explanation that is no number refuses its model
+        analyzed = await ls.current(params.text_document.uri)
+        if analyzed is None:
+            return None
+        try:
+            return hover.hover(
+                analyzed, params.position, ls.models.model, ls.outcomes.record_words, style
+            )
+        except ScoreError as exc:
+            ls.refuse_model(exc)
+    return None
 
 
 def client_resolves_edits(ls: SurefixServer) -> bool:

@@ -4,19 +4,36 @@ clear message and the server keeps serving."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsp_reference import client_units, code_points
 from lsprotocol import types as t
 from lsprotocol.types import DiagnosticSeverity as Severity
 
-from surefix.model.scoring.artifact import bundled_model_dir
+from surefix.model.scoring.artifact import (
+    SEAL_KEY,
+    bundled_model_dir,
+    manifest_seal,
+    seal_artifact,
+    sha256_file,
+)
 
-from .conftest import WAIT, Editor, Session, fix_text, is_fix
+from .conftest import (
+    WAIT,
+    Editor,
+    Session,
+    check_json,
+    fix_text,
+    is_fix,
+    percent_of,
+)
 from .samples import MESSY, UNUSED_IMPORT
 
 
@@ -274,6 +291,92 @@ async def test_a_broken_model_falls_back_to_the_bundled_one(
         uri = await e.open("m.py", UNUSED_IMPORT)
         (fix,) = [a for a in await e.code_actions(uri) if a.title.endswith("`os`")]
         assert fix.title[0] in "✓?✗" and "%" in fix.title
+
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def tampered_model(
+    tmp_path: Path, params: Edit | None = None, manifest: Edit | None = None, forged: bool = True
+) -> Path:
+    """A sealed copy of the bundled model, then edited. `forged`: its checksums and seal are
+    recomputed afterwards, as someone who knows the format would, so only its values show it."""
+    model = tmp_path / "tampered-model"
+    shutil.copytree(bundled_model_dir(), model, ignore=shutil.ignore_patterns("*.csv.gz"))
+    seal_artifact(model)
+    for name, edit in (("params.json", params), ("manifest.json", manifest)):
+        if edit is not None:
+            data = json.loads((model / name).read_text())
+            edit(data)
+            (model / name).write_text(json.dumps(data))
+    if forged:
+        meta = json.loads((model / "manifest.json").read_text())
+        meta["files"]["params.json"]["sha256"] = sha256_file(model / "params.json")
+        meta[SEAL_KEY] = {"sha256": manifest_seal(meta)}
+        (model / "manifest.json").write_text(json.dumps(meta))
+    return model
+
+
+def bundled_percent(e: Editor, name: str) -> int:
+    """The badge the bundled model gives the `os` fix of `name`, asked of `surefix check`."""
+    (fix,) = [
+        f for f in check_json(e.root / name) if f["message"].endswith("`os` imported but unused")
+    ]
+    return min(99, max(1, round(100 * fix["score"])))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "said"),
+    [
+        (
+            {"manifest": lambda m: m["thresholds"].update(auto=0), "forged": False},
+            "manifest.json does not match its seal",
+        ),
+        (
+            {"params": lambda p: p["coef"].__setitem__(0, 1e308)},
+            "is 1e+308; a trust model's weights stay within ±100 log-odds",
+        ),
+    ],
+    ids=["threshold-changed", "weight-1e308-resealed"],
+)
+async def test_a_tampered_model_is_refused_by_name_and_the_bundled_one_serves(
+    editor: Session, tmp_path: Path, tamper: dict[str, Any], said: str
+) -> None:
+    model = tampered_model(tmp_path, **tamper)
+    async with editor(config={"modelPath": str(model)}) as e:
+        text = await e.message("using the bundled one")
+        assert text.startswith(f"surefix: cannot load the model at {model} (") and said in text
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        (fix,) = [a for a in await e.code_actions(uri) if a.title.endswith("`os`")]
+        assert fix.title[0] in "✓?✗" and percent_of(fix) == bundled_percent(e, "m.py")
+        assert e.client.statuses[-1].source == "bundled"  # type: ignore[attr-defined]
+
+
+def tiny_spreads(params: dict[str, Any]) -> None:
+    """Every per-rule slope divides by 1e-308: each value is in range, yet a fix's
+    standardised value overflows, and with it the log-odds."""
+    for feature in params["design"]["features"]:
+        if feature["kind"] == "slope":
+            feature["spread"] = 1e-308
+
+
+async def test_a_model_whose_scores_are_not_numbers_is_replaced_once_and_fixes_still_work(
+    editor: Session, tmp_path: Path
+) -> None:
+    model = tampered_model(tmp_path, params=tiny_spreads)
+    async with editor(config={"modelPath": str(model)}) as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        text = await e.message("not a finite number")
+        assert text.startswith(f"surefix: the model at {model} gives a fix of F401 a score")
+        assert text.endswith("its parameters overflow on this file; using the bundled one instead")
+        (fix,) = [a for a in await e.code_actions(uri) if a.title.endswith("`os`")]
+        assert fix.title[0] in "✓?✗" and percent_of(fix) == bundled_percent(e, "m.py")
+        hover = await e.hover(uri, 0, 8)
+        assert hover is not None and "F401" in str(hover.contents)
+        other = await e.open("other.py", UNUSED_IMPORT + "import sys\n")
+        assert [a for a in await e.code_actions(other) if a.title.endswith("`sys`")]
+        assert sum("not a finite number" in m for m in e.messages()) == 1
+        assert e.client.statuses[-1].source == "bundled"  # type: ignore[attr-defined]
 
 
 async def test_with_no_loadable_model_fixes_are_unscored_and_never_automatic(

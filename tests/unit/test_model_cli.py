@@ -187,3 +187,21 @@ def test_training_refuses_a_dataset_with_reserved_projects(
         dst.write(src.read().replace("owner/repo0,", "pallets/flask,"))
     err = run_error(["train", "--data", str(mixed), "--out", str(tmp_path / "m")], capsys)
     assert "reserved evaluation projects ['pallets/flask']" in err
+
+
+def test_model_seal_seals_an_older_artifact_and_refuses_a_broken_one(
+    trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = copy_artifact(trained / "bundled", tmp_path / "copy")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    del manifest["seal"]
+    manifest["format_version"] = 1  # as written before manifests were sealed
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert "is not sealed" in run_error(["check", "--model", str(copy), str(copy)], capsys)
+    assert main(["model", "seal", str(copy)]) == 0
+    assert capsys.readouterr().out.startswith(f"sealed {copy} (manifest sha256 ")
+    assert load_model(copy).version == load_model(trained / "bundled").version
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["thresholds"]["auto"] = 0
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert "thresholds.auto is 0" in run_error(["model", "seal", str(copy)], capsys)
