@@ -74,14 +74,39 @@ def diff_edits(old: str, new: str) -> list[Edit]:
 
     index = LineIndex(old)
     a, b = _lines(old), _lines(new)
+    start, end_a, end_b = common_ends(a, b)
+    if (end_a - start) * (end_b - start) > MAX_DIFF_CELLS:  # one edit for the changed block
+        opcodes = [("replace", start, end_a, start, end_b)]
+    else:
+        matcher = SequenceMatcher(None, a[start:end_a], b[start:end_b], autojunk=False)
+        opcodes = [
+            (op, i1 + start, i2 + start, j1 + start, j2 + start)
+            for op, i1, i2, j1, j2 in matcher.get_opcodes()
+        ]
     edits = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
+    for op, i1, i2, j1, j2 in opcodes:
+        if op == "equal" or (i1 == i2 and j1 == j2):
             continue
-        start = index.position(_line_offset(index, i1))
-        end = index.position(_line_offset(index, i2))
-        edits.append(Edit(start, end, "".join(b[j1:j2])))
+        first = index.position(_line_offset(index, i1))
+        last = index.position(_line_offset(index, i2))
+        edits.append(Edit(first, last, "".join(b[j1:j2])))
     return edits
+
+
+MAX_DIFF_CELLS = 1_000_000  # a line diff is quadratic: above this the block is one edit
+
+
+def common_ends(old: Sequence[str], new: Sequence[str]) -> tuple[int, int, int]:
+    """The lines both share at their start and end, in one linear pass: `(start, end_old,
+    end_new)` bound the part that differs. Every line diff starts here, so the quadratic part
+    sees only what an edit changed (5,000 identical lines cost nothing)."""
+    start, limit = 0, min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old, end_new = end_old - 1, end_new - 1
+    return start, end_old, end_new
 
 
 def _lines(text: str) -> list[str]:
@@ -102,10 +127,5 @@ def changed_lines(old: Sequence[str], new: Sequence[str]) -> Sequence[str]:
     """The lines of `new` that an edit from `old` inserted or rewrote: what lies between the
     common prefix and the common suffix. Exact for the one-place edits typing makes, and cheap
     enough for every keystroke; an edit in two places counts everything between them."""
-    start, limit = 0, min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
-        start += 1
-    end_old, end_new = len(old), len(new)
-    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
-        end_old, end_new = end_old - 1, end_new - 1
+    start, _, end_new = common_ends(old, new)
     return new[start:end_new]

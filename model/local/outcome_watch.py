@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Any
 
-from surefix.features.ruff.edits import apply_edits, split_lines
+from surefix.features.ruff.edits import MAX_DIFF_CELLS, apply_edits, common_ends, split_lines
 from surefix.features.ruff.findings import Fix
 
 UNDO_WINDOW_S = 120.0
@@ -178,8 +178,18 @@ def line_map(old: list[str], new: list[str], lines: Iterable[int]) -> dict[int, 
     similar line among the nearest of the block that replaced it, if at least 40 % alike).
     Anything else counts as deleted and is absent: rewriting a function is no answer to a fix."""
     wanted = set(lines)
+    start, end_old, end_new = common_ends(old, new)
     out: dict[int, tuple[str, int]] = {}
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for k in wanted:  # outside the changed block: where the shift puts it
+        if k < start:
+            out[k] = ("same", k)
+        elif k >= end_old:
+            out[k] = ("same", k - end_old + end_new)
+    if (end_old - start) * (end_new - start) > MAX_DIFF_CELLS:
+        return out  # a rewrite this large answers no fix: its lines count as deleted
+    matcher = SequenceMatcher(None, old[start:end_old], new[start:end_new], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        i1, i2, j1, j2 = i1 + start, i2 + start, j1 + start, j2 + start
         for k in wanted.intersection(range(i1, i2)):
             if op == "equal":
                 out[k] = ("same", j1 + k - i1)

@@ -54,3 +54,15 @@ def test_a_text_our_fix_all_produced_is_no_label() -> None:
     fixed = BEFORE.replace("x == None", "x is None").replace("return 2", "return 3")
     w.expect("m.py", fixed)
     assert w.resolved("m.py", fixed, [], 0) == []
+
+
+def test_line_map_of_a_long_file_of_identical_lines_follows_each_line() -> None:
+    """50,000 equal lines made the full diff run for minutes on the event loop; only the
+    changed block is diffed now, and every line still lands where the edit moved it."""
+    old = ["x = 1"] * 50_000
+    new = [*old[:25_000], "y = 2", *old[25_000:]]
+    found = line_map(old, new, [0, 24_999, 25_000, 49_999])
+    assert found[0] == ("same", 0) and found[49_999] == ("same", 50_000)
+    assert {found[24_999][1], found[25_000][1]} <= {24_999, 25_000, 25_001}
+    rewritten = ["z = 3"] * 2_000
+    assert line_map(old, rewritten, [10]) == {}  # a rewrite this large answers no fix

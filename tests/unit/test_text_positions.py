@@ -52,3 +52,12 @@ def test_positions_out_of_range_are_clamped() -> None:
     positions = Positions("ab\n", t.PositionEncodingKind.Utf16)
     assert positions.from_client(t.Position(line=99, character=99)) == Position(1, 0)
     assert positions.from_client(t.Position(line=0, character=99)) == Position(0, 2)
+
+
+def test_diff_edits_of_long_repetitive_texts_stay_exact() -> None:
+    old = "x = 1\n" * 50_000
+    for new in [old.replace("x = 1\n", "y = 2\n", 1), "x = 1\n" * 25_000 + "z\n" + old]:
+        edits = diff_edits(old, new)
+        assert apply_edits(old, edits) == new and len(edits) == 1
+    rewritten = "y = 2\n" * 40_000
+    assert apply_edits(old, diff_edits(old, rewritten)) == rewritten
