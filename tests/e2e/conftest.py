@@ -86,6 +86,15 @@ class Editor:
         self.texts: dict[str, str] = {}
         self.versions: dict[str, int] = {}
         self.applied_edits: list[t.ApplyWorkspaceEditParams] = []
+        self.killed = False
+
+    async def kill(self) -> None:
+        """SIGKILL the server process, as a crash or the OOM killer would: no shutdown."""
+        server = self.client._server  # the process pygls' client started
+        assert server is not None
+        server.kill()
+        await server.wait()
+        self.killed = True
 
     @property
     def encoding(self) -> str:
@@ -379,7 +388,8 @@ def editor(tmp_path: Path) -> Session:
         try:
             yield editor
         finally:
-            await asyncio.wait_for(client.shutdown_session(), WAIT)
+            if not editor.killed:
+                await asyncio.wait_for(client.shutdown_session(), WAIT)
             await client.stop()
 
     return session
