@@ -27,12 +27,26 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class RowRef:
+    """The store row of a taken fix, whose id is known only once the row is written: the
+    server queues its writes (a lock may hold them), and a later revision of the row (undone,
+    broke) is queued behind the write that sets `id`."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, row_id: int | None = None) -> None:
+        self.id = row_id
+
+    def __repr__(self) -> str:
+        return f"RowRef({self.id})"
+
+
 @dataclass(frozen=True)
 class Taken:
     """A fix that was applied — by the user from a quick fix, or by the autopilot — as the
     watch needs it: the text it was applied to, and how that text stood."""
 
-    row_id: int
+    row: RowRef
     version: int  # the version the fix was offered on
     before: str  # hash of that version's text
     syntax_errors: int  # in that version
@@ -76,8 +90,8 @@ class OutcomeWatch:
 
     def broke(
         self, uri: str, version: int, syntax_errors: int, rules: Mapping[str, int] | None = None
-    ) -> list[int]:
-        """Row ids whose fix left more syntax errors, or more violations of other rules (an
+    ) -> list[RowRef]:
+        """Rows whose fix left more syntax errors, or more violations of other rules (an
         import removed that was used: F821), in the first analysis after it."""
         hits = []
         for a in self._watched.get(uri, ()):
@@ -87,9 +101,9 @@ class OutcomeWatch:
             a.checked_broke = True
             others = other_violations(rules, taken.rule) if rules is not None else taken.others
             if syntax_errors > taken.syntax_errors or others > taken.others:
-                hits.append(taken.row_id)
+                hits.append(taken.row)
         if hits:
-            self._watched[uri] = [a for a in self._watched[uri] if a.taken.row_id not in hits]
+            self._watched[uri] = [a for a in self._watched[uri] if a.taken.row not in hits]
         return hits
 
     def forget(self, uri: str) -> None:

@@ -7,13 +7,20 @@ busy timeout makes the second wait instead of failing). Rows hold identifiers an
 the rule, the feature row, the score, the band, the outcome, and a salted hash of the project
 root — never file contents or code.
 
-A file that is not a readable database is moved aside (kept, never deleted) and a fresh one is
+A lock held longer than the busy timeout is `StoreLocked`, apart from every other failure: it
+goes away by itself, so a caller keeps what it wanted written and tries again (the language
+server does, on a thread of its own: `store_thread`). Opening a store that is up to date takes
+no write lock, so a store another process is writing can always be opened and read.
+
+A file that is not a readable database, or whose tables are not the ones its schema version
+promises (a column or a table missing), is moved aside (kept, never deleted) and a fresh one is
 created; the caller is told once, through `Store.notice`.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -33,7 +40,8 @@ OUTCOMES = ("accepted", "undone", "suppressed", "resolved-otherwise", "broke", "
 KEPT = frozenset({"accepted"})
 NEGATIVE = ("undone", "suppressed", "broke", "not-useful")
 MARKS = ("wrong", "undone", "trusted")  # see `demotion`
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # a terminal command may wait; the server's thread uses far less
+_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 # Each entry takes the schema from version i to i + 1; never edit one that has shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -70,6 +78,32 @@ class StoreError(RuntimeError):
     """The store cannot be read or written (read-only or full disk, locked too long)."""
 
 
+class StoreLocked(StoreError):
+    """Another process held the store's lock for longer than the busy timeout: nothing is
+    wrong with the store, and the same write succeeds once the lock is released."""
+
+
+def failure(exc: sqlite3.Error, path: Path, doing: str = "write") -> StoreError:
+    """`exc` as the store's own error, naming the file, in words: `StoreLocked` for a lock
+    (busy or locked), so callers can tell a wait from a fault without reading SQLite's."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in _BUSY_CODES or (primary is None and "locked" in str(exc)):
+        return StoreLocked(f"the outcome store {path} is locked by another process ({exc})")
+    why = _WHY.get(primary or -1)
+    words = f"{why.format(directory=path.parent)} ({exc})" if why else str(exc)
+    return StoreError(f"cannot {doing} the outcome store {path}: {words}")
+
+
+_WHY = {
+    sqlite3.SQLITE_READONLY: "it is read-only",
+    sqlite3.SQLITE_CANTOPEN: "it, or the files SQLite keeps beside it, cannot be created or "
+    "opened in {directory} (is that directory writable?)",
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_PERM: "permission denied",
+}
+
+
 def default_data_dir() -> Path:
     """`SUREFIX_DATA_DIR`, else the platform's per-user data directory."""
     override = os.environ.get(DATA_ENV)
@@ -101,59 +135,95 @@ class Outcome:
 
 
 class Store:
-    """The outcome store at `path` (created, migrated or moved aside as needed)."""
+    """The outcome store at `path` (created, migrated or moved aside as needed). Waits up to
+    `busy_timeout_ms` for a lock another process holds, then raises `StoreLocked`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
         self.notice: str | None = None  # something the user should hear about once
         self._data_version = -1
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        opened = _identity(path)
         try:
             self.db = self._open()
         except sqlite3.OperationalError as exc:  # locked, busy, unwritable: not corruption
-            raise StoreError(f"cannot open the outcome store {path}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            aside = self._move_aside()
-            self.notice = (
-                f"the outcome store {path} could not be read ({exc}); it was moved to "
-                f"{aside.name} and a new one was started"
-            )
-            self.db = self._open()
+            raise failure(exc, path, "open") from exc
+        except (sqlite3.DatabaseError, StoreShapeError) as exc:
+            self.notice = self._quarantine(exc, opened)
+            try:
+                self.db = self._open()
+            except sqlite3.Error as again:
+                raise failure(again, path, "open") from again
 
     @classmethod
-    def at(cls, directory: Path | None = None) -> Store:
-        return cls((directory or default_data_dir()) / STORE_FILE)
+    def at(cls, directory: Path | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+        return cls((directory or default_data_dir()) / STORE_FILE, busy_timeout_ms)
 
     def _open(self) -> sqlite3.Connection:
         """Connect, retrying while another process holds the lock: switching a new file to WAL
         takes an exclusive lock for which SQLite does not always wait, so two editors opening
         a fresh store at once would otherwise fail one of them with "database is locked"."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
         while True:
             try:
                 return self._connect()
             except sqlite3.OperationalError as exc:
-                transient = "locked" in str(exc) or "busy" in str(exc)
-                if not transient or time.monotonic() > deadline:
+                if not isinstance(failure(exc, self.path), StoreLocked):
+                    raise
+                if time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        timeout = self.busy_timeout_ms / 1000
+        db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across crashes
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("integrity check failed")
             migrate(db)
-        except sqlite3.DatabaseError:
+            check_shape(db)
+        except (sqlite3.DatabaseError, StoreError):
             db.close()
             raise
         return db
 
-    def _move_aside(self) -> Path:
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    def _quarantine(self, exc: Exception, opened: tuple[int, int] | None) -> str | None:
+        """Move an unusable store aside; the sentence that tells the user where it went. A
+        store that cannot be moved (a read-only directory) is refused, in the same words."""
+        wrong_shape = isinstance(exc, StoreShapeError)
+        what = (
+            "does not have the tables its version promises" if wrong_shape else "could not be read"
+        )
+        try:
+            aside = self._move_aside(opened, "wrong-shape" if wrong_shape else "corrupt")
+        except OSError as move:
+            raise StoreError(
+                f"the outcome store {self.path} {what} ({exc}) and cannot be moved aside "
+                f"({move}); move or delete it to record outcomes again"
+            ) from move
+        if aside is None:
+            return None
+        return (
+            f"the outcome store {self.path} {what} ({exc}); it was moved to {aside.name} "
+            "and a new one was started"
+        )
+
+    def _move_aside(self, opened: tuple[int, int] | None, why: str) -> Path | None:
+        """Rename the store (and its log) to a free `NAME.WHY-STAMP`; None when the file is no
+        longer the one that was opened (another surefix moved it aside first: its new store
+        must not be moved too)."""
+        if opened is None or _identity(self.path) != opened:
+            return None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.{why}-{stamp}")
+        n = 1
+        while any(Path(f"{aside}{s}").exists() for s in ("", "-wal", "-shm")):
+            n += 1  # never over an earlier one: a rename would replace it
+            aside = self.path.with_name(f"{self.path.name}.{why}-{stamp}-{n}")
         for suffix in ("", "-wal", "-shm"):
             source = Path(f"{self.path}{suffix}")
             if source.exists():
@@ -171,7 +241,7 @@ class Store:
             with self.db:
                 cursor = self.db.execute(_INSERT, _row(outcome))
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
+            raise failure(exc, self.path) from exc
         return int(cursor.lastrowid or 0)
 
     def revise(self, row_id: int, outcome: str, detected: str) -> None:
@@ -185,7 +255,7 @@ class Store:
                     (outcome, detected, row_id),
                 )
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
+            raise failure(exc, self.path) from exc
 
     def record_many(self, outcomes: Iterable[Outcome]) -> int:
         rows = [_row(o) for o in outcomes]
@@ -198,7 +268,7 @@ class Store:
                 self.db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
+            raise failure(exc, self.path) from exc
         return len(rows)
 
     def mark(self, rule: str, mark: str, ts: float | None = None) -> None:
@@ -212,7 +282,7 @@ class Store:
                     (time.time() if ts is None else ts, rule, mark),
                 )
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write the outcome store {self.path}: {exc}") from exc
+            raise failure(exc, self.path) from exc
 
     def purge(self) -> int:
         """Delete every outcome and mark; returns how many outcomes there were."""
@@ -222,7 +292,7 @@ class Store:
                 self.db.execute("DELETE FROM rule_marks")
             self.db.execute("VACUUM")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot purge the outcome store {self.path}: {exc}") from exc
+            raise failure(exc, self.path, "purge") from exc
         return int(n)
 
     # -- reading ------------------------------------------------------------------------------
@@ -236,8 +306,13 @@ class Store:
         if found:
             return str(found[0])
         salt = secrets.token_hex(16)
-        with self.db:
-            self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (salt,))
+        try:
+            with self.db:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (salt,)
+                )
+        except sqlite3.Error as exc:
+            raise failure(exc, self.path) from exc
         return self._salt()
 
     def changed_elsewhere(self) -> bool:
@@ -283,6 +358,21 @@ class Store:
             out.setdefault(rule, dict.fromkeys(OUTCOMES, 0))[outcome] = n
         return out
 
+    def records(self, through: float | None = None) -> Records:
+        """Everything a score and its hover read of this user's history, in one read
+        transaction (one consistent picture while another process writes). `through`: the
+        time of the newest outcome the model in use learned from."""
+        try:
+            self.db.execute("BEGIN")
+            try:
+                every = self.rule_records()
+                fresh = every if through is None else self.rule_records(through)
+                return Records(every, fresh, self.records_since_trusted(), self.rule_marks())
+            finally:
+                self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise failure(exc, self.path, "read") from exc
+
     def outcomes(self) -> list[dict[str, Any]]:
         cursor = self.db.execute(
             "SELECT ts, rule, outcome, detected, score, band, model, applicability, project, "
@@ -302,6 +392,16 @@ class Store:
         return out.getvalue()
 
 
+@dataclass(frozen=True)
+class Records:
+    """Outcome counts per rule as the server scores with them (see `Store.records`)."""
+
+    every: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # hover's record
+    fresh: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # not yet learned
+    since_trusted: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # demotion
+    marks: Mapping[str, list[tuple[float, str]]] = field(default_factory=dict)
+
+
 _INSERT = (
     "INSERT INTO outcomes (ts, rule, outcome, detected, score, band, model, applicability, "
     "project, features) VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -316,9 +416,70 @@ def _row(o: Outcome) -> Sequence[Any]:
             o.applicability, o.project, features)  # fmt: skip
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+class StoreShapeError(StoreError):
+    """The store's schema version is one this surefix knows, but its tables are not that
+    version's: every read or write would fail, so the file is moved aside like a corrupt one."""
+
+
+@functools.cache
+def expected_shape() -> Mapping[str, frozenset[str]]:
+    """The columns of each table the newest schema has, read from `MIGRATIONS` run on an
+    empty in-memory database: the migrations are the one description of the schema."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(db)
+        return {table: _columns(db, table) for table in _tables(db)}
+    finally:
+        db.close()
+
+
+def check_shape(db: sqlite3.Connection) -> None:
+    """Raise `StoreShapeError` naming what is missing: a table, or a column of one. Tables
+    and columns of its own may be added to the file (an extra column only with a default, or
+    inserts would fail)."""
+    problems = []
+    for table, wanted in expected_shape().items():
+        found = _columns(db, table)
+        if not found:
+            problems.append(f"no table {table}")
+        elif wanted - found:
+            problems.append(f"{table} lacks {', '.join(sorted(wanted - found))}")
+        required = _required(db, table) - wanted
+        if required:
+            problems.append(f"{table} requires {', '.join(sorted(required))}")
+    if problems:
+        raise StoreShapeError("; ".join(problems))
+
+
+def _tables(db: sqlite3.Connection) -> list[str]:
+    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    return [str(name) for (name,) in rows]
+
+
+def _columns(db: sqlite3.Connection, table: str) -> frozenset[str]:
+    return frozenset(str(row[1]) for row in db.execute(f"PRAGMA table_info({table})"))
+
+
+def _required(db: sqlite3.Connection, table: str) -> frozenset[str]:
+    """Columns an insert must give: NOT NULL, no default, not the row id."""
+    rows = db.execute(f"PRAGMA table_info({table})")
+    return frozenset(str(r[1]) for r in rows if r[3] and r[4] is None and not r[5])
+
+
 def migrate(db: sqlite3.Connection) -> None:
     """Bring the schema to the newest version in one write transaction: two editors opening a
-    new store at the same moment take turns instead of both creating it."""
+    new store at the same moment take turns instead of both creating it. A store that is up to
+    date is only read, so it opens while another process holds the write lock."""
+    if int(db.execute("PRAGMA user_version").fetchone()[0]) == len(MIGRATIONS):
+        return
     db.execute("BEGIN IMMEDIATE")
     try:
         version = int(db.execute("PRAGMA user_version").fetchone()[0])

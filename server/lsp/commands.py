@@ -23,7 +23,7 @@ from pygls.capabilities import get_capability
 
 from surefix.model.local.registry import Registry
 from surefix.model.local.report import write_report
-from surefix.model.local.store import StoreError
+from surefix.model.local.store import Store, StoreError
 from surefix.server.lsp.models import BUNDLED
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ async def run_retrain(ls: SurefixServer, report: Callable[[int, str], None]) -> 
     command += ["--data-dir", str(ls.data_dir())]
     if ls.models.source not in (None, BUNDLED):
         command += ["--model", str(ls.models.source)]
-    ls.outcomes.close()  # the child reads the store; ours reopens on the next outcome
+    ls.outcomes.release()  # the child reads the store; ours reopens on the next job
     proc = await asyncio.create_subprocess_exec(
         *command,
         stdout=asyncio.subprocess.PIPE,
@@ -158,36 +158,51 @@ def reset_model(ls: SurefixServer, target: Any) -> dict[str, Any]:
     return {"model": ls.models.version}
 
 
-def data_stats(ls: SurefixServer) -> dict[str, Any]:
-    store = ls.outcomes.store()
-    if store is None:
+async def data_stats(ls: SurefixServer) -> dict[str, Any]:
+    try:
+        stats = await ls.outcomes.query(Store.stats)
+    except StoreError:  # the user has been told why, once
+        stats = None
+    if stats is None:
         return {"outcomes": {}, "events": 0, "collecting": False}
-    return {**store.stats(), "collecting": True}
+    return {**stats, "collecting": True}
 
 
-def data_export(ls: SurefixServer, options: Any) -> dict[str, Any]:
-    """Write every outcome to a file in the data directory (never anywhere else)."""
+async def data_export(ls: SurefixServer, options: Any) -> dict[str, Any]:
+    """Write every outcome to a file in the data directory (never anywhere else), on the
+    store's thread: a large export does not hold up a request."""
     fmt = options.get("format", "json") if isinstance(options, dict) else "json"
     if fmt not in ("json", "csv"):
         raise BadArguments(f"export format must be json or csv, not {fmt!r}")
-    store = ls.outcomes.store()
-    if store is None:
-        raise StoreError("outcome collection is off or the store is unavailable")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     path = ls.data_dir() / "exports" / f"outcomes-{stamp}.{fmt}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(store.export(fmt))
-    ls.tell(f"surefix: exported {store.stats()['events']} outcomes to {path}", t.MessageType.Info)
+
+    def export(store: Store) -> int:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(store.export(fmt))
+        return int(store.stats()["events"])
+
+    try:
+        events = await ls.outcomes.query(export)
+    except (StoreError, OSError) as exc:
+        ls.tell(f"surefix: nothing exported: {exc}")
+        return {"error": str(exc)}
+    if events is None:
+        ls.tell("surefix: nothing exported: outcome collection is off")
+        return {"error": "outcome collection is off"}
+    ls.tell(f"surefix: exported {events} outcomes to {path}", t.MessageType.Info)
     return {"path": str(path), "uri": Path(path).as_uri()}
 
 
-def data_purge(ls: SurefixServer) -> dict[str, Any]:
-    store = ls.outcomes.store()
-    if store is None:
+async def data_purge(ls: SurefixServer) -> dict[str, Any]:
+    """Delete every outcome; open documents re-score when the emptied records come back."""
+    try:
+        purged = await ls.outcomes.query(Store.purge, write=True)
+    except StoreError as exc:
+        ls.tell(f"surefix: nothing deleted: {exc}")
+        return {"purged": 0, "error": str(exc)}
+    if purged is None:
         return {"purged": 0}
-    purged = store.purge()
-    ls.outcomes.refresh()
-    ls.rescore_all()
     ls.tell(f"surefix: deleted {purged} recorded outcomes", t.MessageType.Info)
     return {"purged": purged}
 
@@ -205,16 +220,26 @@ def client_shows_report(ls: SurefixServer) -> bool:
     return client_feature(ls.client_capabilities, REPORT_IN_EDITOR)
 
 
+async def report_path(ls: SurefixServer) -> Path:
+    """Write the report on the store's thread (it reads every outcome); without a usable
+    store, with what there is, off the event loop all the same."""
+    directory, model = ls.data_dir(), ls.models.model
+    collecting, policy = ls.outcomes.collecting, ls.outcomes.collection.policy
+
+    def write(store: Store | None) -> Path:
+        return write_report(directory, model, store, collecting, policy)
+
+    try:
+        path = await ls.outcomes.query(write)
+    except StoreError:
+        path = None
+    return path if path is not None else await asyncio.to_thread(write, None)
+
+
 async def show_report(ls: SurefixServer) -> dict[str, Any]:
     """Write the report into the data directory and ask the client to open it, unless the
     client opens it itself: then it only gets the answer, and says nothing of its own."""
-    path = write_report(
-        ls.data_dir(),
-        ls.models.model,
-        ls.outcomes.store(),
-        ls.outcomes.collecting,
-        ls.outcomes.collection.policy,
-    )
+    path = await report_path(ls)
     uri = path.as_uri()
     if client_shows_report(ls):
         return {"path": str(path), "uri": uri}

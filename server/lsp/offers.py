@@ -20,7 +20,7 @@ from surefix.features.ruff.edits import split_lines
 from surefix.features.ruff.findings import Violation
 from surefix.model.analysis import Analysis, Candidate
 from surefix.model.autofix import spot_of
-from surefix.model.local.outcome_watch import Taken, text_hash
+from surefix.model.local.outcome_watch import RowRef, Taken, text_hash
 from surefix.model.local.store import Outcome
 
 KEEP_VERSIONS = 8
@@ -50,9 +50,9 @@ class Offer:
     def outcome(self, kind: str, detected: str, project: str) -> Outcome:
         return outcome_of(self.violation.rule, self.candidate, self.model, kind, detected, project)
 
-    def taken(self, row_id: int) -> Taken:
+    def taken(self, row: RowRef) -> Taken:
         return Taken(
-            row_id,
+            row,
             self.version,
             self.before,
             self.syntax_errors,
@@ -142,9 +142,13 @@ class Offers:
         return offer.id in self._by_id and offer.id not in self._answered
 
     def settle(self, offer: Offer) -> None:
-        """Mark `offer` answered: its outcome is in the store."""
+        """Mark `offer` answered: its outcome is on its way to the store."""
         if self.open(offer):
             self._answered.add(offer.id)
+
+    def reopen(self, offer: Offer) -> None:
+        """Its outcome could not be written (the store failed): it may be answered again."""
+        self._answered.discard(offer.id)
 
     def get(self, offer_id: str) -> Offer | None:
         return self._by_id.get(offer_id)

@@ -3,17 +3,20 @@ the watches that see outcomes only later (an undo, a fix that broke the file, a 
 user resolved another way).
 
 `OutcomeTracker` owns all of that state. It writes the store only when a client answers an offer
-or when an analysis has been published (`observe`), never while a version is being analysed, and
-it tells its owner when the records changed so that open documents are re-scored — not re-linted.
+or when an analysis has been published (`observe`), never while a version is being analysed.
+Every store job runs on the store's own thread (`StoreLink`), so a locked, slow or broken store
+never holds up a request; when a write changes the records, open documents are re-scored — not
+re-linted. A client's answer is acknowledged (`recorded: true`) only once its row is committed.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from surefix.features.featurize import RuleHistory
 from surefix.features.ruff.findings import SYNTAX_ERROR
@@ -21,12 +24,20 @@ from surefix.model.analysis import Analysis
 from surefix.model.autofix import FixRun
 from surefix.model.local.demotion import TRUSTED, UNDONE, WRONG, Policy, demotions
 from surefix.model.local.outcome_watch import Offer as Watched
-from surefix.model.local.outcome_watch import OfferWatch, OutcomeWatch, Taken
+from surefix.model.local.outcome_watch import OfferWatch, OutcomeWatch, RowRef, Taken
 from surefix.model.local.store import Store, StoreError, record_words
 from surefix.server.lsp.autopilot import Autopilot, Run
 from surefix.server.lsp.offers import Offer, Offers, outcome_of
+from surefix.server.lsp.store_link import StoreLink
 
+T = TypeVar("T")
 Say = Callable[[str], None]
+ANSWER_WAIT_S = 10.0  # an answer waits this long for a locked store, then says it is kept
+KEPT_FOR_LATER = (
+    "the outcome store is locked by another process; this outcome is kept and written as "
+    "soon as it is free"
+)
+SHUTDOWN_WAIT_S = 5.0  # what an exiting server gives the writes still queued
 
 
 @dataclass(frozen=True)
@@ -52,16 +63,11 @@ class OutcomeTracker:
         records_changed: Callable[[], None],
         latest: Callable[[str], tuple[int, Analysis] | None],
     ) -> None:
-        self._say, self._log, self._latest = say, log, latest
-        self._root, self._through, self._changed = project_root, learned_through, records_changed
+        self._log, self._latest = log, latest
+        self._root, self._changed = project_root, records_changed
+        self.link = StoreLink(say, log, records_changed, learned_through)
         self.offers = Offers()
         self.collection = Collection(None, True, 120.0, Policy())
-        self._store: Store | None = None
-        self._problem: str | None = None
-        self._records: dict[str, dict[str, int]] = {}  # every outcome (hover)
-        self._fresh: dict[str, dict[str, int]] = {}  # those the model has not learned from
-        self._since_trusted: dict[str, dict[str, int]] = {}  # what demotion is decided on
-        self._marks: dict[str, list[tuple[float, str]]] = {}
         self._accepted = OutcomeWatch()
         self._shown = OfferWatch()
         self.autopilot = Autopilot(self.collection.undo_window)
@@ -70,68 +76,58 @@ class OutcomeTracker:
     # -- the store ------------------------------------------------------------------------
 
     def configure(self, collection: Collection) -> None:
-        where = (collection.directory, collection.enabled)
-        if where != (self.collection.directory, self.collection.enabled):
-            self.close()
+        if not collection.enabled:
+            self.link.close()
+        self.link.point(collection.directory)
         self.collection = collection
         self._accepted.undo_window = self.autopilot.window = collection.undo_window
 
     @property
     def collecting(self) -> bool:
-        return self.collection.enabled and self._problem is None
+        return self.collection.enabled and self.link.usable
 
-    def store(self) -> Store | None:
-        """The store, opened on first use; None when collection is off or the store cannot be
-        opened (the user is told once, and fixes keep working)."""
-        if not self.collecting:
-            return None
-        if self._store is None:
-            try:
-                self._store = Store.at(self.collection.directory)
-            except (OSError, sqlite3.Error, StoreError) as exc:
-                self._failed(f"cannot open the local outcome store ({exc})")
-                return None
-            if self._store.notice:
-                self._say(f"surefix: {self._store.notice}")
-            self.refresh()
-        return self._store
-
-    def close(self) -> None:
-        """Let go of the store (another process needs it, or the settings moved it)."""
-        if self._store is not None:
-            self._store.close()
-        self._store, self._problem, self._records, self._fresh = None, None, {}, {}
-        self._since_trusted, self._marks = {}, {}
+    async def sync(self) -> None:
+        """The records as the store has them: read on first use (the store is opened then),
+        again whenever another connection wrote it (a second editor, `surefix data purge` in a
+        terminal), so the next score and its hover do not quote a record that is gone. Waits
+        at most `SYNC_WAIT_S`; records that come later re-score the open documents."""
+        if self.collecting:
+            await self.link.sync()
 
     def refresh(self) -> None:
         """Re-read the per-rule counts: all of them, and those newer than the model in use (the
         score's shift: a retrained model has already learned from the older ones)."""
-        if self._store is None:
-            self._records, self._fresh, self._since_trusted, self._marks = {}, {}, {}, {}
-            return
-        self._records = self._store.rule_records()
-        through = self._through()
-        self._fresh = self._records if through is None else self._store.rule_records(through)
-        self._since_trusted = self._store.records_since_trusted()
-        self._marks = self._store.rule_marks()
+        if self.collecting:
+            self.link.refresh()
 
-    def sync(self) -> None:
-        """Re-read the records if another connection wrote the store (a second editor, or
-        `surefix data purge` in a terminal), so the next score and its hover do not quote a
-        record that is gone. On the event loop only: the store's connection lives there."""
-        store = self._store
-        if store is not None and store.changed_elsewhere():
-            self.refresh()
+    def release(self) -> None:
+        """Let go of the store's connection (another process is about to read it); the next
+        job opens it again."""
+        self.link.release()
 
-    def _failed(self, problem: str) -> None:
-        self._problem = problem
-        self._say(f"surefix: {problem}; outcomes are not recorded, everything else works")
+    async def flush(self) -> None:
+        """Before the server exits: the outcomes it detected itself reach the store."""
+        await self.link.flush(SHUTDOWN_WAIT_S)
+
+    async def query(self, run: Callable[[Store], T], write: bool = False) -> T | None:
+        """`run(store)` for a command, on the store's thread; None when outcomes are not
+        collected, `StoreError` when the store is unusable."""
+        if not self.collection.enabled:
+            return None
+        if not self.link.usable:
+            raise StoreError(self.link.problem or "the outcome store is unavailable")
+        return await (self.link.write(run) if write else self.link.read(run))
+
+    def _not_collecting(self) -> str:
+        if not self.collection.enabled:
+            return "outcome collection is off"
+        return self.link.problem or "the outcome store is unavailable"
 
     # -- what scoring reads -------------------------------------------------------------------
 
     def history(self) -> Callable[[str], RuleHistory]:
         """This user's record per rule as the scorer reads it: a snapshot for one analysis."""
-        records = dict(self._fresh)
+        records = self.link.records.fresh
 
         def of(rule: str) -> RuleHistory:
             counts = records.get(rule)
@@ -142,7 +138,8 @@ class OutcomeTracker:
         return of
 
     def demotions(self) -> Mapping[str, str]:
-        return demotions(self._since_trusted, self._marks, self.collection.policy)
+        records = self.link.records
+        return demotions(records.since_trusted, records.marks, self.collection.policy)
 
     def undone_here(self, uri: str) -> set[tuple[str, str]]:
         """(rule, spot) of fixes undone in this document this session: never re-applied there
@@ -150,12 +147,12 @@ class OutcomeTracker:
         return self._undone_spots.get(uri, set())
 
     def record_words(self, rule: str) -> str | None:
-        counts = self._records.get(rule)
+        counts = self.link.records.every.get(rule)
         return record_words(rule, counts) if counts else None
 
     # -- answers ------------------------------------------------------------------------------
 
-    def answer(self, offer_id: object, outcome: object) -> dict[str, object]:
+    async def answer(self, offer_id: object, outcome: object) -> dict[str, object]:
         """A client's report of what the user did with an offer (an action's command)."""
         taken = self.offers.check(offer_id, outcome)
         if isinstance(taken, str):
@@ -164,93 +161,89 @@ class OutcomeTracker:
         assert isinstance(outcome, str)
         self._shown.settled(taken.uri, taken.violation.rule, taken.violation.start.line)
         recorded = self._record(taken, outcome, "command")
-        if recorded and outcome == "not-useful":
-            self._mark(taken.violation.rule, WRONG)
-        if recorded and outcome == "accepted":
+        if recorded is None:
+            return {"recorded": False, "reason": self._not_collecting()}
+        writes = [recorded]
+        if outcome == "not-useful":
+            writes.append(self._mark(taken.violation.rule, WRONG))
+        if outcome == "accepted":
             newer = self._latest(taken.uri)  # the fixed text may be analysed already
             if newer is not None:
                 self._detect(taken.uri, *newer)
-        if recorded:
-            self._changed()
-        return {"recorded": recorded}
+        return await acknowledged(writes)
 
-    def trust_again(self, rule: str) -> bool:
+    async def trust_again(self, rule: str) -> bool:
         """ "Trust RULE again": the rule's demotion ends, and only new evidence brings it back."""
-        recorded = self._mark(rule, TRUSTED)
-        if recorded:
-            self._changed()
-        return recorded
+        if not self.collecting:
+            return False
+        answer = await acknowledged([self._mark(rule, TRUSTED)])
+        return answer["recorded"] is True
 
-    def _mark(self, rule: str, mark: str) -> bool:
-        store = self.store()
-        if store is None:
-            return False
-        try:
-            store.mark(rule, mark)
-        except StoreError as exc:
-            self._failed(str(exc))
-            return False
-        self.refresh()
-        return True
+    def _mark(self, rule: str, mark: str) -> asyncio.Future[None]:
+        return self.link.write(lambda store: store.mark(rule, mark))
 
-    def _record(self, offer: Offer, outcome: str, detected: str) -> bool:
-        store = self.store()
-        if store is None:
-            return False
-        try:
-            row_id = store.record(
-                offer.outcome(outcome, detected, store.project_hash(self._root()))
-            )
-        except StoreError as exc:
-            self._failed(str(exc))
-            return False
+    def _record(self, offer: Offer, outcome: str, detected: str) -> asyncio.Future[None] | None:
+        """Queue the offer's row (None when outcomes are not collected). An accepted fix is
+        watched at once, before its row is written: an undo may come while a lock holds it."""
+        if not self.collecting:
+            return None
         self.offers.settle(offer)
+        row, root = RowRef(), self._root()
+
+        def write(store: Store) -> None:
+            if row.id is None:
+                row.id = store.record(offer.outcome(outcome, detected, store.project_hash(root)))
+
+        written = self.link.write(write)
+        written.add_done_callback(lambda w: failed(w) and self.offers.reopen(offer))
         if outcome == "accepted":
-            self._accepted.accepted(offer.uri, offer.taken(row_id))
-        self.refresh()
-        return True
+            self._accepted.accepted(offer.uri, offer.taken(row))
+        return written
 
     def _record_run(self, uri: str, run: Run) -> bool:
         """Every fix of a fix-all run the editor applied: accepted, by the autopilot."""
-        store = self.store()
-        if store is None:
+        if not self.collecting:
             return False
-        project = store.project_hash(self._root())
-        rows = [
-            outcome_of(
-                f.candidate.violation.rule, f.candidate, run.model, "accepted", "fix-all", project
-            )
-            for f in run.fixes
-        ]
-        try:
-            row_ids = [store.record(row) for row in rows]
-        except StoreError as exc:
-            self._failed(str(exc))
-            return False
-        for row_id, f in zip(row_ids, run.fixes, strict=True):
+        rows, root = [RowRef() for _ in run.fixes], self._root()
+
+        def write(store: Store) -> None:
+            project = store.project_hash(root)
+            for row, f in zip(rows, run.fixes, strict=True):
+                if row.id is None:  # a lock may stop the job half-way: it runs again
+                    c = f.candidate
+                    row.id = store.record(
+                        outcome_of(c.violation.rule, c, run.model, "accepted", "fix-all", project)
+                    )
+
+        self._logged(
+            self.link.write(write), f"{len(rows)} fix(es) applied by fix-all recorded as accepted"
+        )
+        for row, f in zip(rows, run.fixes, strict=True):
             rule = f.candidate.violation.rule
-            taken = Taken(
-                row_id, run.version, run.before, run.syntax_errors, rule, f.others, f.spot
-            )
+            taken = Taken(row, run.version, run.before, run.syntax_errors, rule, f.others, f.spot)
             self._accepted.accepted(uri, taken)
-        self._log(f"{len(rows)} fix(es) applied by fix-all recorded as accepted")
-        self.refresh()
         return True
 
-    def _revise(self, row_ids: list[int], outcome: str) -> bool:
+    def _revise(self, rows: list[RowRef], outcome: str) -> bool:
         """Accepted fixes that were undone or broke the file become negatives."""
-        store = self.store()
-        if store is None or not row_ids:
+        if not self.collecting or not rows:
             return False
-        try:
-            for row_id in row_ids:
-                store.revise(row_id, outcome, "undo" if outcome == "undone" else "syntax-error")
-        except StoreError as exc:
-            self._failed(str(exc))
-            return False
-        self._log(f"{len(row_ids)} accepted fix(es) recorded as {outcome}")
-        self.refresh()
+        detected = "undo" if outcome == "undone" else "syntax-error"
+
+        def write(store: Store) -> None:
+            for row in rows:
+                if row.id is not None:  # None: its own write failed, there is nothing to revise
+                    store.revise(row.id, outcome, detected)
+
+        self._logged(self.link.write(write), f"{len(rows)} accepted fix(es) recorded as {outcome}")
         return True
+
+    def _logged(self, written: asyncio.Future[None], message: str) -> None:
+        def done(future: asyncio.Future[None]) -> None:
+            if not failed(future):
+                self._log(message)
+
+        written.add_done_callback(done)
 
     def _undone(self, uri: str, undone: list[Taken]) -> bool:
         """One undo, of one fix or of a whole fix-all run: each fix is `undone`, each rule gets
@@ -260,10 +253,11 @@ class OutcomeTracker:
             return False
         spots = self._undone_spots.setdefault(uri, set())
         spots.update((u.rule, u.spot) for u in undone)
-        revised = self._revise([u.row_id for u in undone], "undone")
-        for rule in dict.fromkeys(u.rule for u in undone):
-            self._mark(rule, UNDONE)
-        return revised
+        revised = self._revise([u.row for u in undone], "undone")
+        if revised:
+            for rule in dict.fromkeys(u.rule for u in undone):
+                self._mark(rule, UNDONE)
+        return True
 
     # -- what the watches see -----------------------------------------------------------------
 
@@ -297,15 +291,14 @@ class OutcomeTracker:
 
     def observe(self, uri: str, version: int, analysis: Analysis) -> None:
         """A version's analysis is out: accepted fixes it shows broke the file, and offers whose
-        violation it shows resolved another way, become outcomes."""
-        if self._detect(uri, version, analysis):
-            self._changed()
+        violation it shows resolved another way, become outcomes (open documents re-score
+        when their rows are written)."""
+        self._detect(uri, version, analysis)
 
-    def _detect(self, uri: str, version: int, analysis: Analysis) -> bool:
-        self.sync()
+    def _detect(self, uri: str, version: int, analysis: Analysis) -> None:
         counts = Counter(v.rule for v in analysis.violations if v.rule != SYNTAX_ERROR)
         broke = self._accepted.broke(uri, version, analysis.syntax_errors, counts)
-        revised = self._revise(broke, "broke")
+        self._revise(broke, "broke")
         present = [(v.rule, v.start.line) for v in analysis.violations]
         found = self._shown.resolved(uri, analysis.text, present, analysis.syntax_errors)
         offers = [self.offers.get(str(facts.get("offer"))) for facts in found]
@@ -314,11 +307,10 @@ class OutcomeTracker:
             for o in offers
             if o is not None
             and self.offers.open(o)
-            and self._record(o, "resolved-otherwise", "edit")
+            and self._record(o, "resolved-otherwise", "edit") is not None
         ]
         if resolved:
             self._log(f"{len(resolved)} offered fix(es) recorded as resolved another way")
-        return revised or bool(resolved)
 
     def forget(self, uri: str) -> None:
         self.offers.forget(uri)
@@ -326,3 +318,24 @@ class OutcomeTracker:
         self._shown.forget(uri)
         self.autopilot.forget(uri)
         self._undone_spots.pop(uri, None)
+
+
+def failed(future: asyncio.Future[None]) -> bool:
+    """Whether a store job did not happen (the store failed; never for a lock)."""
+    return future.cancelled() or future.exception() is not None
+
+
+async def acknowledged(writes: list[asyncio.Future[None]]) -> dict[str, object]:
+    """A client's answer once its writes are committed: `recorded` only then. A lock held
+    longer than `ANSWER_WAIT_S` gets `queued` instead: the writes stay in line and are done
+    when it is released, but the client is not told they are on disk before they are."""
+    try:
+        results = await asyncio.wait_for(
+            asyncio.shield(asyncio.gather(*writes, return_exceptions=True)), ANSWER_WAIT_S
+        )
+    except TimeoutError:
+        return {"recorded": False, "queued": True, "reason": KEPT_FOR_LATER}
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        return {"recorded": False, "reason": str(failed[0])}
+    return {"recorded": True}

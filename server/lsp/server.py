@@ -201,7 +201,8 @@ class SurefixServer(LanguageServer):
     # -- documents ------------------------------------------------------------------------
 
     async def _analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
-        self.outcomes.sync()  # the records it scores with, as the store has them now
+        await self.settled()  # the data directory in the settings, not the default
+        await self.outcomes.sync()  # the records it scores with, as the store has them now
         analyzed = await self.analyzer.analyze(uri, version, text)
         if analyzed is not None:  # outcomes it reveals are recorded after it is served
             asyncio.get_running_loop().call_soon(

@@ -90,7 +90,7 @@ async def refresh_settings(ls: SurefixServer, pushed: Any) -> None:
             ls.log(f"workspace/configuration failed ({exc!r}); keeping the current settings")
             return
     changed = ls.apply_settings(config)
-    ls.outcomes.store()  # this user's record with each rule scores every fix from the first lint
+    await ls.outcomes.sync()  # this user's record with each rule scores fixes from the first lint
     ls.send_status()
     if changed:
         ls.rescore_all()
@@ -116,6 +116,10 @@ def did_save(ls: SurefixServer, params: t.DidSaveTextDocumentParams) -> None:
 
 def did_close(ls: SurefixServer, params: t.DidCloseTextDocumentParams) -> None:
     ls.close(params.text_document.uri)
+
+
+async def shutdown(ls: SurefixServer, *args: Any) -> None:
+    await ls.outcomes.flush()  # outcomes the server detected itself are still queued
 
 
 # -- code actions and hover ---------------------------------------------------------------
@@ -180,17 +184,17 @@ def client_resolves_edits(ls: SurefixServer) -> bool:
 # -- commands -----------------------------------------------------------------------------
 
 
-def record_outcome(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+async def record_outcome(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     answer = args[0] if args and isinstance(args[0], dict) else {}
-    return ls.outcomes.answer(answer.get("offer"), answer.get("outcome"))
+    return await ls.outcomes.answer(answer.get("offer"), answer.get("outcome"))
 
 
-def trust_rule(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+async def trust_rule(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     target = args[0] if args and isinstance(args[0], dict) else {}
     rule = target.get("rule")
     if not isinstance(rule, str) or not RULE_CODE.match(rule):
         raise BadArguments(f"expected {{rule: CODE}} with a rule code such as F401, got {target!r}")
-    trusted = ls.outcomes.trust_again(rule)
+    trusted = await ls.outcomes.trust_again(rule)
     if trusted:
         ls.tell(f"surefix: {rule} is trusted again", t.MessageType.Info)
     return {"trusted": trusted}
@@ -243,16 +247,16 @@ async def show_report(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     return await commands.show_report(ls)
 
 
-def data_stats(ls: SurefixServer, *args: Any) -> dict[str, Any]:
-    return commands.data_stats(ls)
+async def data_stats(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return await commands.data_stats(ls)
 
 
-def data_export(ls: SurefixServer, *args: Any) -> dict[str, Any]:
-    return commands.data_export(ls, args[0] if args else None)
+async def data_export(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return await commands.data_export(ls, args[0] if args else None)
 
 
-def data_purge(ls: SurefixServer, *args: Any) -> dict[str, Any]:
-    return commands.data_purge(ls)
+async def data_purge(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    return await commands.data_purge(ls)
 
 
 FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
@@ -263,6 +267,7 @@ FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
     (t.TEXT_DOCUMENT_DID_CHANGE, None, did_change),
     (t.TEXT_DOCUMENT_DID_SAVE, None, did_save),
     (t.TEXT_DOCUMENT_DID_CLOSE, None, did_close),
+    (t.SHUTDOWN, None, shutdown),
     (
         t.TEXT_DOCUMENT_CODE_ACTION,
         t.CodeActionOptions(code_action_kinds=ACTION_KINDS, resolve_provider=True),

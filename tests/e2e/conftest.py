@@ -89,6 +89,15 @@ class Editor:
         self.applied_edits: list[t.ApplyWorkspaceEditParams] = []
         # what the editor answers `workspace/applyEdit` with; a test may answer otherwise
         self.answer_apply: Callable[[], Any] = lambda: t.ApplyWorkspaceEditResult(applied=True)
+        self.killed = False
+
+    async def kill(self) -> None:
+        """SIGKILL the server process, as a crash or the OOM killer would: no shutdown."""
+        server = self.client._server  # the process pygls' client started
+        assert server is not None
+        server.kill()
+        await server.wait()
+        self.killed = True
 
     @property
     def encoding(self) -> str:
@@ -370,7 +379,8 @@ def editor(tmp_path: Path) -> Session:
         try:
             yield editor
         finally:
-            await asyncio.wait_for(client.shutdown_session(), WAIT)
+            if not editor.killed:
+                await asyncio.wait_for(client.shutdown_session(), WAIT)
             await client.stop()
 
     return session

@@ -49,7 +49,8 @@ async def test_choosing_noqa_is_stored_as_suppressed(editor: Session, tmp_path: 
 async def test_with_collection_off_nothing_is_written(editor: Session, tmp_path: Path) -> None:
     async with editor(config={"collectOutcomes": False}) as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
-        assert await run_command_of(e, uri, "Remove unused import") == {"recorded": False}
+        answer = await run_command_of(e, uri, "Remove unused import")
+        assert answer == {"recorded": False, "reason": "outcome collection is off"}
     assert not (tmp_path / "data").exists()
 
 
@@ -61,7 +62,8 @@ async def test_an_unwritable_store_warns_once_and_fixes_keep_working(
     async with editor(config={"dataDir": str(blocker / "data")}) as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
         for _ in range(2):
-            assert await run_command_of(e, uri, "Remove unused import") == {"recorded": False}
+            answer = await run_command_of(e, uri, "Remove unused import")
+            assert answer["recorded"] is False and str(blocker) in answer["reason"]
         assert sum("outcomes are not recorded" in m for m in e.messages()) == 1
         assert any(is_fix(a) for a in await e.code_actions(uri, 0))
 
