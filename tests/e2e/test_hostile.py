@@ -186,7 +186,7 @@ def test_malformed_messages_get_an_answer_that_says_what_is_wrong(tmp_path: Path
         stats = wire.request("workspace/executeCommand", {"command": "surefix.dataStats"})
         assert "result" in stats  # still serving
     finally:
-        assert wire.close() == 0 or wire.process.returncode is not None
+        wire.close()
 
 
 def test_an_oversized_frame_is_refused_and_the_next_one_served(tmp_path: Path) -> None:
