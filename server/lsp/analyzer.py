@@ -22,7 +22,7 @@ from pygls.uris import to_fs_path
 from surefix.features.featurize import RuleHistory
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
-from surefix.features.ruff.run import RuffError, RuffOptions, default_rules
+from surefix.features.ruff.run import Knobs, RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import TrustModel
@@ -121,7 +121,7 @@ class Analyzer:
                     )
             analysis = await self.in_pool(score, text, path, linted, self._scoring())
         except RuffError as exc:
-            self._publisher.failed(uri, version, str(exc))
+            self._publisher.failed(uri, version, ruff_failure(exc))
             return None
         except Exception as exc:  # a bug of ours must not take the editor down with it
             self._log_error(traceback.format_exc())
@@ -164,6 +164,23 @@ class Analyzer:
 def score(text: str, path: Path, linted: Linted, scoring: Scoring) -> Analysis:
     analysis = assess(text, path, linted, scoring.model, scoring.history, scoring.thresholds)
     return demote(analysis, scoring.demotions)
+
+
+# What a Ruff failure's remedy calls the settings that put it right.
+KNOBS = Knobs(
+    ruff_path=f"set {SECTION}.ruffPath to",
+    unset="leave it empty",
+    ruff_args=f"{SECTION}.ruffArgs or {SECTION}.select",
+    timeout=f"{SECTION}.lintTimeout",
+    retry="it may pass: surefix tries again on the next change",
+)
+
+
+def ruff_failure(exc: RuffError) -> str:
+    """A Ruff failure for the user: what was run and went wrong, then what to do, in the
+    settings' names ("… cannot be run: it is not executable. Set surefix.ruffPath to …")."""
+    remedy = exc.remedy(KNOBS)
+    return f"{exc.problem}. {remedy[:1].upper()}{remedy[1:]}."
 
 
 def too_large(uri: str, size: int, limit: int) -> str:
