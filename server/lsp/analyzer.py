@@ -10,6 +10,7 @@ than it saves. Nothing here writes the outcome store.
 from __future__ import annotations
 
 import asyncio
+import threading
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from pygls.uris import to_fs_path
 from surefix.features.featurize import RuleHistory
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
+from surefix.features.project.root import SymlinkLoop
 from surefix.features.ruff.run import Knobs, RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
@@ -92,6 +94,7 @@ class Analyzer:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="surefix")
         self._lints: dict[str, _Lint] = {}
         self._facts: tuple[str | None, FactsCache] | None = None  # per Ruff executable
+        self._facts_lock = threading.Lock()
 
     async def analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
         await self._ready()
@@ -103,7 +106,8 @@ class Analyzer:
         path = self.path_of(uri)
         try:
             positions = Positions(text, self._client.position_encoding())
-            facts = self.facts(path)
+            facts = await self.in_pool(self.facts, path)  # a first read can take seconds
+            self._publisher.project_problems(facts.root, facts.problems)
             cached = self._lints.get(uri)
             if cached is not None and (cached.version, cached.setup, cached.facts) == (
                 version,
@@ -123,6 +127,11 @@ class Analyzer:
         except RuffError as exc:
             self._publisher.failed(uri, version, ruff_failure(exc))
             return None
+        except SymlinkLoop as exc:
+            self._publisher.failed(
+                uri, version, f"{exc}; it cannot be linted until the loop is broken"
+            )
+            return None
         except Exception as exc:  # a bug of ours must not take the editor down with it
             self._log_error(traceback.format_exc())
             self._publisher.failed(uri, version, f"internal error while analysing ({exc!r})")
@@ -140,9 +149,11 @@ class Analyzer:
         """What the project around `path` chose (its root, rules, formatter), re-read only
         when one of its configuration files changed."""
         ruff = self._setup().ruff
-        if self._facts is None or self._facts[0] != ruff.executable:
-            self._facts = (ruff.executable, FactsCache(default_rules(ruff)))
-        return self._facts[1].get(path, self._client.workspace_of(path))
+        with self._facts_lock:  # the analysis threads share one cache
+            if self._facts is None or self._facts[0] != ruff.executable:
+                self._facts = (ruff.executable, FactsCache(default_rules(ruff)))
+            cache = self._facts[1]
+        return cache.get(path, self._client.workspace_of(path))
 
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
         """Run blocking work (Ruff, scoring, fix-all) on the analysis threads."""

@@ -4,6 +4,7 @@ clear message and the server keeps serving."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import sys
@@ -145,6 +146,43 @@ async def test_a_broken_ruff_is_named_with_what_went_wrong_and_what_to_do(
         e.client.set_configuration({}, section="surefix")
         e.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
         await asyncio.sleep(0)
+        await still_serving(e)
+    assert not [m for m in e.client.log_messages if "Traceback" in m.message]
+
+
+async def test_a_symlink_loop_in_the_workspace_is_named_and_the_rest_lints(
+    editor: Session,
+) -> None:
+    async with editor() as e:
+        os.symlink(".", e.root / "loop")  # a folder that holds itself: harmless, followed
+        os.symlink("b", e.root / "a")  # a → b → a: leads nowhere
+        os.symlink("a", e.root / "b")
+        os.symlink("pyproject.toml", e.root / "pyproject.toml")
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        assert [d.code for d in await e.diagnostics(uri)] == ["F401"]
+        deep = await e.open("loop/loop/n.py", UNUSED_IMPORT)
+        assert [d.code for d in await e.diagnostics(deep)] == ["F401"]
+        said = await e.message("pyproject.toml")
+        assert said == (
+            f"surefix: in {e.root}, pyproject.toml: a symlink loop (its links lead back to "
+            "themselves); surefix ignores it"
+        )
+        nowhere = (e.root / "a" / "m.py").as_uri()  # an editor can still hold a buffer there
+        e.texts[nowhere], e.versions[nowhere] = UNUSED_IMPORT, 1
+        e.client.text_document_did_open(
+            t.DidOpenTextDocumentParams(
+                text_document=t.TextDocumentItem(
+                    uri=nowhere, language_id="python", version=1, text=UNUSED_IMPORT
+                )
+            )
+        )
+        assert await e.diagnostics(nowhere) == []
+        loop = await e.message("goes through a symlink loop")
+        assert loop == (
+            f"surefix: {e.root / 'a' / 'm.py'} goes through a symlink loop ({e.root / 'a'} → b → a)"
+            "; it cannot be linted until the loop is broken"
+        )
+        assert sum("pyproject.toml" in m for m in e.messages()) == 1
         await still_serving(e)
     assert not [m for m in e.client.log_messages if "Traceback" in m.message]
 
