@@ -165,19 +165,23 @@ def client_resolves_edits(ls: SurefixServer) -> bool:
 
 
 def record_outcome(ls: SurefixServer, *args: Any) -> dict[str, Any]:
-    answer = args[0] if args and isinstance(args[0], dict) else {}
-    return ls.outcomes.answer(answer.get("offer"), answer.get("outcome"))
+    return ls.outcomes.answer(args[0] if len(args) == 1 else list(args))
 
 
 def trust_rule(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     target = args[0] if args and isinstance(args[0], dict) else {}
     rule = target.get("rule")
     if not isinstance(rule, str) or not RULE_CODE.match(rule):
-        raise ValueError(f"expected {{rule: CODE}} with a rule code such as F401, got {target!r}")
-    trusted = ls.outcomes.trust_again(rule)
-    if trusted:
+        reason = "expected {rule: CODE} with a rule code such as F401"
+    elif rule not in ls.outcomes.demotions():
+        reason = f"{rule} is not held back from automatic fixes, so there is nothing to undo"
+    elif not ls.outcomes.trust_again(rule):
+        reason = "the outcome store could not be written"
+    else:
         ls.tell(f"surefix: {rule} is trusted again", t.MessageType.Info)
-    return {"trusted": trusted}
+        return {"trusted": True}
+    ls.log(f"surefix: trust not changed: {reason}")
+    return {"trusted": False, "reason": reason}
 
 
 async def apply_trusted(ls: SurefixServer, *args: Any) -> dict[str, Any]:
