@@ -16,6 +16,7 @@ import numpy as np
 from surefix.features.document import Document
 from surefix.features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
 from surefix.features.project.facts import ProjectFacts, project_facts
+from surefix.features.project.root import resolved
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import SYNTAX_ERROR, Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
@@ -136,7 +137,7 @@ def lint(
 ) -> Linted:
     """Lint `text` as the file at `path`, from its project's root, as the project runs Ruff:
     its Ruff configuration, or (without one) the broad default plus what its tools declare."""
-    where = path.resolve()
+    where = resolved(path)
     facts = facts or project_facts(where, defaults=default_rules(ruff))
     options = options_for(facts, ruff, default_select)
     cwd = str(facts.root) if facts.root.is_dir() else None  # Ruff resolves `src` from here

@@ -93,12 +93,9 @@ def read_requirements(root: Path, reader: Reader) -> dict[str, str]:
             if name is not None:
                 found.setdefault(name, where)
 
-    folders = [root, root / "requirements"]
-    for folder in folders:
-        for path in reader.listing(folder):
-            named = _REQUIREMENTS_FILE.fullmatch(path.name)
-            if named or (folder != root and path.suffix in (".txt", ".in")):
-                add((reader.text(path) or "").splitlines(), reader.name(path))
+    for folder, wanted in ((root, _requirements_file), (root / "requirements", _in_requirements)):
+        for path in reader.listing(folder, wanted):
+            add((reader.text(path) or "").splitlines(), reader.name(path))
     pyproject = reader.toml(root / "pyproject.toml") or {}
     for group in _dict(_dict(pyproject.get("project")).get("optional-dependencies")).values():
         add(_lines(group), "pyproject.toml")
@@ -117,6 +114,16 @@ def read_requirements(root: Path, reader: Reader) -> dict[str, str]:
         if tox.has_option(section, "deps"):
             add(tox.get(section, "deps").splitlines(), "tox.ini")
     return found
+
+
+def _requirements_file(name: str) -> bool:
+    """`requirements.txt`, `dev-requirements.in`, `requirements_test.txt`, ..."""
+    return _REQUIREMENTS_FILE.fullmatch(name) is not None
+
+
+def _in_requirements(name: str) -> bool:
+    """What a `requirements/` folder holds: any `.txt` or `.in` file."""
+    return _requirements_file(name) or Path(name).suffix in (".txt", ".in")
 
 
 def _dict(value: Any) -> dict[str, Any]:

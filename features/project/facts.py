@@ -44,7 +44,7 @@ from surefix.features.project.declared import (
 from surefix.features.project.flake8 import Flake8, read_config
 from surefix.features.project.plugins import PLUGINS, requirement_name
 from surefix.features.project.reading import Reader, Stamp
-from surefix.features.project.root import git_top, project_root, ruff_config_from
+from surefix.features.project.root import git_top, project_root, resolved, ruff_config_from
 from surefix.features.project.selectors import Verdict, decide, is_ruff_code, selects
 from surefix.features.project.toml_values import setting
 
@@ -215,7 +215,7 @@ def read_facts(
 ) -> tuple[ProjectFacts, Stamp]:
     """The facts of the project at `root`, and the `Stamp` of every file read or probed."""
     reader = Reader(root)
-    workspace = workspace.resolve() if workspace is not None else None
+    workspace = resolved(workspace) if workspace is not None else None
     facts = _Collect(root, workspace, reader).facts()
     if not facts.configured:
         facts = replace(facts, defaults=frozenset(defaults))

@@ -8,6 +8,8 @@ see `app` as a third-party package; run at the project root, it is first-party.
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 from surefix.features.project.reading import Reader
@@ -17,8 +19,54 @@ MARKERS = ("pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "tox.ini", 
 RUFF_FILES = (".ruff.toml", "ruff.toml")
 
 
+class SymlinkLoop(ValueError):
+    """A path that leads through symbolic links pointing back at each other: it names no file,
+    and no project can be found for it. The message says which links loop, for people."""
+
+
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, with a symlink loop on the way said in words (`SymlinkLoop`) instead
+    of Python's `RuntimeError` (3.11) or `OSError` (3.13)."""
+    try:
+        return path.resolve()
+    except RuntimeError as exc:
+        raise SymlinkLoop(loop_words(path)) from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SymlinkLoop(loop_words(path)) from exc
+        raise
+
+
+def loop_words(path: Path) -> str:
+    """ "/w/a → b → a: a symlink loop", naming the first link of `path` that never ends and the
+    links it goes through, as they are written."""
+    absolute = Path(os.path.abspath(path))
+    for depth in range(1, len(absolute.parts) + 1):
+        step = Path(*absolute.parts[:depth])
+        if not os.path.islink(step) or _reachable(step):
+            continue
+        chain, seen, at = [str(step)], {str(step)}, step
+        while os.path.islink(at) and len(chain) < 10:
+            target = os.readlink(at)
+            at = Path(os.path.normpath(at.parent / target))
+            chain.append(target)
+            if str(at) in seen:
+                break
+            seen.add(str(at))
+        return f"{path} goes through a symlink loop ({' → '.join(chain)})"
+    return f"{path} goes through a symlink loop"
+
+
+def _reachable(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno != errno.ELOOP
+    return True
+
+
 def _folder_of(path: Path) -> Path:
-    path = path.resolve()
+    path = resolved(path)
     return path if path.is_dir() else path.parent
 
 
@@ -42,7 +90,7 @@ def project_root(path: Path, workspace: Path | None = None) -> Path:
 
     The nearest marker wins, so a package nested in a monorepo is its own project."""
     folder = _folder_of(path)
-    workspace = workspace.resolve() if workspace is not None else None
+    workspace = resolved(workspace) if workspace is not None else None
     for candidate in _upwards(folder, workspace):
         if any((candidate / marker).exists() for marker in MARKERS):
             return candidate
@@ -52,7 +100,7 @@ def project_root(path: Path, workspace: Path | None = None) -> Path:
 def git_top(root: Path, workspace: Path | None, reader: Reader) -> Path | None:
     """The repository's top folder (the nearest with `.git`) at or above `root`, searched no
     higher than `workspace`; without a workspace, only `root` itself is looked at."""
-    workspace = workspace.resolve() if workspace is not None else None
+    workspace = resolved(workspace) if workspace is not None else None
     chain = _upwards(root, workspace) if _inside(root, workspace) else [root]
     return next((folder for folder in chain if reader.exists(folder / ".git")), None)
 

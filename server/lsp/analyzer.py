@@ -14,6 +14,7 @@ with no model, whose unscored analysis cannot fail.
 from __future__ import annotations
 
 import asyncio
+import threading
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +27,10 @@ from pygls.uris import to_fs_path
 from surefix.features.featurize import RuleHistory
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
+from surefix.features.project.root import SymlinkLoop
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Position
-from surefix.features.ruff.run import RuffError, RuffOptions, default_rules
+from surefix.features.ruff.run import Knobs, RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import ScoreError, TrustModel
@@ -101,6 +103,7 @@ class Analyzer:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="surefix")
         self._lints: dict[str, _Lint] = {}
         self._facts: tuple[str | None, FactsCache] | None = None  # per Ruff executable
+        self._facts_lock = threading.Lock()
 
     async def analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
         await self._ready()
@@ -116,7 +119,8 @@ class Analyzer:
         path = self.path_of(uri)
         try:
             positions = Positions(text, self._client.position_encoding())
-            facts = self.facts(path)
+            facts = await self.in_pool(self.facts, path)  # a first read can take seconds
+            self._publisher.project_problems(facts.root, facts.problems)
             cached = self._lints.get(uri)
             if cached is not None and (cached.version, cached.setup, cached.facts) == (
                 version,
@@ -134,7 +138,12 @@ class Analyzer:
                     )
             analysis = await self.scored(uri, text, path, linted)
         except RuffError as exc:
-            self._publisher.failed(uri, version, str(exc))
+            self._publisher.failed(uri, version, ruff_failure(exc))
+            return None
+        except SymlinkLoop as exc:
+            self._publisher.failed(
+                uri, version, f"{exc}; it cannot be linted until the loop is broken"
+            )
             return None
         except Exception as exc:  # a bug of ours must not take the editor down with it
             self._log_error(traceback.format_exc())
@@ -169,9 +178,11 @@ class Analyzer:
         """What the project around `path` chose (its root, rules, formatter), re-read only
         when one of its configuration files changed."""
         ruff = self._setup().ruff
-        if self._facts is None or self._facts[0] != ruff.executable:
-            self._facts = (ruff.executable, FactsCache(default_rules(ruff)))
-        return self._facts[1].get(path, self._client.workspace_of(path))
+        with self._facts_lock:  # the analysis threads share one cache
+            if self._facts is None or self._facts[0] != ruff.executable:
+                self._facts = (ruff.executable, FactsCache(default_rules(ruff)))
+            cache = self._facts[1]
+        return cache.get(path, self._client.workspace_of(path))
 
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
         """Run blocking work (Ruff, scoring, fix-all) on the analysis threads."""
@@ -211,6 +222,23 @@ def not_utf8(uri: str, at: Position) -> str:
         f"surefix: {uri.rsplit('/', 1)[-1]} holds a lone surrogate at line {at.line + 1}, "
         f"column {at.column + 1}: it is not valid UTF-8, so it is not linted"
     )
+
+
+# What a Ruff failure's remedy calls the settings that put it right.
+KNOBS = Knobs(
+    ruff_path=f"set {SECTION}.ruffPath to",
+    unset="leave it empty",
+    ruff_args=f"{SECTION}.ruffArgs or {SECTION}.select",
+    timeout=f"{SECTION}.lintTimeout",
+    retry="it may pass: surefix tries again on the next change",
+)
+
+
+def ruff_failure(exc: RuffError) -> str:
+    """A Ruff failure for the user: what was run and went wrong, then what to do, in the
+    settings' names ("… cannot be run: it is not executable. Set surefix.ruffPath to …")."""
+    remedy = exc.remedy(KNOBS)
+    return f"{exc.problem}. {remedy[:1].upper()}{remedy[1:]}."
 
 
 def too_large(uri: str, size: int, limit: int) -> str:

@@ -9,6 +9,7 @@ does for the cursor's line) gets exactly those violations' actions, whatever ran
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
@@ -75,7 +76,8 @@ def indices_named(diagnostics: Sequence[t.Diagnostic], version: int) -> set[int]
 
 
 class Publisher:
-    """Publishes each version's diagnostics, and says once when linting fails or is skipped."""
+    """Publishes each version's diagnostics, and says once when linting fails or is skipped,
+    or a project's configuration file had to be left out."""
 
     def __init__(
         self, send: Callable[[t.PublishDiagnosticsParams], None], say: Callable[[str, bool], None]
@@ -83,6 +85,7 @@ class Publisher:
         self._send, self._say = send, say  # say(message, is_error)
         self._last_error: str | None = None
         self._skipped: set[str] = set()
+        self._told: set[str] = set()
 
     def publish(
         self,
@@ -107,6 +110,15 @@ class Publisher:
             self._say(f"surefix: {message}", True)
         self._last_error = message
         self.clear(uri, version)
+
+    def project_problems(self, root: Path, problems: Sequence[str]) -> None:
+        """Configuration files a project's facts left out (a TOML typo, a symlink loop), each
+        said once a session: linting goes on without them, so they are warnings."""
+        for problem in problems:
+            message = f"surefix: in {root}, {problem}"
+            if message not in self._told:
+                self._told.add(message)
+                self._say(message, False)
 
     def skipped(self, uri: str, version: int, why: str) -> None:
         if uri not in self._skipped:

@@ -79,6 +79,17 @@ def outcome_of(
     )
 
 
+def brief(value: object, limit: int = 40) -> str:
+    """A client's value in a refusal: quoted, and cut short, so a giant string never fills
+    the log or the reply."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
+def _kind(value: object) -> str:
+    return "nothing" if value is None else f"{type(value).__name__} {brief(value)}"
+
+
 class Offers:
     """The offers of every open document, by id."""
 
@@ -126,13 +137,22 @@ class Offers:
             self._last_hash = (text, text_hash(text))
         return self._last_hash[1]
 
-    def check(self, offer_id: object, outcome: object) -> Offer | str:
-        """The open offer a client answered, or why the answer is refused."""
-        offer = self._by_id.get(offer_id) if isinstance(offer_id, str) else None
+    def check(self, answer: object) -> Offer | str:
+        """The open offer a client's answer (`{offer, outcome}`, as the server put it in the
+        action's command) names, or why the answer is refused. Nothing else a client sends is
+        read: a rule, a score, a path or a megabyte of text is no offer this server made, and
+        a refusal quotes at most a few dozen characters of it."""
+        if not isinstance(answer, dict):
+            return f"expected the {{offer, outcome}} of a surefix code action, got {_kind(answer)}"
+        offer_id, outcome = answer.get("offer"), answer.get("outcome")
+        if not isinstance(offer_id, str):
+            return f"expected an offer id made by this server, got {_kind(offer_id)}"
+        offer = self._by_id.get(offer_id)
         if offer is None:
-            return f"unknown or expired offer {offer_id!r}"
+            return f"no open offer {brief(offer_id)}: this server did not make it, or it expired"
         if not isinstance(outcome, str) or not offer.allows(outcome):
-            return f"offer {offer_id} cannot be answered with {outcome!r}"
+            allowed = ", ".join(o for o in USER_OUTCOMES if offer.allows(o))
+            return f"offer {offer_id} cannot be answered with {brief(outcome)} (only {allowed})"
         if not self.open(offer):
             return f"offer {offer_id} was already answered"
         return offer

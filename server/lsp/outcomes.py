@@ -152,13 +152,16 @@ class OutcomeTracker:
 
     # -- answers ------------------------------------------------------------------------------
 
-    async def answer(self, offer_id: object, outcome: object) -> dict[str, object]:
-        """A client's report of what the user did with an offer (an action's command)."""
-        taken = self.offers.check(offer_id, outcome)
+    async def answer(self, answer: object) -> dict[str, object]:
+        """A client's report of what the user did with an offer (an action's command's
+        argument). Only an open offer this server made reaches the store, as the server's own
+        record of it; anything else is refused with its reason, logged, never shown."""
+        taken = self.offers.check(answer)
         if isinstance(taken, str):
             self._log(f"surefix: outcome not recorded: {taken}")
             return {"recorded": False, "reason": taken}
-        assert isinstance(outcome, str)
+        assert isinstance(answer, dict)
+        outcome = str(answer["outcome"])
         self._shown.settled(taken.uri, taken.violation.rule, taken.violation.start.line)
         recorded = self._record(taken, outcome, "command")
         if recorded is None:
@@ -173,8 +176,10 @@ class OutcomeTracker:
         return await acknowledged(writes)
 
     async def trust_again(self, rule: str) -> bool:
-        """ "Trust RULE again": the rule's demotion ends, and only new evidence brings it back."""
-        if not self.collecting:
+        """ "Trust RULE again": the rule's demotion ends, and only new evidence brings it back.
+        Only a rule the server holds back (the one kind it offers this for) is marked; any
+        other is refused without touching the store."""
+        if not self.collecting or rule not in self.demotions():
             return False
         answer = await acknowledged([self._mark(rule, TRUSTED)])
         return answer["recorded"] is True

@@ -24,6 +24,7 @@ from surefix.server.lsp.analyzer import MODEL_ATTEMPTS
 from surefix.server.lsp.code_actions import RULE_CODE
 from surefix.server.lsp.commands import BadArguments
 from surefix.server.lsp.diagnostics import indices_named
+from surefix.server.lsp.offers import brief
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
 
@@ -185,19 +186,25 @@ def client_resolves_edits(ls: SurefixServer) -> bool:
 
 
 async def record_outcome(ls: SurefixServer, *args: Any) -> dict[str, Any]:
-    answer = args[0] if args and isinstance(args[0], dict) else {}
-    return await ls.outcomes.answer(answer.get("offer"), answer.get("outcome"))
+    return await ls.outcomes.answer(args[0] if len(args) == 1 else list(args))
 
 
 async def trust_rule(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     target = args[0] if args and isinstance(args[0], dict) else {}
     rule = target.get("rule")
     if not isinstance(rule, str) or not RULE_CODE.match(rule):
-        raise BadArguments(f"expected {{rule: CODE}} with a rule code such as F401, got {target!r}")
-    trusted = await ls.outcomes.trust_again(rule)
-    if trusted:
+        raise BadArguments(
+            f"expected {{rule: CODE}} with a rule code such as F401, got {brief(target)}"
+        )
+    if rule not in ls.outcomes.demotions():
+        reason = f"{rule} is not held back from automatic fixes, so there is nothing to undo"
+    elif not await ls.outcomes.trust_again(rule):
+        reason = "the outcome store could not be written"
+    else:
         ls.tell(f"surefix: {rule} is trusted again", t.MessageType.Info)
-    return {"trusted": trusted}
+        return {"trusted": True}
+    ls.log(f"surefix: trust not changed: {reason}")
+    return {"trusted": False, "reason": reason}
 
 
 async def apply_trusted(ls: SurefixServer, *args: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 from lsp_reference import client_units
@@ -114,3 +115,41 @@ async def test_a_project_whose_ruff_config_says_fix_true_still_gets_diagnostics(
         uri = await e.open("m.py", "import os\n")
         assert [d.code for d in await e.diagnostics(uri)] == ["F401"]
         assert e.messages() == []
+
+
+OLD_TYPING = "from typing import List\n\n\ndef f(x: List[int]) -> None: ...\n"  # UP006 from 3.9
+
+
+async def test_the_projects_configuration_is_read_once_per_change_of_its_files(
+    editor: Session,
+) -> None:
+    """A 26 MB pyproject.toml takes seconds to parse: what it says is kept while its stat
+    (mtime, size, inode) stays the same, whatever is saved beside it, and read again at the
+    first lint after it changes. Here a reading would be seen: the file's text changes under
+    an unchanged stat, and the Python it supports decides `--target-version`, hence UP006."""
+    async with editor() as e:
+        pyproject = e.root / "pyproject.toml"
+        pyproject.write_text('[project]\nname = "p"\nrequires-python = ">=3.8"\n')
+        (e.root / ".git").mkdir()
+        uri = await e.open("m.py", OLD_TYPING)
+        assert "UP006" not in {d.code for d in await e.diagnostics(uri)}
+
+        was = os.stat(pyproject)
+        with pyproject.open("r+") as fh:  # in place: the same inode and size
+            fh.write(pyproject.read_text().replace("3.8", "3.9"))
+        os.utime(pyproject, ns=(was.st_atime_ns, was.st_mtime_ns))
+        now = os.stat(pyproject)
+        assert (now.st_mtime_ns, now.st_size, now.st_ino) == (
+            was.st_mtime_ns,
+            was.st_size,
+            was.st_ino,
+        )
+        await e.open("other.py", UNUSED_IMPORT)  # a module saved beside it
+        (e.root / ".git" / "index").write_text("")  # git at work
+        for n in range(1, 4):
+            await e.change(uri, OLD_TYPING + "\n" * n)
+            assert "UP006" not in {d.code for d in await e.diagnostics(uri)}  # not read again
+
+        pyproject.write_text('[project]\nname = "p"\nrequires-python = ">=3.10"\n')
+        await e.change(uri, OLD_TYPING)
+        assert "UP006" in {d.code for d in await e.diagnostics(uri)}  # read at the next lint

@@ -6,9 +6,11 @@ import asyncio
 import json
 import math
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
+from pygls.exceptions import JsonRpcInvalidParams
 
 from surefix.features.featurize import RuleHistory
 from surefix.model.analysis import personal_shift
@@ -309,3 +311,58 @@ async def test_a_trustfix_store_is_moved_once_and_the_server_says_so(
     async with editor() as e:
         await e.open("m.py", UNUSED_IMPORT)
         assert not any("trustfix data" in m for m in e.messages())  # once
+
+
+async def test_strings_a_client_makes_up_are_refused_and_never_reach_the_store(
+    editor: Session, tmp_path: Path
+) -> None:
+    """Offers are made by the server: a rule, a path or a megabyte of text sent as an answer
+    is refused in a few words, and the store holds only the server's record of what it offered."""
+    async with editor() as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        fix = next(a for a in await e.code_actions(uri, 0) if is_fix(a))
+        assert fix.command is not None
+        command, (answer,) = fix.command.command, fix.command.arguments or ()
+        giant, path = "E999" * 250_000, str(e.root / "m.py")
+        prefix = answer["offer"].rsplit("-", 1)[0]
+        made_up: list[object] = [
+            {"offer": "E999", "outcome": "accepted"},  # a rule of the client's own
+            {"rule": "E999", "outcome": "accepted", "score": 1.0},  # no offer at all
+            {"offer": giant, "outcome": "accepted"},
+            {"offer": path, "outcome": "not-useful"},
+            {"offer": f"{prefix}-999999", "outcome": "accepted"},  # an id it never made
+            {"offer": answer["offer"], "outcome": giant},
+            {"offer": answer["offer"], "outcome": path},
+            {"offer": ["E999"], "outcome": "accepted"},
+            giant,
+            path,
+            [answer],
+        ]
+        replies = [await e.execute(command, argument) for argument in made_up]
+        replies.append(await e.execute(command, answer, path))  # one argument, not two
+        for reply in replies:
+            assert reply["recorded"] is False and 0 < len(reply["reason"]) < 200, reply
+            assert path not in reply["reason"] or "characters" in reply["reason"]
+        assert replies[0]["reason"] == (
+            "no open offer 'E999': this server did not make it, or it expired"
+        )
+        assert replies[2]["reason"].endswith(
+            "… (1,000,002 characters): this server did not make it, or it expired"
+        )
+        assert await e.execute("surefix.trustRule", {"rule": "E999"}) == {
+            "trusted": False,
+            "reason": "E999 is not held back from automatic fixes, so there is nothing to undo",
+        }
+        with pytest.raises(JsonRpcInvalidParams, match="characters"):  # not a rule: named, cut
+            await e.execute("surefix.trustRule", {"rule": path})
+        assert e.messages() == []  # refusals are logged, not shown
+        assert max(len(m.message) for m in e.client.log_messages) < 1_000
+        assert await e.execute(command, answer) == {"recorded": True}  # the real answer counts
+    store = sqlite3.connect(tmp_path / "data" / "outcomes.sqlite3")
+    rows = store.execute("SELECT rule, outcome, detected, features FROM outcomes").fetchall()
+    assert [row[:3] for row in rows] == [("F401", "accepted", "command")]
+    assert json.loads(rows[0][3])["rule"] == "F401"
+    assert store.execute("SELECT count(*) FROM rule_marks").fetchone() == (0,)
+    everything = "\n".join(store.iterdump())
+    store.close()
+    assert "E999" not in everything and path not in everything and str(e.root) not in everything

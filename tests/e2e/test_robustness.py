@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,9 +48,12 @@ async def still_serving(e: Editor) -> None:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({"ruffPath": "/nonexistent/ruff"}, "ruff not found at '/nonexistent/ruff'"),
-        ({"ruffArgs": ["--no-such-flag"]}, "ruff failed (exit 2)"),
-        ({"lintTimeout": 0.001}, "ruff took longer than 0.001s and was stopped"),
+        ({"ruffPath": "/nonexistent/ruff"}, "Ruff not found at /nonexistent/ruff (no such file)"),
+        ({"ruffArgs": ["--no-such-flag"]}, "rejects the extra argument '--no-such-flag'"),
+        (
+            {"lintTimeout": 0.001},
+            "took longer than 0.001s and was stopped. Raise surefix.lintTimeout",
+        ),
     ],
 )
 async def test_ruff_missing_failing_or_slow_is_one_message_and_no_diagnostics(
@@ -65,6 +70,138 @@ async def test_ruff_missing_failing_or_slow_is_one_message_and_no_diagnostics(
         e.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
         await asyncio.sleep(0)
         await still_serving(e)
+
+
+RUFF = (
+    Path(sys.executable).parent / "ruff"
+)  # the Ruff installed with surefix, as the server finds it
+
+
+def script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def mangling(path: Path, reply: str) -> Path:
+    """A Ruff that answers everything but the lint itself truly, and the lint with `reply`
+    (shell code): a broken wrapper or a half-installed copy."""
+    lint = '*" --output-format json "*) cat >/dev/null; ' + reply + ";;"
+    return script(path, f'case " $* " in\n  {lint}\n  *) exec {RUFF} "$@";;\nesac\n')
+
+
+def not_executable(tmp: Path) -> Path:
+    path = tmp / "ruff"
+    shutil.copy(RUFF, path)
+    path.chmod(0o644)
+    return path
+
+
+def directory(tmp: Path) -> Path:
+    (tmp / "ruff").mkdir()
+    return tmp / "ruff"
+
+
+# A broken install: what is run, what the message says went wrong (the remedy follows).
+BROKEN_RUFFS: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "not executable": (not_executable, "cannot be run: it is not executable"),
+    "a directory": (directory, "is a directory, not a program"),
+    "no location": (
+        lambda tmp: mangling(tmp / "ruff", """echo '[{"code": "F401", "message": "m"}]'"""),
+        'printed JSON surefix cannot read: diagnostic 1 of 1 (F401) has no "location"',
+    ),
+    "an object": (
+        lambda tmp: mangling(tmp / "ruff", """echo '{"diagnostics": []}'"""),
+        "printed JSON surefix cannot read: expected a list of diagnostics, got an object",
+    ),
+    "killed": (
+        lambda tmp: mangling(tmp / "ruff", "kill -9 $$"),
+        "was killed by signal 9 (SIGKILL) while linting. It may pass: surefix tries again",
+    ),
+    "false": (lambda tmp: Path("/bin/false"), "/bin/false is not Ruff (`--version`"),
+    "python": (lambda tmp: Path(sys.executable), "is not Ruff (`--version` printed 'Python 3."),
+    "too old": (
+        lambda tmp: script(tmp / "ruff", "echo ruff 0.1.0\n"),
+        "Ruff 0.1.0 at {path} is too old for surefix",
+    ),
+    "too new": (
+        lambda tmp: script(
+            tmp / "ruff",
+            '[ "$1" = --version ] && { echo ruff 99.0.0; exit 0; }\n'
+            "printf \"error: unexpected argument '--no-fix' found\\n\\n"
+            "Usage: ruff check [OPTIONS] [FILES]...\\n\\n"
+            "For more information, try '--help'.\\n\" >&2\nexit 2\n",
+        ),
+        "does not accept the arguments surefix gives it (unexpected argument '--no-fix' found",
+    ),
+}
+REMEDY = re.compile(  # a sentence of its own, or after "if it keeps failing"
+    r"[Ss]et surefix\.ruffPath to Ruff 0\.2\.2 or newer, or leave it empty to use the Ruff "
+    r"installed with surefix\.$"
+)
+
+
+@pytest.mark.parametrize("broken", BROKEN_RUFFS.values(), ids=BROKEN_RUFFS)
+async def test_a_broken_ruff_is_named_with_what_went_wrong_and_what_to_do(
+    editor: Session, tmp_path: Path, broken: tuple[Callable[[Path], Path], str]
+) -> None:
+    make, problem = broken
+    (tmp_path / "bin").mkdir()
+    program = make(tmp_path / "bin")
+    async with editor(config={"ruffPath": str(program)}) as e:
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        assert await e.diagnostics(uri) == []
+        for n in range(3):  # keystrokes: the same problem, said once
+            await e.change(uri, UNUSED_IMPORT + "\n" * (n + 1))
+        said = [m for m in e.messages() if "Ruff" in m]
+        assert len(said) == 1, said
+        (message,) = said
+        assert message.startswith("surefix: ") and str(program) in message
+        assert problem.format(path=program) in message
+        assert REMEDY.search(message), message
+        assert await e.code_actions(uri) == [] and await e.hover(uri, 0, 8) is None
+        e.client.set_configuration({}, section="surefix")
+        e.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(0)
+        await still_serving(e)
+    assert not [m for m in e.client.log_messages if "Traceback" in m.message]
+
+
+async def test_a_symlink_loop_in_the_workspace_is_named_and_the_rest_lints(
+    editor: Session,
+) -> None:
+    async with editor() as e:
+        os.symlink(".", e.root / "loop")  # a folder that holds itself: harmless, followed
+        os.symlink("b", e.root / "a")  # a → b → a: leads nowhere
+        os.symlink("a", e.root / "b")
+        os.symlink("pyproject.toml", e.root / "pyproject.toml")
+        uri = await e.open("m.py", UNUSED_IMPORT)
+        assert [d.code for d in await e.diagnostics(uri)] == ["F401"]
+        deep = await e.open("loop/loop/n.py", UNUSED_IMPORT)
+        assert [d.code for d in await e.diagnostics(deep)] == ["F401"]
+        said = await e.message("pyproject.toml")
+        assert said == (
+            f"surefix: in {e.root}, pyproject.toml: a symlink loop (its links lead back to "
+            "themselves); surefix ignores it"
+        )
+        nowhere = (e.root / "a" / "m.py").as_uri()  # an editor can still hold a buffer there
+        e.texts[nowhere], e.versions[nowhere] = UNUSED_IMPORT, 1
+        e.client.text_document_did_open(
+            t.DidOpenTextDocumentParams(
+                text_document=t.TextDocumentItem(
+                    uri=nowhere, language_id="python", version=1, text=UNUSED_IMPORT
+                )
+            )
+        )
+        assert await e.diagnostics(nowhere) == []
+        loop = await e.message("goes through a symlink loop")
+        assert loop == (
+            f"surefix: {e.root / 'a' / 'm.py'} goes through a symlink loop ({e.root / 'a'} → b → a)"
+            "; it cannot be linted until the loop is broken"
+        )
+        assert sum("pyproject.toml" in m for m in e.messages()) == 1
+        await still_serving(e)
+    assert not [m for m in e.client.log_messages if "Traceback" in m.message]
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,10 @@ def test_project_config_is_honoured(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["check", "/nonexistent/file.py"], "no such file"),
-        (["check", str(SAMPLE), "--ruff", "/nonexistent/ruff"], "ruff not found"),
+        (
+            ["check", str(SAMPLE), "--ruff", "/nonexistent/ruff"],
+            "Ruff not found at /nonexistent/ruff",
+        ),
         (["check", str(SAMPLE), "--model", "/nonexistent/model"], ""),
         (["mine", "/tmp"], "not a git repository"),
         (["dataset", "--mined", "/nonexistent"], "no mined repositories"),

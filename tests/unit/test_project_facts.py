@@ -24,7 +24,7 @@ from surefix.features.project.facts import (
     selects,
 )
 from surefix.features.project.plugins import PLUGINS
-from surefix.features.project.root import find_ruff_config
+from surefix.features.project.root import SymlinkLoop, find_ruff_config
 from surefix.features.project.ruff_codes import RUFF_CODES
 from surefix.features.project.selectors import Verdict, decide, is_ruff_selector
 
@@ -797,3 +797,37 @@ def test_the_cache_reads_again_only_when_a_file_changes(tmp_path: Path) -> None:
     assert cache.get(root / "pkg/m.py").configured
     (root / "ruff.toml").unlink()
     assert not cache.get(root / "pkg/m.py").configured
+
+
+def test_the_cache_is_not_read_again_for_what_happens_beside_the_configuration(
+    tmp_path: Path,
+) -> None:
+    """Saving a module, creating a scratch file or git rewriting its index changes the
+    project folder's mtime; none of it is a change of the configuration."""
+    root = write(tmp_path, {"pyproject.toml": "[tool.black]\n", ".git/HEAD": "", "m.py": ""})
+    cache = FactsCache()
+    first = cache.get(root / "m.py", root)
+    write(root, {"new.py": "", "notes.txt": "", ".git/index": "x"})
+    (root / "m.py").unlink()
+    write(root, {"m.py": "x = 1\n"})
+    assert cache.get(root / "m.py", root) is first
+    write(root, {"requirements-dev.txt": "flake8\n"})  # a file its reading looks for
+    assert cache.get(root / "m.py", root) is not first
+
+
+def test_a_symlink_loop_is_a_problem_and_a_path_through_one_says_where(tmp_path: Path) -> None:
+    root = write(tmp_path, {"m.py": "", ".git/HEAD": ""})
+    os.symlink("setup.cfg", root / "setup.cfg")
+    os.symlink("b", root / "a")
+    os.symlink("a", root / "b")
+    os.symlink(".", root / "loop")
+    facts = project_facts(root / "loop" / "loop" / "m.py", root)
+    assert facts.root == root
+    assert facts.problems == (
+        "setup.cfg: a symlink loop (its links lead back to themselves); surefix ignores it",
+    )
+    with pytest.raises(SymlinkLoop) as caught:
+        FactsCache().get(root / "a" / "m.py", root)
+    assert str(caught.value) == (
+        f"{root / 'a' / 'm.py'} goes through a symlink loop ({root / 'a'} → b → a)"
+    )
