@@ -8,35 +8,37 @@ carries, 2 unless it says otherwise (`common.CommandError`) — never a tracebac
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from surefix.server.cli import check as cli_check
-from surefix.server.cli import data as cli_data
-from surefix.server.cli import learn as cli_learn
-from surefix.server.cli import mine as cli_mine
-from surefix.server.cli import serve as cli_serve
-from surefix.server.cli import train as cli_train
 from surefix.server.cli.common import EXIT_ERROR, CommandError, expected
 
+# Each sub-command's module, in `--help` order. Only the module of the command being run is
+# imported: `serve` must not pay for numpy, scikit-learn or the miner before its `initialize`.
+MODULES = {
+    "check": "check", "fix": "check", "demo": "check", "serve": "serve", "data": "data",
+    "retrain": "learn", "model": "learn", "report": "learn", "mine": "mine", "dataset": "mine",
+    "audit": "mine", "train": "train", "eval": "train",
+}  # fmt: skip
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every sub-command, or for `command` alone when it is one of them."""
     parser = argparse.ArgumentParser(
         prog="surefix", description="Ruff quick fixes, scored by how much you can trust them."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    cli_check.register(commands)
-    cli_serve.register(commands)
-    cli_data.register(commands)
-    cli_learn.register(commands)
-    cli_mine.register(commands)
-    cli_train.register(commands)
+    wanted = [MODULES[command]] if command in MODULES else list(dict.fromkeys(MODULES.values()))
+    for name in wanted:
+        importlib.import_module(f"surefix.server.cli.{name}").register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(given[0] if given else None).parse_args(given)
     try:
         return int(args.handler(args))
     except BrokenPipeError:  # `surefix check … | head`: the reader left, nothing to report

@@ -162,3 +162,19 @@ def test_fix_keeps_crlf_line_endings(tmp_path: Path) -> None:
     path.write_bytes(b'open("f", "r")\r\nx = 1\r\n')
     assert surefix("fix", str(path), "--min-trust", "0").returncode == 0
     assert path.read_bytes() == b'open("f")\r\nx = 1\r\n'
+
+
+def test_every_sub_command_is_found_in_the_module_named_for_it() -> None:
+    """`surefix serve` imports only its own module: each name must lead to the module that
+    registers it, or that command would be "invalid choice"."""
+    import argparse
+
+    from surefix.server.cli import MODULES, build_parser
+
+    def names(parser: argparse.ArgumentParser) -> set[str]:
+        (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return set(commands.choices)
+
+    assert names(build_parser()) == set(MODULES)
+    for command in MODULES:
+        assert command in names(build_parser(command))
