@@ -55,6 +55,7 @@ from wire import Wire  # noqa: E402
 ANSWER_S = 1.0  # a request not answered within this counts as unanswered (but `initialize`)
 LATE_S = 30.0  # then waited for this long more, so the next step starts in step
 OPTIONS = {"debounceMs": 0}
+ANSWERS = {"workspace/applyEdit": {"applied": True}, "workspace/configuration": [None]}
 BANNED = "import os\nimport json\n\n\ndef f(x):\n    unused = 1\n    return x == None\n"
 
 
@@ -78,7 +79,7 @@ class Client:
     """A `Wire` that times each answer against `ANSWER_S` and counts into a `Row`."""
 
     def __init__(self, data: Path, row: Row, encodings: list[str] | None = None) -> None:
-        self.wire, self.row = Wire(data), row
+        self.wire, self.row = Wire(data, answers=ANSWERS), row
         self.encoding = t.PositionEncodingKind.Utf16
         self.versions: dict[str, int] = {}
         self.encodings = encodings
@@ -110,7 +111,9 @@ class Client:
         except queue.Empty:
             return None
         finally:
-            self.row.late.append(f"{method} after {time.monotonic() - began:.1f} s")
+            shown = json.dumps(params)
+            shown = shown if len(shown) < 120 else f"{shown[:100]}… ({len(shown):,} characters)"
+            self.row.late.append(f"{method} after {time.monotonic() - began:.1f} s: {shown}")
 
     def open(self, uri: str, text: str) -> None:
         self.versions[uri] = 0

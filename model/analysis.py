@@ -10,8 +10,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from surefix.features.document import Document
 from surefix.features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
@@ -24,6 +23,11 @@ from surefix.features.ruff.project import options_for
 from surefix.features.ruff.run import RuffOptions, default_rules, lint_text
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import TrustModel, sigmoid
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from surefix.model.lazy_numpy import np
 
 AUTO, REVIEW, MANUAL = "auto-apply", "review-suggested", "manual-only"
 UNSCORED = "unscored"  # no model could be loaded: Ruff's tier is all there is, nothing is automatic

@@ -22,7 +22,14 @@ ANSWER_WAIT_S = 30.0  # a hang fails the test; the answers themselves come at on
 class Wire:
     """One `surefix serve` process on stdio, its messages read on a thread."""
 
-    def __init__(self, data_dir: Path, command: Sequence[str] = SERVER) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        command: Sequence[str] = SERVER,
+        answers: dict[str, Any] | None = None,
+    ) -> None:
+        """`answers`: the result to give each request the server sends (by method) at once, as
+        an editor does; others wait for the test."""
         env = {**os.environ, "SUREFIX_DATA_DIR": str(data_dir), "XDG_DATA_HOME": str(data_dir)}
         self.process = subprocess.Popen(
             list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -31,6 +38,8 @@ class Wire:
         self.received: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
         self._next_id = 0
+        self._answers = answers or {}
+        self._writing = threading.Lock()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -48,12 +57,17 @@ class Wire:
                 if name.lower() == "content-length":
                     length = int(value)
             assert length is not None
-            self.received.put(json.loads(out.read(length)))
+            message = json.loads(out.read(length))
+            if "id" in message and message.get("method") in self._answers:
+                result = self._answers[message["method"]]
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": result})
+            self.received.put(message)
 
     def send_raw(self, data: bytes) -> None:
         assert self.process.stdin is not None
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
+        with self._writing:
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
 
     def send(self, message: dict[str, Any] | list[Any] | str) -> None:
         body = (message if isinstance(message, str) else json.dumps(message)).encode()

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 Signature = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: not there
 Kind = str | None  # "file", "folder", "other" or "loop"; None: not there
 Wanted = Callable[[str], bool]  # which names of a folder's listing matter
@@ -185,6 +183,8 @@ def _ini(text: str) -> configparser.RawConfigParser:
 
 
 def _yaml(text: str) -> dict[str, Any]:
+    import yaml  # only for a project with a pre-commit configuration: not on every start
+
     try:
         value = yaml.safe_load(text)
     except (yaml.YAMLError, ValueError, RecursionError) as exc:

@@ -37,15 +37,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from surefix.features.featurize import SCHEMA_VERSION
 from surefix.model.files import write_json_atomic
 from surefix.model.scoring.baselines import RuleRateBaseline, TierBaseline
 from surefix.model.scoring.design import Design, SchemaError
 from surefix.model.scoring.evidence import Evidence
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from surefix.model.lazy_numpy import np
 
 FORMAT_VERSION = 2  # of the manifest: sealed
 UNSEALED_FORMAT = 1  # only params.json was checksummed: trusted for the bundled model alone

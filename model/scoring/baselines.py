@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from surefix.model.lazy_numpy import np
+
 
 TIER_ORDER = ("safe", "unsafe", "display-only")
 RULE_PRIOR_STRENGTH = 5.0  # pseudo-events: a rule needs ~5 decisions to move halfway from global

@@ -32,11 +32,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 from operator import itemgetter
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from surefix.features.featurize import FEATURES, SCHEMA_VERSION, FeatureSpec
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from surefix.model.lazy_numpy import np
 
 MIN_CATEGORY_COUNT = 10
 KNOT_QUANTILES = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)

@@ -26,9 +26,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from surefix.features.featurize import SCHEMA_VERSION
 from surefix.model.scoring.artifact import Artifact, ArtifactError, Thresholds, load_artifact
@@ -39,6 +37,11 @@ from surefix.model.scoring.design import (
     SlopeEncoding,
 )
 from surefix.model.scoring.evidence import Evidence
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from surefix.model.lazy_numpy import np
 
 TOP_FEATURES = 3
 
