@@ -61,6 +61,11 @@ def register(commands: Any) -> None:
     )
     fix.add_argument("--unsafe-fixes", action="store_true", help="with --min-trust: unsafe too")
     fix.add_argument("--diff", action="store_true", help="print a diff instead of writing files")
+    fix.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="exit 1 when a file was changed (as a pre-commit hook that modifies files does)",
+    )
     fix.set_defaults(handler=run_fix)
 
     demo = commands.add_parser("demo", help="run `check --explain` on the bundled sample project")
@@ -237,7 +242,7 @@ def run_fix(args: argparse.Namespace) -> int:
         print(fix_summary(analysis.path, run), file=report)
     if failed:
         return 2
-    return 1 if args.diff and changed else 0
+    return 1 if (args.diff or args.exit_non_zero_on_fix) and changed else 0
 
 
 def fix_summary(path: str, run: FixRun) -> str:

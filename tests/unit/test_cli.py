@@ -162,3 +162,15 @@ def test_fix_keeps_crlf_line_endings(tmp_path: Path) -> None:
     path.write_bytes(b'open("f", "r")\r\nx = 1\r\n')
     assert surefix("fix", str(path), "--min-trust", "0").returncode == 0
     assert path.read_bytes() == b'open("f")\r\nx = 1\r\n'
+
+
+def test_fix_fails_when_it_changed_a_file_if_asked(tmp_path: Path) -> None:
+    """`--exit-non-zero-on-fix` (the pre-commit hook's): 1 once a file was written, like a hook
+    that modifies files; 0 when there was nothing left to apply."""
+    path = tmp_path / "m.py"
+    path.write_text("import os\nimport sys\n\nprint(sys.argv)\n")
+    first = surefix("fix", "m.py", "--exit-non-zero-on-fix", cwd=tmp_path)
+    assert first.returncode == 1, first.stderr
+    assert path.read_text() == "import sys\n\nprint(sys.argv)\n"
+    again = surefix("fix", "m.py", "--exit-non-zero-on-fix", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
