@@ -18,6 +18,7 @@ from typing import Any
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.run import RuffOptions, default_rules
+from surefix.features.sources import is_python_source
 from surefix.model.analysis import (
     AUTO,
     MANUAL,
@@ -137,11 +138,17 @@ def read_source(path: Path) -> str | None:
 
 
 def python_files(paths: list[Path]) -> Iterator[Path]:
+    """The Python files `paths` name: each named file that is Python source (another, such as a
+    README a hook runner or a glob passed, is skipped with a note on stderr and changes no exit
+    code), and every `*.py` under a named directory."""
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or directory")
         if path.is_file():
-            yield path
+            if is_python_source(path):
+                yield path
+            else:
+                print(f"surefix: {path}: not a Python file; skipped", file=sys.stderr)
             continue
         for child in sorted(path.rglob("*.py")):
             if not _SKIP_DIRS.intersection(child.relative_to(path).parts):

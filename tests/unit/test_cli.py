@@ -174,3 +174,44 @@ def test_fix_fails_when_it_changed_a_file_if_asked(tmp_path: Path) -> None:
     assert path.read_text() == "import sys\n\nprint(sys.argv)\n"
     again = surefix("fix", "m.py", "--exit-non-zero-on-fix", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
+
+
+NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "a1",
+            "metadata": {},
+            "outputs": [],
+            "source": ["import os\n", "import sys\n", "print(sys)"],
+        }
+    ],
+    "metadata": {"language_info": {"name": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_named_files_that_are_not_python_are_skipped(tmp_path: Path) -> None:
+    """What a hook runner or a glob may pass: Ruff would lint a README as Python, and a
+    notebook's positions count within its cells, not in the JSON `fix` would edit."""
+    (tmp_path / "README.md").write_text("import os\n")
+    (tmp_path / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
+    (tmp_path / "tool").write_text("#!/usr/bin/env python3\nimport os\n")  # Python by shebang
+    (tmp_path / "m.py").write_text("import os\n")
+    others = {p: p.read_bytes() for p in (tmp_path / "README.md", tmp_path / "nb.ipynb")}
+
+    named = ("README.md", "nb.ipynb", "tool", "m.py")
+    result = surefix("check", *named, "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert [f["path"] for f in json.loads(result.stdout)] == ["tool", "m.py"]
+    assert result.stderr.splitlines() == [
+        "surefix: README.md: not a Python file; skipped",
+        "surefix: nb.ipynb: not a Python file; skipped",
+    ]
+    alone = surefix("check", "README.md", "nb.ipynb", "--format", "json", cwd=tmp_path)
+    assert alone.returncode == 0 and json.loads(alone.stdout) == [], alone.stderr
+    fixed = surefix("fix", "README.md", "nb.ipynb", "--exit-non-zero-on-fix", cwd=tmp_path)
+    assert fixed.returncode == 0 and fixed.stdout == "", fixed.stderr
+    assert {p: p.read_bytes() for p in others} == others
