@@ -31,17 +31,12 @@ from surefix.model.analysis import (
 )
 from surefix.model.autofix import FixRun, Hold, band_hold, fix_until_stable
 from surefix.model.scoring.scorer import TrustModel, load_model
-from surefix.server.reasons import reasons
-from surefix.server.wording import (
-    applied_words,
-    badge,
-    evidence_words,
-    explanation_lines,
-    held_lines,
-)
+from surefix.server.cli.formats import as_json, github_lines, json_lines, sarif_log
+from surefix.server.wording import applied_words, badge, explanation_lines, held_lines
 
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".tox"}
 BANDS = (AUTO, REVIEW, MANUAL, UNSCORED)
+FORMATS = ("text", "json", "json-lines", "github", "sarif")
 
 
 def register(commands: Any) -> None:
@@ -49,7 +44,12 @@ def register(commands: Any) -> None:
     check.add_argument("paths", nargs="+", type=Path)
     _add_common(check)
     check.add_argument("--explain", action="store_true", help="show what moved each score")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="json-lines: a finding per line; github: Actions annotations; sarif: SARIF 2.1.0",
+    )
     check.set_defaults(handler=run_check)
 
     fix = commands.add_parser(
@@ -101,11 +101,23 @@ def run_check(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     ruff = RuffOptions(executable=args.ruff)
     analyses, failed = analyze_files(args.paths, model, ruff, FactsCache(default_rules(ruff)))
+    style = "ascii" if args.ascii else "unicode"
+    root = Path.cwd()
     if args.format == "json":
-        json.dump([_as_json(a, model, args.explain) for a in analyses], sys.stdout, indent=1)
+        json.dump([as_json(a, model, args.explain) for a in analyses], sys.stdout, indent=1)
+        print()
+    elif args.format == "json-lines":
+        for line in json_lines(analyses, model, args.explain):
+            print(line)
+    elif args.format == "github":
+        for line in github_lines(analyses, model, args.explain, style, root):
+            print(line)
+    elif args.format == "sarif":
+        log = sarif_log(analyses, model, args.explain, style, root, succeeded=not failed)
+        json.dump(log, sys.stdout, indent=1)
         print()
     else:
-        _print_text(analyses, model, args.explain, "ascii" if args.ascii else "unicode")
+        _print_text(analyses, model, args.explain, style)
     if failed:
         return 2
     return 1 if any(a.candidates for a in analyses) else 0
@@ -175,35 +187,6 @@ def _print_text(analyses: list[Analysis], model: TrustModel, explain: bool, styl
         f"review-suggested, {totals[MANUAL]} manual-only  (model {model.version}; "
         f"auto ≥ {t.auto:.2f} and safe, review ≥ {t.review:.2f})"
     )
-
-
-def _as_json(analysis: Analysis, model: TrustModel, explain: bool) -> dict[str, object]:
-    fixes = []
-    for c in ranked(analysis.candidates):
-        item: dict[str, object] = {
-            "rule": c.violation.rule,
-            "message": c.violation.message,
-            "line": c.violation.start.line + 1,
-            "column": c.violation.start.column + 1,
-            "fix": c.fix.message,
-            "applicability": c.fix.applicability,
-            "score": round(c.score, 4) if c.score is not None else None,
-            "band": c.band,
-        }
-        if explain:
-            e = model.explain(c.row)
-            item["explanation"] = {
-                "evidence": evidence_words(c, model),
-                "reasons": [
-                    {"text": r.text, "raises": r.raises, "log_odds": r.contribution}
-                    for r in reasons(e, c.row, c.personal)
-                ],
-                "base": e.base,
-                "groups": e.groups,
-                "top": [{"feature": f.label, "contribution": f.contribution} for f in e.top],
-            }
-        fixes.append(item)
-    return {"path": analysis.path, "model": model.version, "fixes": fixes}
 
 
 def trust_rule(args: argparse.Namespace) -> Hold:
