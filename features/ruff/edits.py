@@ -119,6 +119,12 @@ def split_lines(text: str) -> list[str]:
     return _NEWLINE.split(text)
 
 
+def utf16_units(text: str) -> int:
+    """How many UTF-16 code units `text` takes: what editors (LSP's default) and SARIF count
+    columns in, where a character beyond the Basic Multilingual Plane is two."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
 def _line_offset(index: LineIndex, line: int) -> int:
     return index.starts[line] if line < len(index.starts) else len(index.text)
 

@@ -18,6 +18,7 @@ from typing import Any
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.run import RuffOptions, default_rules
+from surefix.features.sources import is_python_source
 from surefix.model.analysis import (
     AUTO,
     MANUAL,
@@ -30,17 +31,12 @@ from surefix.model.analysis import (
 )
 from surefix.model.autofix import FixRun, Hold, band_hold, fix_until_stable
 from surefix.model.scoring.scorer import TrustModel, load_model
-from surefix.server.reasons import reasons
-from surefix.server.wording import (
-    applied_words,
-    badge,
-    evidence_words,
-    explanation_lines,
-    held_lines,
-)
+from surefix.server.cli.formats import as_json, github_lines, json_lines, sarif_log
+from surefix.server.wording import applied_words, badge, explanation_lines, held_lines
 
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".tox"}
 BANDS = (AUTO, REVIEW, MANUAL, UNSCORED)
+FORMATS = ("text", "json", "json-lines", "github", "sarif")
 
 
 def register(commands: Any) -> None:
@@ -48,7 +44,12 @@ def register(commands: Any) -> None:
     check.add_argument("paths", nargs="+", type=Path)
     _add_common(check)
     check.add_argument("--explain", action="store_true", help="show what moved each score")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="json-lines: a finding per line; github: Actions annotations; sarif: SARIF 2.1.0",
+    )
     check.set_defaults(handler=run_check)
 
     fix = commands.add_parser(
@@ -61,6 +62,11 @@ def register(commands: Any) -> None:
     )
     fix.add_argument("--unsafe-fixes", action="store_true", help="with --min-trust: unsafe too")
     fix.add_argument("--diff", action="store_true", help="print a diff instead of writing files")
+    fix.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="exit 1 when a file was changed (as a pre-commit hook that modifies files does)",
+    )
     fix.set_defaults(handler=run_fix)
 
     demo = commands.add_parser("demo", help="run `check --explain` on the bundled sample project")
@@ -95,11 +101,23 @@ def run_check(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     ruff = RuffOptions(executable=args.ruff)
     analyses, failed = analyze_files(args.paths, model, ruff, FactsCache(default_rules(ruff)))
+    style = "ascii" if args.ascii else "unicode"
+    root = Path.cwd()
     if args.format == "json":
-        json.dump([_as_json(a, model, args.explain) for a in analyses], sys.stdout, indent=1)
+        json.dump([as_json(a, model, args.explain) for a in analyses], sys.stdout, indent=1)
+        print()
+    elif args.format == "json-lines":
+        for line in json_lines(analyses, model, args.explain):
+            print(line)
+    elif args.format == "github":
+        for line in github_lines(analyses, model, args.explain, style, root):
+            print(line)
+    elif args.format == "sarif":
+        log = sarif_log(analyses, model, args.explain, style, root, succeeded=not failed)
+        json.dump(log, sys.stdout, indent=1)
         print()
     else:
-        _print_text(analyses, model, args.explain, "ascii" if args.ascii else "unicode")
+        _print_text(analyses, model, args.explain, style)
     if failed:
         return 2
     return 1 if any(a.candidates for a in analyses) else 0
@@ -132,11 +150,17 @@ def read_source(path: Path) -> str | None:
 
 
 def python_files(paths: list[Path]) -> Iterator[Path]:
+    """The Python files `paths` name: each named file that is Python source (another, such as a
+    README a hook runner or a glob passed, is skipped with a note on stderr and changes no exit
+    code), and every `*.py` under a named directory."""
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or directory")
         if path.is_file():
-            yield path
+            if is_python_source(path):
+                yield path
+            else:
+                print(f"surefix: {path}: not a Python file; skipped", file=sys.stderr)
             continue
         for child in sorted(path.rglob("*.py")):
             if not _SKIP_DIRS.intersection(child.relative_to(path).parts):
@@ -163,35 +187,6 @@ def _print_text(analyses: list[Analysis], model: TrustModel, explain: bool, styl
         f"review-suggested, {totals[MANUAL]} manual-only  (model {model.version}; "
         f"auto ≥ {t.auto:.2f} and safe, review ≥ {t.review:.2f})"
     )
-
-
-def _as_json(analysis: Analysis, model: TrustModel, explain: bool) -> dict[str, object]:
-    fixes = []
-    for c in ranked(analysis.candidates):
-        item: dict[str, object] = {
-            "rule": c.violation.rule,
-            "message": c.violation.message,
-            "line": c.violation.start.line + 1,
-            "column": c.violation.start.column + 1,
-            "fix": c.fix.message,
-            "applicability": c.fix.applicability,
-            "score": round(c.score, 4) if c.score is not None else None,
-            "band": c.band,
-        }
-        if explain:
-            e = model.explain(c.row)
-            item["explanation"] = {
-                "evidence": evidence_words(c, model),
-                "reasons": [
-                    {"text": r.text, "raises": r.raises, "log_odds": r.contribution}
-                    for r in reasons(e, c.row, c.personal)
-                ],
-                "base": e.base,
-                "groups": e.groups,
-                "top": [{"feature": f.label, "contribution": f.contribution} for f in e.top],
-            }
-        fixes.append(item)
-    return {"path": analysis.path, "model": model.version, "fixes": fixes}
 
 
 def trust_rule(args: argparse.Namespace) -> Hold:
@@ -237,7 +232,7 @@ def run_fix(args: argparse.Namespace) -> int:
         print(fix_summary(analysis.path, run), file=report)
     if failed:
         return 2
-    return 1 if args.diff and changed else 0
+    return 1 if (args.diff or args.exit_non_zero_on_fix) and changed else 0
 
 
 def fix_summary(path: str, run: FixRun) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lsprotocol import types as t
 
-from surefix.features.ruff.edits import split_lines
+from surefix.features.ruff.edits import split_lines, utf16_units
 from surefix.features.ruff.findings import Position
 
 
@@ -30,7 +30,7 @@ class Positions:
         elif self.encoding == t.PositionEncodingKind.Utf8:
             units = len(text.encode("utf-8", "surrogatepass"))
         else:
-            units = len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+            units = utf16_units(text)
         return t.Position(line=pos.line, character=units)
 
     def range(self, start: Position, end: Position) -> t.Range:

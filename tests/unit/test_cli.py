@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -178,3 +179,170 @@ def test_every_sub_command_is_found_in_the_module_named_for_it() -> None:
     assert names(build_parser()) == set(MODULES)
     for command in MODULES:
         assert command in names(build_parser(command))
+
+
+def test_fix_fails_when_it_changed_a_file_if_asked(tmp_path: Path) -> None:
+    """`--exit-non-zero-on-fix` (the pre-commit hook's): 1 once a file was written, like a hook
+    that modifies files; 0 when there was nothing left to apply."""
+    path = tmp_path / "m.py"
+    path.write_text("import os\nimport sys\n\nprint(sys.argv)\n")
+    first = surefix("fix", "m.py", "--exit-non-zero-on-fix", cwd=tmp_path)
+    assert first.returncode == 1, first.stderr
+    assert path.read_text() == "import sys\n\nprint(sys.argv)\n"
+    again = surefix("fix", "m.py", "--exit-non-zero-on-fix", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+
+
+NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "a1",
+            "metadata": {},
+            "outputs": [],
+            "source": ["import os\n", "import sys\n", "print(sys)"],
+        }
+    ],
+    "metadata": {"language_info": {"name": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_named_files_that_are_not_python_are_skipped(tmp_path: Path) -> None:
+    """What a hook runner or a glob may pass: Ruff would lint a README as Python, and a
+    notebook's positions count within its cells, not in the JSON `fix` would edit."""
+    (tmp_path / "README.md").write_text("import os\n")
+    (tmp_path / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
+    (tmp_path / "tool").write_text("#!/usr/bin/env python3\nimport os\n")  # Python by shebang
+    (tmp_path / "m.py").write_text("import os\n")
+    others = {p: p.read_bytes() for p in (tmp_path / "README.md", tmp_path / "nb.ipynb")}
+
+    named = ("README.md", "nb.ipynb", "tool", "m.py")
+    result = surefix("check", *named, "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert [f["path"] for f in json.loads(result.stdout)] == ["tool", "m.py"]
+    assert result.stderr.splitlines() == [
+        "surefix: README.md: not a Python file; skipped",
+        "surefix: nb.ipynb: not a Python file; skipped",
+    ]
+    alone = surefix("check", "README.md", "nb.ipynb", "--format", "json", cwd=tmp_path)
+    assert alone.returncode == 0 and json.loads(alone.stdout) == [], alone.stderr
+    fixed = surefix("fix", "README.md", "nb.ipynb", "--exit-non-zero-on-fix", cwd=tmp_path)
+    assert fixed.returncode == 0 and fixed.stdout == "", fixed.stderr
+    assert {p: p.read_bytes() for p in others} == others
+
+
+@pytest.mark.parametrize("fmt", ["json-lines", "github", "sarif"])
+def test_every_format_keeps_the_exit_codes(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    (tmp_path / "messy.py").write_text("import os\n")
+    (tmp_path / "bad.py").write_bytes(b"x = '\xff'\n")
+    clean = surefix("check", "clean.py", "--format", fmt, cwd=tmp_path)
+    assert clean.returncode == 0, clean.stderr
+    messy = surefix("check", "messy.py", "--format", fmt, cwd=tmp_path)
+    assert messy.returncode == 1, messy.stderr
+    assert "F401" in messy.stdout
+    failed = surefix("check", "bad.py", "messy.py", "--format", fmt, cwd=tmp_path)
+    assert failed.returncode == 2
+    assert "bad.py: not UTF-8 text" in failed.stderr and "F401" in failed.stdout
+    if fmt == "sarif":
+        (run,) = json.loads(failed.stdout)["runs"]
+        assert run["invocations"] == [{"executionSuccessful": False}]
+
+
+def test_json_lines_are_the_json_findings_one_per_line() -> None:
+    files = json.loads(surefix("check", str(SAMPLE), "--format", "json").stdout)
+    lines = surefix("check", str(SAMPLE), "--format", "json-lines").stdout.splitlines()
+    expected = [
+        {"path": file["path"], "model": file["model"], **fix}
+        for file in files
+        for fix in file["fixes"]
+    ]
+    assert [json.loads(line) for line in lines] == expected
+    assert len(expected) > 10
+
+
+def test_github_annotations_escape_what_ruff_really_says(tmp_path: Path) -> None:
+    """F504's message quotes `%` and lists the unused keys after a colon, with commas: in the
+    title (a property) all three are escaped, in the message only `%`. The file name has a
+    comma and a colon too."""
+    (tmp_path / "ruff.toml").write_text('[lint]\nselect = ["F504"]\n')
+    name = "odd, name: 1.py"
+    line = 'x = "%(a)s" % {"a": 1, "b": 2, "c": 3}'
+    (tmp_path / name).write_text(line + "\n")
+    (fix,) = json.loads(surefix("check", name, "--format", "json", cwd=tmp_path).stdout)[0]["fixes"]
+    assert fix["message"] == "`%`-format string has unused named argument(s): b, c"
+    assert fix["fix"] == "Remove extra named arguments: b, c"
+    assert fix["band"] == "auto-apply"
+    percent = min(99, max(1, round(100 * fix["score"])))
+
+    result = surefix("check", name, "--format", "github", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        f"::warning file=odd%2C name%3A 1.py,line=1,col=5,endLine=1,endColumn={len(line) + 1},"
+        "title=F504%3A `%25`-format string has unused named argument(s)%3A b%2C c"
+        f"::✓ {percent}%25 auto-apply: Remove extra named arguments: b, c [ruff: safe]"
+    ]
+
+
+SARIF_SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
+
+
+def sarif_validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    validator = jsonschema.validators.validator_for(schema)  # draft-04, as the schema says
+    validator.check_schema(schema)
+    return validator(schema)
+
+
+def test_sarif_is_valid_sarif_2_1_0_with_utf16_columns(tmp_path: Path) -> None:
+    (tmp_path / "ruff.toml").write_text('[lint]\nselect = ["F401", "UP031"]\n')
+    (tmp_path / "src").mkdir()
+    path = tmp_path / "src" / "émoji.py"
+    line = 'print("😀", "%s" % 1); import os'  # U+1F600 is two UTF-16 units, one code point
+    path.write_text(line + "\n")
+    files = json.loads(surefix("check", str(path), "--format", "json", cwd=tmp_path).stdout)
+    findings = {f["rule"]: f for f in files[0]["fixes"]}
+
+    result = surefix("check", str(path), "--format", "sarif", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    log = json.loads(result.stdout)
+    validator = sarif_validator()
+    assert not [e.message for e in validator.iter_errors(log)]
+    (run,) = log["runs"]
+    assert log["version"] == "2.1.0" and run["columnKind"] == "utf16CodeUnits"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "surefix" and driver["version"]
+    rules = {r["id"]: r for r in driver["rules"]}
+    assert rules["F401"]["name"] == "unused-import"
+    assert rules["F401"]["helpUri"] == "https://docs.astral.sh/ruff/rules/unused-import/"
+    assert (
+        rules["UP031"]["helpUri"] == "https://docs.astral.sh/ruff/rules/printf-string-formatting/"
+    )
+    assert {r["ruleId"] for r in run["results"]} == set(findings) == {"F401", "UP031"}
+    for r in run["results"]:
+        f = findings[r["ruleId"]]
+        assert driver["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
+        assert r["properties"] == {k: f[k] for k in ("score", "band", "applicability", "fix")}
+        assert r["message"]["text"].startswith(f["message"] + "\n")
+        (location,) = r["locations"]
+        artifact = location["physicalLocation"]["artifactLocation"]
+        assert artifact == {"uri": "src/%C3%A9moji.py", "uriBaseId": "%SRCROOT%"}
+    region = next(r for r in run["results"] if r["ruleId"] == "F401")["locations"][0]
+    region = region["physicalLocation"]["region"]
+    start = line.index("os")  # code points before `os`; the emoji adds one UTF-16 unit
+    assert findings["F401"]["column"] == start + 1
+    assert region == {
+        "startLine": 1,
+        "startColumn": start + 2,
+        "endLine": 1,
+        "endColumn": start + 4,
+    }
+
+    region["startColumn"] = 0  # the schema does check: columns start at 1
+    assert list(validator.iter_errors(log))
