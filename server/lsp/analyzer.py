@@ -96,8 +96,10 @@ class Analyzer:
         ready: Callable[[], Awaitable[None]],
         log_error: Callable[[str], None],
         refuse: Callable[[ScoreError, str], None],
+        model_ready: Callable[[], Awaitable[None]],
     ) -> None:
         self._client, self._publisher = client, publisher
+        self._model_ready = model_ready  # scoring waits for the model; the lint before it does not
         self._setup, self._scoring, self._ready, self._log_error = setup, scoring, ready, log_error
         self._refuse = refuse  # (what went wrong, the document being analysed)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="surefix")
@@ -154,6 +156,7 @@ class Analyzer:
     async def scored(self, uri: str, text: str, path: Path, linted: Linted) -> Analysis:
         """Score a lint result on the analysis threads with the model in use; if that model
         gives some fix a score that is not a number, it is refused and the next one scores."""
+        await self._model_ready()
         for _ in range(MODEL_ATTEMPTS):
             scoring = self._scoring()
             try:

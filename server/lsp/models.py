@@ -9,6 +9,7 @@ file and what is wrong, and the next one is used until the model is loaded again
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,20 @@ UNSCORED = "fixes are shown without scores and none is applied automatically"
 
 
 class Models:
-    """The model in use, where it came from, and the user's threshold overrides."""
+    """The model in use, where it came from, and the user's threshold overrides.
+
+    A model is loaded when first needed, not when asked for: `load` names it, and the first
+    read of `model` or `source` (or `ensure`, which the server runs off the event loop once
+    the first diagnostics are on their way) loads it, with numpy. So `initialize` and the
+    first diagnostics never wait for either."""
 
     def __init__(self, say: Callable[[str, bool], None]) -> None:
-        self._say = say  # (message, is_error)
-        self.model: TrustModel | None = None
-        self.source: str | None = None  # a path, or "bundled"
+        self._say = say  # (message, is_error); may be called from an analysis thread
+        self._model: TrustModel | None = None
+        self._source: str | None = None  # a path, or "bundled"
+        self._pending = False  # `load` was called and the model is not loaded yet
+        self._lock = threading.RLock()
+        self.named = False  # `load` has been called at least once
         self.auto: float | None = None
         self.review: float | None = None
         self._configured: str | None = None
@@ -37,29 +46,48 @@ class Models:
     def load(self, configured: str | None, data_dir: Path) -> None:
         """Load the model to use now (at start, on a setting change, after retrain or reset).
         Models refused earlier get another chance: the file may have been replaced."""
-        self._configured, self._data_dir = configured, data_dir
-        self._refused.clear()
-        self._choose()
+        with self._lock:
+            self._configured, self._data_dir = configured, data_dir
+            self._refused.clear()
+            self._pending, self.named = True, True
+
+    def ensure(self) -> None:
+        """Load the model `load` named, if that is still to do (blocking: numpy, the file)."""
+        with self._lock:
+            if self._pending:
+                self._pending = False
+                self._choose()
+
+    @property
+    def model(self) -> TrustModel | None:
+        self.ensure()
+        return self._model
+
+    @property
+    def source(self) -> str | None:
+        self.ensure()
+        return self._source
 
     def refuse(self, problem: ScoreError) -> bool:
         """`problem.model` gave a score that is not a finite number: stop using it and fall
         back to the next model, as for one that fails to load. Only the model in use is
         refused, so a second report about it (a file scored before the switch) says nothing
         again. Returns whether the model in use changed."""
-        if problem.model is not self.model or self.source is None:
-            return False
-        refused = self.source
-        self._refused.add(refused)
-        then = UNSCORED if refused == BUNDLED else "using the bundled one instead"
-        self._say(f"surefix: {problem}; {then}", refused == BUNDLED)
-        self._choose()
-        return True
+        with self._lock:
+            if problem.model is not self.model or self.source is None:
+                return False
+            refused = self.source
+            self._refused.add(refused)
+            then = UNSCORED if refused == BUNDLED else "using the bundled one instead"
+            self._say(f"surefix: {problem}; {then}", refused == BUNDLED)
+            self._choose()
+            return True
 
     def _choose(self) -> None:
         configured = self._configured
         if configured and configured not in self._refused:
             try:
-                self.model, self.source = load_model(configured), configured
+                self._model, self._source = load_model(configured), configured
                 return
             except ArtifactError as exc:
                 self._say(
@@ -70,7 +98,7 @@ class Models:
         local = Registry(self._data_dir).active() if self._data_dir is not None else None
         if local is not None and not configured and str(local) not in self._refused:
             try:
-                self.model, self.source = load_model(local), str(local)
+                self._model, self._source = load_model(local), str(local)
                 return
             except ArtifactError as exc:
                 self._say(
@@ -78,11 +106,11 @@ class Models:
                     "bundled one (`surefix model rollback` returns to the previous)",
                     False,
                 )
-        self.model, self.source = None, None
+        self._model, self._source = None, None
         if BUNDLED in self._refused:
             return  # said when it was refused
         try:
-            self.model, self.source = load_model(), BUNDLED
+            self._model, self._source = load_model(), BUNDLED
         except ArtifactError as exc:
             self._say(f"surefix: no trust model could be loaded ({exc}); {UNSCORED}", True)
 

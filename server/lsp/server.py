@@ -61,6 +61,8 @@ class SurefixServer(LanguageServer):
         self.texts = Texts()
         self.protocol.texts = self.texts
         self.init_options: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._status: asyncio.Task[None] | None = None
         self.settings = Settings()
         self.configured = asyncio.Event()  # set once the client's settings have been read
         self.models = Models(self._say)
@@ -81,6 +83,7 @@ class SurefixServer(LanguageServer):
             self.settled,
             self._log_error,
             self.refuse_model,
+            self.models_loaded,
         )
         self.documents = Analyses(self._analyze)
         self.recent = RecentEdits(self.settings.recent_edit_window)
@@ -108,7 +111,27 @@ class SurefixServer(LanguageServer):
         self.window_log_message(t.LogMessageParams(type=kind, message=message))
 
     def _say(self, message: str, error: bool) -> None:
-        self.tell(message, t.MessageType.Error if error else t.MessageType.Warning)
+        """A model's problem, said from whichever thread loaded it: the wire is the loop's."""
+        kind = t.MessageType.Error if error else t.MessageType.Warning
+        if self._loop is not None and threading.current_thread() is not threading.main_thread():
+            self._loop.call_soon_threadsafe(self.tell, message, kind)
+        else:
+            self.tell(message, kind)
+
+    async def models_loaded(self) -> None:
+        """The model in use is loaded (off the event loop: numpy and the artifact take a few
+        hundred milliseconds, which no request should wait for)."""
+        self._loop = asyncio.get_running_loop()
+        await self._loop.run_in_executor(None, self.models.ensure)
+
+    def status_when_loaded(self) -> None:
+        """Send the status line once the model it names is loaded, without holding up lints."""
+
+        async def send() -> None:
+            await self.models_loaded()
+            self.send_status()
+
+        self._status = asyncio.get_running_loop().create_task(send())
 
     def _log_error(self, message: str) -> None:
         self.log(message, t.MessageType.Error)
@@ -132,7 +155,7 @@ class SurefixServer(LanguageServer):
             Collection(directory, new.collect_outcomes, new.undo_window, policy)
         )
         self.recent.window = new.recent_edit_window
-        if new.model_path != old.model_path or self.models.source is None:
+        if new.model_path != old.model_path or not self.models.named:
             self.models.load(new.model_path, self.data_dir())
         return new != old
 

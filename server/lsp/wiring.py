@@ -92,7 +92,7 @@ async def refresh_settings(ls: SurefixServer, pushed: Any) -> None:
             return
     changed = ls.apply_settings(config)
     await ls.outcomes.sync()  # this user's record with each rule scores fixes from the first lint
-    ls.send_status()
+    ls.status_when_loaded()  # which also starts loading the model, beside the first lints
     if changed:
         ls.rescore_all()
 
