@@ -203,8 +203,7 @@ def edit_shape(doc: Document, violation: Violation, fix: Fix, index: LineIndex) 
         insertion_only &= not old
         removes_lines |= not new and old.count("\n") > 0 and edit.start.column == 0
         touches_import |= "import " in new or any(
-            doc.is_import[min(line, len(doc.is_import) - 1)]
-            for line in range(edit.start.line, edit.end.line + 1)
+            doc.import_at(line) for line in range(edit.start.line, edit.end.line + 1)
         )
         far |= abs(edit.start.line - violation.start.line) > 3
     first = min(e.start.line for e in fix.edits)

@@ -1,0 +1,74 @@
+"""The server's per-line answers (found by descending the tree) are the miner's (read from
+tables built by walking all of it), on every line of real modules of many shapes."""
+
+from __future__ import annotations
+
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from surefix.features.document import Document, _Tables
+
+LIB = Path(sysconfig.get_paths()["stdlib"])
+MODULES = ["typing.py", "_pydecimal.py", "inspect.py", "dataclasses.py", "functools.py"]
+
+
+def tables_of(doc: Document) -> _Tables:
+    return _Tables(doc)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_line_is_answered_as_the_tables_answer(name: str) -> None:
+    doc = Document((LIB / name).read_text(encoding="utf-8"), name)
+    tables = tables_of(doc)
+    assert doc.parsed
+    for line in range(-1, doc.line_count + 3):
+        i = min(max(line, 0), len(tables.scope) - 1)
+        location = doc.location(line)
+        assert (location.nesting, location.scope) == (tables.nesting[i], tables.scope[i]), line
+        assert doc.import_at(line) == tables.is_import[i], line
+
+
+ODD = """\
+import os; x = 1
+@decorator
+@other(
+    1,
+)
+class A:
+    def f(self):
+        try:
+            pass
+        except E:
+            import json
+
+        else:
+            return 1
+        finally:
+            pass
+
+    match x:
+        case 1:
+            from a import b
+        case _:
+            pass
+if x: import sys
+"""
+
+
+def test_decorators_semicolons_and_one_line_blocks_agree() -> None:
+    doc = Document(ODD)
+    tables = tables_of(doc)
+    answers = [(doc.location(i), doc.import_at(i)) for i in range(doc.line_count + 1)]
+    assert [(a.nesting, a.scope, imp) for a, imp in answers] == list(
+        zip(tables.nesting, tables.scope, tables.is_import, strict=True)
+    )
+    assert doc.import_at(0) is False  # `import os; x = 1`: the later statement, as the walk has it
+    assert doc.import_at(10) and doc.location(10).scope == "function"
+
+
+def test_text_that_does_not_parse_is_all_module_level() -> None:
+    doc = Document("def f(:\n    import os\n")
+    assert not doc.parsed
+    assert doc.location(1).scope == "module" and not doc.import_at(1)
