@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from surefix.features.ruff.run import RuffOptions
+from surefix.features.ruff.rules import RuleBook, rule_book
+from surefix.features.ruff.run import RuffError, RuffOptions
 from surefix.model.analysis import Analysis
 from surefix.model.autofix import FixRun, Hold, holding, typed_hold, unchanged, undone_hold
 from surefix.model.local.demotion import Policy
@@ -35,7 +37,13 @@ from surefix.model.local.legacy import adopt_legacy_data
 from surefix.model.local.store import default_data_dir
 from surefix.model.scoring.scorer import ScoreError
 from surefix.server.lsp import fix_all
-from surefix.server.lsp.analyzer import MODEL_ATTEMPTS, Analyzer, LintSetup, Scoring
+from surefix.server.lsp.analyzer import (
+    MODEL_ATTEMPTS,
+    Analyzer,
+    LintSetup,
+    Scoring,
+    ruff_failure,
+)
 from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyses, Analyzed
@@ -85,6 +93,7 @@ class SurefixServer(LanguageServer):
         self.documents = Analyses(self._analyze)
         self.recent = RecentEdits(self.settings.recent_edit_window)
         self.retrainer = Retrainer()
+        self._told: set[str] = set()  # messages said once a session
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
         """pygls' stdio loop with our frame reader (a size limit, every request answered)."""
@@ -276,6 +285,27 @@ class SurefixServer(LanguageServer):
         if message:
             self.tell(message)
         return run
+
+    # -- what Ruff says of its rules --------------------------------------------------------
+
+    async def rule_book(self) -> RuleBook | None:
+        """The rules of the Ruff in use (`features.ruff.rules`), read off the event loop once
+        per program; None, with the failure said once as a lint's is, when Ruff cannot list
+        them."""
+        try:
+            return await self.analyzer.in_pool(rule_book, self.lint_setup().ruff)
+        except RuffError as exc:
+            message = f"surefix: cannot describe Ruff's rules: {ruff_failure(exc)}"
+            if message not in self._told:
+                self._told.add(message)
+                self.tell(message)
+            return None
+
+    def noqa_reader(self, uri: str) -> Callable[[str], str | None]:
+        """Which of the project's tools other than Ruff reads a `# noqa` code, by name."""
+        facts = self.analyzer.facts_of(uri)
+        tools = facts.noqa_tools if facts is not None else ()
+        return lambda code: next((tool.name for tool in tools if tool.uses(code)), None)
 
     # -- the model ------------------------------------------------------------------------
 

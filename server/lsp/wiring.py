@@ -166,6 +166,12 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
         analyzed = await ls.current(params.text_document.uri)
         if analyzed is None:
             return None
+        directive = hover.noqa_directive(analyzed, params.position)
+        if directive is not None:
+            book = await ls.rule_book()
+            if book is None:
+                return None
+            return hover.rule_docs(analyzed, *directive, book, ls.noqa_reader(analyzed.uri))
         try:
             return hover.hover(
                 analyzed, params.position, ls.models.model, ls.outcomes.record_words, style
