@@ -28,6 +28,7 @@ from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
+from surefix.features.project.root import SymlinkLoop, resolved
 from surefix.features.ruff.rules import RuleBook, rule_book
 from surefix.features.ruff.run import RuffError, RuffOptions
 from surefix.model.analysis import Analysis
@@ -52,6 +53,7 @@ from surefix.server.lsp.outcomes import Collection, OutcomeTracker
 from surefix.server.lsp.protocol import SurefixProtocol, read_frames
 from surefix.server.lsp.recent import RecentEdits
 from surefix.server.lsp.settings import Settings, parse_settings
+from surefix.server.lsp.suggestions import Suggestions
 from surefix.server.lsp.texts import Texts
 
 VERSION = "0.1.0"
@@ -79,6 +81,7 @@ class SurefixServer(LanguageServer):
             learned_through=self.models.learned_through,
             records_changed=self.rescore_all,
             latest=self._latest,
+            folder_of=self.folder_of,
         )
         self.publisher = Publisher(self.text_document_publish_diagnostics, self._say)
         self.analyzer = Analyzer(
@@ -91,6 +94,14 @@ class SurefixServer(LanguageServer):
             self.refuse_model,
         )
         self.documents = Analyses(self._analyze)
+        self.suggestions = Suggestions(
+            self.outcomes,
+            self.texts,
+            self.analyzer.facts_of,
+            self.file_of,
+            lambda: (self.client_capabilities, self.position_encoding()),
+            self.analyzer.in_pool,
+        )
         self.recent = RecentEdits(self.settings.recent_edit_window)
         self.retrainer = Retrainer()
         self._told: set[str] = set()  # messages said once a session
@@ -206,6 +217,21 @@ class SurefixServer(LanguageServer):
             return max(inside, key=lambda f: len(f.parts))
         root = self.root()
         return Path(root) if root and path.is_relative_to(root) else None
+
+    def file_of(self, uri: str) -> Path | None:
+        """The file a `file:` document is, its folders' symlinks resolved (as the project's
+        root is): None for other URIs, and for a path through a symlink loop."""
+        if not uri.startswith("file:"):
+            return None
+        try:
+            return resolved(self.analyzer.path_of(uri))
+        except (SymlinkLoop, OSError):
+            return None
+
+    def folder_of(self, uri: str) -> str | None:
+        """The folder of a document's file, for its outcome rows (kept only as hashes)."""
+        path = self.file_of(uri)
+        return str(path.parent) if path is not None else None
 
     # -- documents ------------------------------------------------------------------------
 
