@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections import Counter
 
 from surefix.features.featurize import GROUPS
+from surefix.features.ruff.rules import RuleDoc
 from surefix.model.analysis import AUTO, MANUAL, REVIEW, UNSCORED, Candidate, score_percent
 from surefix.model.autofix import FixRun
+from surefix.model.local.suggestions import IGNORES, UNFIXABLE, Pattern
 from surefix.model.scoring.evidence import FAMILY, RULE, Evidence
 from surefix.model.scoring.scorer import Explanation, TrustModel
 from surefix.server.reasons import number, plural, reasons, share
@@ -216,3 +218,53 @@ def held_lines(run: FixRun) -> list[str]:
         + ", ".join(rule if n == 1 else f"{rule} x{n}" for rule, n in sorted(rules.items()))
         for reason, rules in sorted(by_reason.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
+
+
+def rule_doc_markdown(code: str, doc: RuleDoc | None, version: str, reader: str | None) -> str:
+    """One code of a `# noqa` explained as Ruff's server does on hover: the rule's name and
+    code, what it checks (the first paragraph of Ruff's "What it does") and whether Ruff can fix
+    it, in Ruff's own words, with a link to its page. Plain Markdown, no table and no HTML, so
+    Neovim shows it as it is. A code the Ruff in use does not know is said to be none of its
+    rules, naming the tool of the project that reads it (`reader`) when there is one."""
+    if doc is None:
+        why = f"{reader} reads it" if reader else f"Ruff {version} has no rule {code}"
+        return f"**{code}**: not a Ruff rule ({why})."
+    head = f"**{doc.name} ({doc.code})**" + (f" · {doc.linter}" if doc.linter else "")
+    lines = [f"{head} · [Ruff's documentation]({doc.url})", ""]
+    if doc.what:
+        lines += [doc.what, ""]
+    if doc.preview:
+        lines += ["This rule is in preview and is not stable.", ""]
+    lines.append(doc.fix or "Ruff does not say whether it can fix this rule.")
+    return "\n".join(lines)
+
+
+def suggestion_reason(pattern: Pattern, place: str | None) -> str:
+    """Why a Ruff setting is suggested, from the counts behind it: `you undid, rejected or
+    silenced 10 of 10 F841 fixes under `tests/`, and kept 3 of 3 elsewhere`."""
+    rule, inside = pattern.rule, pattern.inside
+    if pattern.setting == IGNORES:
+        said = (
+            f"you undid, rejected or silenced {number(inside.hits)} of {number(inside.total)} "
+            f"{rule} fixes under `{place}`"
+        )
+        out = pattern.outside
+        if out is not None and out.total:
+            said += f", and kept {number(out.total - out.hits)} of {number(out.total)} elsewhere"
+        return said
+    if pattern.setting == UNFIXABLE:
+        kept = inside.total - inside.hits
+        return (
+            f"you kept {number(kept) if kept else 'none'} of your {number(inside.total)} "
+            f"{rule} fixes in this project"
+        )
+    return f"you kept {number(inside.hits)} of your {number(inside.total)} unsafe {rule} fixes"
+
+
+def suggestion_markdown(reason: str, setting: str, table: str, file: str, action: str) -> str:
+    """A suggested setting in a hover: why, what would be written where, and how."""
+    return (
+        f"**Suggested Ruff configuration** · {reason[:1].upper()}{reason[1:]}: "
+        f"`{setting}` in `{table}` of `{file}`. The quick fix *{action}* shows the change "
+        "before it is written."
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from dataclasses import dataclass
 
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Edit, Position, Violation
@@ -85,3 +86,47 @@ def removed_codes(message: str) -> list[tuple[str, str]]:
         if kind != "duplicated":
             found += [(kind, code) for code in re.findall(r"`([A-Z]+[0-9]+)`", codes)]
     return found
+
+
+# A line's noqa directive or a file's (`ruff:` or `flake8:` before `noqa`), as Ruff reads them:
+# codes after the colon, separated by commas or spaces.
+_ANY_DIRECTIVE = re.compile(
+    r"#\s*(?:(?:ruff|flake8)\s*:\s*)?noqa"
+    r"(?::\s*(?P<codes>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One noqa directive on a line: where it is, and each code with its columns (code
+    points, end exclusive)."""
+
+    start: int
+    end: int
+    codes: tuple[tuple[str, int, int], ...]
+
+    def under(self, column: int) -> list[str]:
+        """The codes a hover at `column` is about: the one under it, or all of them when it
+        is on the directive itself (`# noqa`)."""
+        for code, start, end in self.codes:
+            if start <= column <= end:
+                return [code]
+        return [code for code, _, _ in self.codes]
+
+
+def directive_at(line: str, comment: int | None, column: int) -> Directive | None:
+    """The noqa directive of `line` whose span holds `column`, if any. `comment` is where the
+    line's comment starts (`comment_columns`): a `# noqa` inside a string is text."""
+    if comment is None:
+        return None
+    for found in _ANY_DIRECTIVE.finditer(line, comment):
+        if not found.start() <= column <= found.end():
+            continue
+        codes = []
+        if found.group("codes") is not None:
+            offset = found.start("codes")
+            for code in _CODE.finditer(found.group("codes")):
+                codes.append((code.group().upper(), offset + code.start(), offset + code.end()))
+        return Directive(found.start(), found.end(), tuple(codes))
+    return None

@@ -279,13 +279,7 @@ def fixable_rules(options: RuffOptions | None = None) -> tuple[str, ...]:
     Selecting only these is equivalent to `--select ALL` for anything about fixes, and several
     times cheaper: half of Ruff's rules never offer one.
     """
-    program = ruff_program((options or RuffOptions()).executable)
-    command = [program.path, "rule", "--all", "--output-format", "json"]
-    raw = _run(program, command, options or RuffOptions(), None, None, timeout=60)
-    try:
-        rules = _Json.rules(raw)
-    except _Unreadable as exc:
-        raise program.error(f"{program.words} printed {exc} for `ruff rule --all`") from exc
+    program, rules = listed_rules(options)
     codes = tuple(
         sorted(
             str(r["code"])
@@ -296,6 +290,18 @@ def fixable_rules(options: RuffOptions | None = None) -> tuple[str, ...]:
     if not codes:
         raise program.error(f"{program.words} listed no stable rule with a fix")
     return codes
+
+
+def listed_rules(options: RuffOptions | None = None) -> tuple[Program, list[Mapping[str, Any]]]:
+    """`ruff rule --all --output-format json` of the Ruff `options` name: the program, and its
+    rule objects (those with a code), their shape checked as a list of objects."""
+    program = ruff_program((options or RuffOptions()).executable)
+    command = [program.path, "rule", "--all", "--output-format", "json"]
+    raw = _run(program, command, options or RuffOptions(), None, None, timeout=60)
+    try:
+        return program, _Json.rules(raw)
+    except _Unreadable as exc:
+        raise program.error(f"{program.words} printed {exc} for `ruff rule --all`") from exc
 
 
 def _status(value: object) -> str | list[str]:

@@ -4,8 +4,10 @@ One SQLite file in the user's data directory (`platformdirs`, or `SUREFIX_DATA_D
 setting). Every outcome is committed before `record` returns, in WAL mode, so a crash — even
 SIGKILL — loses nothing that was reported as recorded, and two editors can write at once (the
 busy timeout makes the second wait instead of failing). Rows hold identifiers and numbers only:
-the rule, the feature row, the score, the band, the outcome, and a salted hash of the project
-root — never file contents or code.
+the rule, the feature row, the score, the band, the outcome, a salted hash of the project root
+and salted hashes of the file's folder and the folders above it — never a file's name, its
+contents or code. The folder hashes let the user's habits be found per folder (`suggestions`):
+the server, which knows the open file's path, hashes its folders the same way and asks.
 
 A lock held longer than the busy timeout is `StoreLocked`, apart from every other failure: it
 goes away by itself, so a caller keeps what it wanted written and tries again (the language
@@ -31,8 +33,10 @@ import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+
+from surefix.model.local.suggestions import Decision
 
 DATA_ENV = "SUREFIX_DATA_DIR"
 STORE_FILE = "outcomes.sqlite3"
@@ -40,6 +44,8 @@ OUTCOMES = ("accepted", "undone", "suppressed", "resolved-otherwise", "broke", "
 KEPT = frozenset({"accepted"})
 NEGATIVE = ("undone", "suppressed", "broke", "not-useful")
 MARKS = ("wrong", "undone", "trusted")  # see `demotion`
+ANSWERS = ("accepted", "dismissed")  # what the user said to a suggested Ruff setting
+FOLDER_DEPTH = 16  # a row keeps the hashes of its file's folder and at most 15 above it
 BUSY_TIMEOUT_MS = 10_000  # a terminal command may wait; the server's thread uses far less
 _BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
@@ -70,6 +76,15 @@ MIGRATIONS: tuple[str, ...] = (
         mark TEXT NOT NULL
     );
     CREATE INDEX rule_marks_rule ON rule_marks (rule, ts);
+    """,
+    """
+    ALTER TABLE outcomes ADD COLUMN folders TEXT NOT NULL DEFAULT '';
+    CREATE TABLE suggestion_marks (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        suggestion TEXT NOT NULL,
+        answer TEXT NOT NULL
+    );
     """,
 )
 
@@ -127,6 +142,7 @@ class Outcome:
     score: float | None = None
     model: str | None = None
     project: str = ""  # a salted hash, see `Store.project_hash`
+    folder: str | None = None  # the file's folder: stored only as hashes (`Store.folder_hashes`)
     ts: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
@@ -239,7 +255,7 @@ class Store:
         """Commit one outcome; it is on disk when this returns. Returns its row id."""
         try:
             with self.db:
-                cursor = self.db.execute(_INSERT, _row(outcome))
+                cursor = self.db.execute(_INSERT, self._row(outcome))
         except sqlite3.Error as exc:
             raise failure(exc, self.path) from exc
         return int(cursor.lastrowid or 0)
@@ -258,7 +274,7 @@ class Store:
             raise failure(exc, self.path) from exc
 
     def record_many(self, outcomes: Iterable[Outcome]) -> int:
-        rows = [_row(o) for o in outcomes]
+        rows = [self._row(o) for o in outcomes]
         try:
             self.db.execute("BEGIN IMMEDIATE")  # autocommit mode: the batch is one transaction
             try:
@@ -284,12 +300,27 @@ class Store:
         except sqlite3.Error as exc:
             raise failure(exc, self.path) from exc
 
+    def answer_suggestion(self, suggestion: str, answer: str, ts: float | None = None) -> None:
+        """What the user said to a suggested Ruff setting (`suggestions.Pattern.key`, which
+        names folders by their hashes only): committed on return."""
+        if answer not in ANSWERS:
+            raise ValueError(f"unknown answer {answer!r}; expected one of {ANSWERS}")
+        try:
+            with self.db:
+                self.db.execute(
+                    "INSERT INTO suggestion_marks (ts, suggestion, answer) VALUES (?, ?, ?)",
+                    (time.time() if ts is None else ts, suggestion, answer),
+                )
+        except sqlite3.Error as exc:
+            raise failure(exc, self.path) from exc
+
     def purge(self) -> int:
         """Delete every outcome and mark; returns how many outcomes there were."""
         try:
             with self.db:
                 n = self.db.execute("DELETE FROM outcomes").rowcount
                 self.db.execute("DELETE FROM rule_marks")
+                self.db.execute("DELETE FROM suggestion_marks")
             self.db.execute("VACUUM")
         except sqlite3.Error as exc:
             raise failure(exc, self.path, "purge") from exc
@@ -300,6 +331,23 @@ class Store:
     def project_hash(self, root: str) -> str:
         """A salted hash of a project root: outcomes group by project without naming it."""
         return hashlib.sha256((self._salt() + root).encode("utf-8")).hexdigest()[:16]
+
+    def folder_hashes(self, folder: str | None) -> list[str]:
+        """Salted hashes of `folder` and of the folders above it (nearest first, at most
+        `FOLDER_DEPTH`): what a row keeps of where its file was, so outcomes group by folder
+        without naming one. The same folder always hashes the same in one store."""
+        if not folder:
+            return []
+        path = PurePosixPath(folder.replace("\\", "/"))
+        chain = [path, *path.parents][:FOLDER_DEPTH]
+        salt = self._salt()
+        return [hashlib.sha256(f"{salt}folder:{p}".encode()).hexdigest()[:16] for p in chain]
+
+    def _row(self, o: Outcome) -> Sequence[Any]:
+        features = json.dumps(dict(o.features), sort_keys=True)
+        folders = " ".join(self.folder_hashes(o.folder))
+        return (o.ts, o.rule, o.outcome, o.detected, o.score, o.band, o.model,
+                o.applicability, o.project, features, folders)  # fmt: skip
 
     def _salt(self) -> str:
         found = self.db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
@@ -373,10 +421,29 @@ class Store:
         except sqlite3.Error as exc:
             raise failure(exc, self.path, "read") from exc
 
+    def decisions(self, rules: Iterable[str]) -> list[Decision]:
+        """Every outcome of `rules` as the pattern finder reads it (`suggestions`): the rule,
+        the outcome, Ruff's tier when it was offered, and the hashes of its file's folders."""
+        wanted = sorted(set(rules))
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        rows = self.db.execute(
+            "SELECT rule, outcome, applicability, folders FROM outcomes "
+            f"WHERE rule IN ({marks}) AND folders != ''",
+            wanted,
+        )
+        return [Decision(r, o, a, frozenset(f.split())) for r, o, a, f in rows]
+
+    def suggestion_answers(self) -> dict[str, str]:
+        """The user's latest answer to each suggested setting they answered."""
+        rows = self.db.execute("SELECT suggestion, answer FROM suggestion_marks ORDER BY id")
+        return {str(key): str(answer) for key, answer in rows}
+
     def outcomes(self) -> list[dict[str, Any]]:
         cursor = self.db.execute(
             "SELECT ts, rule, outcome, detected, score, band, model, applicability, project, "
-            "features FROM outcomes ORDER BY id"
+            "features, folders FROM outcomes ORDER BY id"
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
@@ -404,16 +471,10 @@ class Records:
 
 _INSERT = (
     "INSERT INTO outcomes (ts, rule, outcome, detected, score, band, model, applicability, "
-    "project, features) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    "project, features, folders) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
 _COLUMNS = ["ts", "rule", "outcome", "detected", "score", "band", "model", "applicability",
-            "project", "features"]  # fmt: skip
-
-
-def _row(o: Outcome) -> Sequence[Any]:
-    features = json.dumps(dict(o.features), sort_keys=True)
-    return (o.ts, o.rule, o.outcome, o.detected, o.score, o.band, o.model,
-            o.applicability, o.project, features)  # fmt: skip
+            "project", "features", "folders"]  # fmt: skip
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

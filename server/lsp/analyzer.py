@@ -200,6 +200,11 @@ class Analyzer:
         name = uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "untitled"
         return Path(root) / (name if name.endswith(".py") else f"{name}.py")
 
+    def facts_of(self, uri: str) -> ProjectFacts | None:
+        """The project facts the document's last lint was made with (None before its first)."""
+        cached = self._lints.get(uri)
+        return cached.facts if cached is not None else None
+
     def forget(self, uri: str) -> None:
         self._lints.pop(uri, None)
 

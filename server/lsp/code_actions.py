@@ -18,7 +18,7 @@ from lsprotocol import types as t
 
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import SYNTAX_ERROR, Edit, Position, Violation
-from surefix.features.ruff.noqa import comment_columns, noqa_edit
+from surefix.features.ruff.noqa import noqa_edit
 from surefix.model.analysis import AUTO, Candidate, ranked
 from surefix.server.lsp.diagnostics import diagnostic, diagnostic_data
 from surefix.server.lsp.documents import Analyzed
@@ -118,7 +118,7 @@ def offered(analyzed: Analyzed, offers: Offers, style: str) -> list[Offered]:
     if key in analyzed.memo:
         return analyzed.memo[key]
     analysis = analyzed.analysis
-    lines, comments = LineIndex(analysis.text), comment_columns(analysis.text)
+    lines, comments = LineIndex(analysis.text), analyzed.comments()
     rank = {id(c.violation): k for k, c in enumerate(ranked(analysis.candidates))}
     out, silenced = [], set()
     for i, v in enumerate(analysis.violations):

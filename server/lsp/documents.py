@@ -15,6 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from surefix.features.ruff.noqa import comment_columns
 from surefix.model.analysis import Analysis
 from surefix.server.lsp.positions import Positions
 
@@ -30,6 +31,13 @@ class Analyzed:
     positions: Positions
     versioned: bool = True  # the client takes `documentChanges` (else edits go as `changes`)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def comments(self) -> dict[int, int]:
+        """Where each line's comment starts (`noqa.comment_columns`), tokenized once."""
+        if "comments" not in self.memo:
+            self.memo["comments"] = comment_columns(self.analysis.text)
+        found: dict[int, int] = self.memo["comments"]
+        return found
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Hover on a fixable violation: its score in words (evidence, reasons, Ruff's tier), the user's
-own record, and the exact arithmetic in a details part shaped for the client (`details_style`).
+own record, and the exact arithmetic in a details part shaped for the client (`details_style`);
+and hover on a `# noqa: CODE` comment: what each rule is, as the Ruff in use describes it.
 """
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ from collections.abc import Callable
 
 from lsprotocol import types as t
 
+from surefix.features.ruff.findings import Position
+from surefix.features.ruff.noqa import Directive, directive_at
+from surefix.features.ruff.rules import RuleBook
 from surefix.model.scoring.scorer import TrustModel
 from surefix.server.lsp.commands import client_feature
 from surefix.server.lsp.documents import Analyzed
-from surefix.server.wording import HTML, LIST, hover_markdown
+from surefix.server.wording import HTML, LIST, hover_markdown, rule_doc_markdown
 
 # `capabilities.experimental.surefix.hoverHtml: true`: the client renders HTML in hover Markdown.
 HOVER_HTML = "hoverHtml"
@@ -36,19 +40,59 @@ def hover(
     model: TrustModel | None,
     record_words: Callable[[str], str | None],
     style: str = LIST,
+    more: Callable[[str], str | None] = lambda rule: None,
 ) -> t.Hover | None:
-    """Every fix under the client position `at`, one section each; None where there is none."""
+    """Every fix under the client position `at`, one section each; None where there is none.
+    `more(rule)` is what else the server has to say of a rule (a configuration it suggests)."""
     where = analyzed.positions.from_client(at)
     found = [
         c for c in analyzed.analysis.candidates if c.violation.start <= where <= c.violation.end
     ]
     if not found:
         return None
-    text = "\n\n---\n\n".join(
-        hover_markdown(c, model, record_words(c.violation.rule), style) for c in found
-    )
+    sections = [hover_markdown(c, model, record_words(c.violation.rule), style) for c in found]
+    for rule in dict.fromkeys(c.violation.rule for c in found):
+        said = more(rule)
+        if said:
+            sections.append(said)
+    text = "\n\n---\n\n".join(sections)
     v = found[0].violation
     return t.Hover(
         contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
         range=analyzed.positions.range(v.start, v.end),
+    )
+
+
+def noqa_directive(analyzed: Analyzed, at: t.Position) -> tuple[Directive, Position] | None:
+    """The `# noqa` directive under the client position `at` (in a comment, not a string), with
+    that position in code points."""
+    where = analyzed.positions.from_client(at)
+    lines = analyzed.positions.lines
+    line = lines[where.line] if where.line < len(lines) else ""
+    found = directive_at(line, analyzed.comments().get(where.line), where.column)
+    return (found, where) if found is not None else None
+
+
+def rule_docs(
+    analyzed: Analyzed,
+    directive: Directive,
+    where: Position,
+    book: RuleBook,
+    reader: Callable[[str], str | None],
+) -> t.Hover | None:
+    """What the codes of `directive` under `where` are: the one under the cursor, or all of them
+    (on `noqa` itself), each as Ruff describes it (`wording.rule_doc_markdown`). `reader(code)`
+    names the project's tool that reads a code Ruff does not have. A bare `# noqa` names none."""
+    codes = directive.under(where.column)
+    if not codes:
+        return None
+    text = "\n\n---\n\n".join(
+        rule_doc_markdown(code, book.get(code), book.version, reader(code))
+        for code in dict.fromkeys(codes)
+    )
+    span = [(s, e) for code, s, e in directive.codes if [code] == codes]
+    start, end = span[0] if len(codes) == 1 and span else (directive.start, directive.end)
+    return t.Hover(
+        contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
+        range=analyzed.positions.range(Position(where.line, start), Position(where.line, end)),
     )

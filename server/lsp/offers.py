@@ -47,8 +47,10 @@ class Offer:
             return outcome == "suppressed"
         return outcome in USER_OUTCOMES
 
-    def outcome(self, kind: str, detected: str, project: str) -> Outcome:
-        return outcome_of(self.violation.rule, self.candidate, self.model, kind, detected, project)
+    def outcome(self, kind: str, detected: str, project: str, folder: str | None) -> Outcome:
+        return outcome_of(
+            self.violation.rule, self.candidate, self.model, kind, detected, project, folder
+        )
 
     def taken(self, row: RowRef) -> Taken:
         return Taken(
@@ -63,9 +65,16 @@ class Offer:
 
 
 def outcome_of(
-    rule: str, c: Candidate | None, model: str | None, kind: str, detected: str, project: str
+    rule: str,
+    c: Candidate | None,
+    model: str | None,
+    kind: str,
+    detected: str,
+    project: str,
+    folder: str | None = None,
 ) -> Outcome:
-    """The store's row for what became of one fix (or, without a candidate, of a violation)."""
+    """The store's row for what became of one fix (or, without a candidate, of a violation).
+    `folder` is the file's folder, which the store keeps only as salted hashes."""
     return Outcome(
         rule=rule,
         outcome=kind,
@@ -76,6 +85,7 @@ def outcome_of(
         score=c.score if c else None,
         model=model,
         project=project,
+        folder=folder,
     )
 
 

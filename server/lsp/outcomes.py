@@ -62,8 +62,9 @@ class OutcomeTracker:
         learned_through: Callable[[], float | None],
         records_changed: Callable[[], None],
         latest: Callable[[str], tuple[int, Analysis] | None],
+        folder_of: Callable[[str], str | None] = lambda uri: None,
     ) -> None:
-        self._log, self._latest = log, latest
+        self._log, self._latest, self._folder_of = log, latest, folder_of
         self._root, self._changed = project_root, records_changed
         self.link = StoreLink(say, log, records_changed, learned_through)
         self.offers = Offers()
@@ -184,6 +185,14 @@ class OutcomeTracker:
         answer = await acknowledged([self._mark(rule, TRUSTED)])
         return answer["recorded"] is True
 
+    async def answer_suggestion(self, key: str, answer: str) -> bool:
+        """The user's answer to a suggested Ruff setting (`suggestions.Pattern.key`), once
+        committed; False when outcomes are not collected or the store could not be written."""
+        if not self.collecting:
+            return False
+        written = self.link.write(lambda store: store.answer_suggestion(key, answer))
+        return (await acknowledged([written]))["recorded"] is True
+
     def _mark(self, rule: str, mark: str) -> asyncio.Future[None]:
         return self.link.write(lambda store: store.mark(rule, mark))
 
@@ -193,11 +202,12 @@ class OutcomeTracker:
         if not self.collecting:
             return None
         self.offers.settle(offer)
-        row, root = RowRef(), self._root()
+        row, root, folder = RowRef(), self._root(), self._folder_of(offer.uri)
 
         def write(store: Store) -> None:
             if row.id is None:
-                row.id = store.record(offer.outcome(outcome, detected, store.project_hash(root)))
+                project = store.project_hash(root)
+                row.id = store.record(offer.outcome(outcome, detected, project, folder))
 
         written = self.link.write(write)
         written.add_done_callback(lambda w: failed(w) and self.offers.reopen(offer))
@@ -209,15 +219,16 @@ class OutcomeTracker:
         """Every fix of a fix-all run the editor applied: accepted, by the autopilot."""
         if not self.collecting:
             return False
-        rows, root = [RowRef() for _ in run.fixes], self._root()
+        rows, root, folder = [RowRef() for _ in run.fixes], self._root(), self._folder_of(uri)
 
         def write(store: Store) -> None:
             project = store.project_hash(root)
             for row, f in zip(rows, run.fixes, strict=True):
                 if row.id is None:  # a lock may stop the job half-way: it runs again
                     c = f.candidate
+                    rule = c.violation.rule
                     row.id = store.record(
-                        outcome_of(c.violation.rule, c, run.model, "accepted", "fix-all", project)
+                        outcome_of(rule, c, run.model, "accepted", "fix-all", project, folder)
                     )
 
         self._logged(

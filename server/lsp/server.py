@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from surefix.features.ruff.run import RuffOptions
+from surefix.features.project.root import SymlinkLoop, resolved
+from surefix.features.ruff.rules import RuleBook, rule_book
+from surefix.features.ruff.run import RuffError, RuffOptions
 from surefix.model.analysis import Analysis
 from surefix.model.autofix import FixRun, Hold, holding, typed_hold, unchanged, undone_hold
 from surefix.model.local.demotion import Policy
@@ -35,7 +38,13 @@ from surefix.model.local.legacy import adopt_legacy_data
 from surefix.model.local.store import default_data_dir
 from surefix.model.scoring.scorer import ScoreError
 from surefix.server.lsp import fix_all
-from surefix.server.lsp.analyzer import MODEL_ATTEMPTS, Analyzer, LintSetup, Scoring
+from surefix.server.lsp.analyzer import (
+    MODEL_ATTEMPTS,
+    Analyzer,
+    LintSetup,
+    Scoring,
+    ruff_failure,
+)
 from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyses, Analyzed
@@ -44,6 +53,7 @@ from surefix.server.lsp.outcomes import Collection, OutcomeTracker
 from surefix.server.lsp.protocol import SurefixProtocol, read_frames
 from surefix.server.lsp.recent import RecentEdits
 from surefix.server.lsp.settings import Settings, parse_settings
+from surefix.server.lsp.suggestions import Suggestions
 from surefix.server.lsp.texts import Texts
 
 VERSION = "0.1.0"
@@ -73,6 +83,7 @@ class SurefixServer(LanguageServer):
             learned_through=self.models.learned_through,
             records_changed=self.rescore_all,
             latest=self._latest,
+            folder_of=self.folder_of,
         )
         self.publisher = Publisher(self.text_document_publish_diagnostics, self._say)
         self.analyzer = Analyzer(
@@ -86,8 +97,17 @@ class SurefixServer(LanguageServer):
             self.models_loaded,
         )
         self.documents = Analyses(self._analyze)
+        self.suggestions = Suggestions(
+            self.outcomes,
+            self.texts,
+            self.analyzer.facts_of,
+            self.file_of,
+            lambda: (self.client_capabilities, self.position_encoding()),
+            self.analyzer.in_pool,
+        )
         self.recent = RecentEdits(self.settings.recent_edit_window)
         self.retrainer = Retrainer()
+        self._told: set[str] = set()  # messages said once a session
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
         """pygls' stdio loop with our frame reader (a size limit, every request answered)."""
@@ -221,6 +241,21 @@ class SurefixServer(LanguageServer):
         root = self.root()
         return Path(root) if root and path.is_relative_to(root) else None
 
+    def file_of(self, uri: str) -> Path | None:
+        """The file a `file:` document is, its folders' symlinks resolved (as the project's
+        root is): None for other URIs, and for a path through a symlink loop."""
+        if not uri.startswith("file:"):
+            return None
+        try:
+            return resolved(self.analyzer.path_of(uri))
+        except (SymlinkLoop, OSError):
+            return None
+
+    def folder_of(self, uri: str) -> str | None:
+        """The folder of a document's file, for its outcome rows (kept only as hashes)."""
+        path = self.file_of(uri)
+        return str(path.parent) if path is not None else None
+
     # -- documents ------------------------------------------------------------------------
 
     async def _analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
@@ -299,6 +334,27 @@ class SurefixServer(LanguageServer):
         if message:
             self.tell(message)
         return run
+
+    # -- what Ruff says of its rules --------------------------------------------------------
+
+    async def rule_book(self) -> RuleBook | None:
+        """The rules of the Ruff in use (`features.ruff.rules`), read off the event loop once
+        per program; None, with the failure said once as a lint's is, when Ruff cannot list
+        them."""
+        try:
+            return await self.analyzer.in_pool(rule_book, self.lint_setup().ruff)
+        except RuffError as exc:
+            message = f"surefix: cannot describe Ruff's rules: {ruff_failure(exc)}"
+            if message not in self._told:
+                self._told.add(message)
+                self.tell(message)
+            return None
+
+    def noqa_reader(self, uri: str) -> Callable[[str], str | None]:
+        """Which of the project's tools other than Ruff reads a `# noqa` code, by name."""
+        facts = self.analyzer.facts_of(uri)
+        tools = facts.noqa_tools if facts is not None else ()
+        return lambda code: next((tool.name for tool in tools if tool.uses(code)), None)
 
     # -- the model ------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcInvalidParams
 
 from surefix.model.scoring.scorer import ScoreError
-from surefix.server.lsp import code_actions, commands, fix_all, hover
+from surefix.server.lsp import code_actions, commands, fix_all, hover, suggestions
 from surefix.server.lsp import tcp as tcp_session
 from surefix.server.lsp.analyzer import MODEL_ATTEMPTS
 from surefix.server.lsp.code_actions import RULE_CODE
@@ -141,6 +141,9 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.C
         )
         ls.outcomes.shown(analyzed.uri, analyzed.analysis, shown)
         found += actions
+        rules = {o.violation.rule for o in shown if o.candidate is not None}
+        if rules:
+            found += suggestions.actions(await ls.suggestions.of(analyzed), rules)
     if code_actions.wants(fix_all.FIX_ALL_KIND, only) and fix_all.worth_offering(
         analyzed, ls.autopilot_hold(analyzed.uri)
     ):
@@ -166,9 +169,16 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
         analyzed = await ls.current(params.text_document.uri)
         if analyzed is None:
             return None
+        directive = hover.noqa_directive(analyzed, params.position)
+        if directive is not None:
+            book = await ls.rule_book()
+            if book is None:
+                return None
+            return hover.rule_docs(analyzed, *directive, book, ls.noqa_reader(analyzed.uri))
+        more = suggestions.hover_words(await ls.suggestions.of(analyzed))
         try:
             return hover.hover(
-                analyzed, params.position, ls.models.model, ls.outcomes.record_words, style
+                analyzed, params.position, ls.models.model, ls.outcomes.record_words, style, more
             )
         except ScoreError as exc:
             ls.refuse_model(exc)
@@ -242,6 +252,44 @@ async def apply_edit(ls: SurefixServer, edit: t.WorkspaceEdit) -> str | None:
     return None
 
 
+async def suggest_config(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    """`{uri}`: the Ruff settings suggested for that document, each with its diff; `{id,
+    answer}`: the user's answer to one — `apply` (the server sends the edit through
+    `workspace/applyEdit`), `applied` (the client applied the code action's edit) or
+    `dismiss` (never suggest it again)."""
+    target = args[0] if args and isinstance(args[0], dict) else None
+    if target is None:
+        raise BadArguments(f"expected {{uri}} or {{id, answer}}, got {brief(args)}")
+    if "id" not in target:
+        uri = target.get("uri")
+        if not isinstance(uri, str):
+            raise BadArguments(f"expected {{uri}} or {{id, answer}}, got {brief(target)}")
+        analyzed = await ls.current(uri)
+        if analyzed is None:
+            return {"suggestions": [], "reason": "document not open"}
+        return {"suggestions": [s.brief() for s in await ls.suggestions.of(analyzed)]}
+    answer = target.get("answer")
+    if answer not in suggestions.ANSWERS:
+        raise BadArguments(f"expected an answer of apply, applied or dismiss, got {brief(answer)}")
+    made = ls.suggestions.get(target.get("id"))
+    if made is None:
+        reason = f"no suggestion {brief(target.get('id'))}: this server did not make it"
+        ls.log(f"surefix: suggestion not answered: {reason}")
+        return {"recorded": False, "reason": reason}
+    if answer == "apply":
+        fresh = await ls.suggestions.fresh(made)
+        if fresh is None:
+            await ls.suggestions.answer(made, "accepted")
+            return {"applied": False, "reason": f"{made.write.path.name} already says it"}
+        if fresh.edit is None:
+            return {"applied": False, "reason": fresh.why_not}
+        refused = await apply_edit(ls, fresh.edit)
+        if refused is not None:
+            return {"applied": False, "reason": refused}
+    recorded = await ls.suggestions.answer(made, suggestions.ANSWERS[answer])
+    return {"applied": True, "recorded": recorded} if answer == "apply" else {"recorded": recorded}
+
+
 async def retrain(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     return await ls.retrainer.retrain(ls)
 
@@ -287,6 +335,7 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     (code_actions.RECORD_COMMAND, record_outcome),
     (code_actions.TRUST_COMMAND, trust_rule),
     (fix_all.APPLY_TRUSTED_COMMAND, apply_trusted),
+    (suggestions.SUGGEST_COMMAND, suggest_config),
     (commands.RETRAIN_COMMAND, retrain),
     (commands.RESET_COMMAND, reset_model),
     (commands.REPORT_COMMAND, show_report),

@@ -173,7 +173,7 @@ CURRENT = f"PRAGMA user_version = {len(MIGRATIONS)};"
             "CREATE TABLE outcomes (id INTEGER PRIMARY KEY, ts REAL, rule TEXT);"
             "CREATE TABLE rule_marks (id INTEGER PRIMARY KEY, ts REAL, rule TEXT, mark TEXT);"
             "INSERT INTO outcomes (ts, rule) VALUES (1.0, 'F401');",
-            "outcomes lacks applicability, band, detected, features, model, outcome",
+            "outcomes lacks applicability, band, detected, features, folders, model, outcome",
             id="missing-columns",
         ),
         pytest.param(

@@ -23,6 +23,7 @@ export function registerCommands(
     'surefix.vscode.retrain': () => retrain(client),
     [SHOW_REPORT]: () => showReport(client, report),
     'surefix.vscode.applyTrustedFixes': () => applyTrustedFixes(client),
+    'surefix.vscode.suggestConfig': () => suggestConfig(client),
     'surefix.vscode.resetModel': () => resetModel(client),
     'surefix.vscode.dataStats': () => showData(client),
     'surefix.vscode.dataExport': () => exportData(client),
@@ -173,4 +174,67 @@ async function purgeData(client: ClientSource): Promise<void> {
     return;
   }
   await execute(client, 'surefix.dataPurge'); // the server says how many it deleted
+}
+
+interface Suggestion {
+  id: string;
+  title: string;
+  setting: string;
+  file: string;
+  reason: string;
+  diff: string;
+  applicable: boolean;
+  why_not?: string;
+}
+
+interface SuggestResult {
+  suggestions: Suggestion[];
+}
+
+interface ApplyResult {
+  applied?: boolean;
+  recorded?: boolean;
+  reason?: string;
+}
+
+/** The Ruff settings the user's record asks for, for the active file's rules: each one's diff
+ * in an editor tab, then a modal question. Writing it is the server's `workspace/applyEdit`
+ * (the same edit as the quick fix "Write Ruff configuration: …"), applied by VS Code. */
+async function suggestConfig(client: ClientSource): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (editor === undefined) {
+    throw new Error('open a Python file to see what your record suggests for it');
+  }
+  const uri = editor.document.uri.toString();
+  const result = await execute<SuggestResult>(client, 'surefix.suggestConfig', [{ uri }]);
+  const found = result?.suggestions ?? [];
+  if (found.length === 0) {
+    void vscode.window.showInformationMessage('surefix: your record with this file\'s rules suggests no Ruff configuration');
+    return;
+  }
+  for (const suggestion of found) {
+    const diff = await vscode.workspace.openTextDocument({ language: 'diff', content: suggestion.diff });
+    await vscode.window.showTextDocument(diff, { preview: true, preserveFocus: true });
+    if (!suggestion.applicable) {
+      void vscode.window.showWarningMessage(`surefix: ${suggestion.title}: ${suggestion.why_not ?? 'cannot be written here'}`);
+      continue;
+    }
+    const write = 'Write';
+    const never = 'Never suggest this';
+    const answer = await vscode.window.showInformationMessage(
+      suggestion.title,
+      { modal: true, detail: `Because ${suggestion.reason}. The change is shown in the diff tab.` },
+      write,
+      never,
+    );
+    if (answer === undefined) {
+      continue;
+    }
+    const reply = await execute<ApplyResult>(client, 'surefix.suggestConfig', [
+      { id: suggestion.id, answer: answer === write ? 'apply' : 'dismiss' },
+    ]);
+    if (answer === write && reply?.applied === false) {
+      void vscode.window.showWarningMessage(`surefix: not written: ${reply.reason ?? 'the editor did not apply it'}`);
+    }
+  }
 }

@@ -449,6 +449,51 @@ function M.data(verb, arg, on_result)
   return false
 end
 
+--- :SurefixSuggest: the Ruff settings your record asks for, for this buffer's rules. Each is
+--- shown as its diff and asked about: write it (the server sends the edit, Neovim applies it to
+--- the configuration's buffer, which you then save), never suggest it again, or not now.
+function M.suggest(bufnr, on_result)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local uri = vim.uri_from_bufnr(bufnr)
+  return M.execute("surefix.suggestConfig", { { uri = uri } }, function(result)
+    local found = (result or {}).suggestions or {}
+    local answers = {}
+    if #found == 0 then
+      notify("your record with this file's rules suggests no Ruff configuration")
+    end
+    local function ask(i)
+      local s = found[i]
+      if not s then
+        if on_result then
+          on_result(answers)
+        end
+        return
+      end
+      local question = ("%s\nBecause %s.\n\n%s"):format(s.title, s.reason, s.diff)
+      if not s.applicable then
+        notify(("%s: %s"):format(s.title, s.why_not or "cannot be written"), vim.log.levels.WARN)
+        answers[i] = "not applicable"
+        return ask(i + 1)
+      end
+      local answer = ({ "apply", "dismiss" })[vim.fn.confirm(question, "&Write\n&Never\n&Not now", 3)]
+      if not answer then
+        answers[i] = "not now"
+        return ask(i + 1)
+      end
+      M.execute("surefix.suggestConfig", { { id = s.id, answer = answer } }, function(reply)
+        answers[i] = reply
+        if answer == "apply" and reply and reply.applied == false then
+          notify(("not written: %s"):format(reply.reason or "?"), vim.log.levels.WARN)
+        elseif answer == "apply" then
+          notify(("%s written into %s: save it to keep it"):format(s.setting, s.file))
+        end
+        ask(i + 1)
+      end, bufnr)
+    end
+    ask(1)
+  end, bufnr)
+end
+
 local function matching(options, lead)
   return vim.tbl_filter(function(option)
     return vim.startswith(option, lead)
@@ -478,6 +523,9 @@ local function define_commands()
   command("SurefixReport", function()
     M.report()
   end, { desc = "surefix: write and open the model report" })
+  command("SurefixSuggest", function()
+    M.suggest(0)
+  end, { desc = "surefix: show and write the Ruff configuration your record suggests" })
   command("SurefixResetModel", function(args)
     M.reset_model(args.args ~= "" and args.args or nil)
   end, {
