@@ -142,8 +142,8 @@ class Outcome:
     score: float | None = None
     model: str | None = None
     project: str = ""  # a salted hash, see `Store.project_hash`
-    folder: str | None = None  # the file's folder: stored only as hashes (`Store.folder_hashes`)
     ts: float = field(default_factory=time.time)
+    folder: str | None = None  # the file's folder: stored only as hashes (`Store.folder_hashes`)
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
