@@ -36,7 +36,7 @@ from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import ScoreError, TrustModel
 from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyzed
-from surefix.server.lsp.positions import Positions
+from surefix.server.lsp.layout import FileLayout, Layout
 from surefix.server.lsp.settings import SECTION
 
 T = TypeVar("T")
@@ -108,17 +108,23 @@ class Analyzer:
     async def analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
         await self._ready()
         setup = self._setup()
+        documents = [(uri, version)]
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > setup.max_file_size:
-            self._publisher.skipped(uri, version, too_large(uri, size, setup.max_file_size))
+            self._publisher.skipped(uri, documents, too_large(uri, size, setup.max_file_size))
             return None
         surrogate = lone_surrogate(text)
         if surrogate is not None:
-            self._publisher.skipped(uri, version, not_utf8(uri, surrogate))
+            name = uri.rsplit("/", 1)[-1]
+            self._publisher.skipped(uri, documents, not_utf8(name, surrogate))
             return None
         path = self.path_of(uri)
         try:
-            positions = Positions(text, self._client.position_encoding())
+            encoding, versioned = (
+                self._client.position_encoding(),
+                self._client.takes_document_changes(),
+            )
+            layout: Layout = FileLayout(uri, version, text, encoding, versioned)
             facts = await self.in_pool(self.facts, path)  # a first read can take seconds
             self._publisher.project_problems(facts.root, facts.problems)
             cached = self._lints.get(uri)
@@ -133,23 +139,21 @@ class Analyzer:
                 self._lints[uri] = _Lint(version, setup, facts, linted)
                 if self._client.is_current(uri, version):
                     result = linted.result
-                    self._publisher.publish(
-                        uri, version, result.violations, result.errors, positions
-                    )
+                    self._publisher.publish(uri, layout, version, result.violations, result.errors)
             analysis = await self.scored(uri, text, path, linted)
         except RuffError as exc:
-            self._publisher.failed(uri, version, ruff_failure(exc))
+            self._publisher.failed(uri, documents, ruff_failure(exc))
             return None
         except SymlinkLoop as exc:
             self._publisher.failed(
-                uri, version, f"{exc}; it cannot be linted until the loop is broken"
+                uri, documents, f"{exc}; it cannot be linted until the loop is broken"
             )
             return None
         except Exception as exc:  # a bug of ours must not take the editor down with it
             self._log_error(traceback.format_exc())
-            self._publisher.failed(uri, version, f"internal error while analysing ({exc!r})")
+            self._publisher.failed(uri, documents, f"internal error while analysing ({exc!r})")
             return None
-        return Analyzed(uri, version, analysis, positions, self._client.takes_document_changes())
+        return Analyzed(uri, version, analysis, layout)
 
     async def scored(self, uri: str, text: str, path: Path, linted: Linted) -> Analysis:
         """Score a lint result on the analysis threads with the model in use; if that model
@@ -217,9 +221,9 @@ def lone_surrogate(text: str) -> Position | None:
     return None
 
 
-def not_utf8(uri: str, at: Position) -> str:
+def not_utf8(name: str, at: Position) -> str:
     return (
-        f"surefix: {uri.rsplit('/', 1)[-1]} holds a lone surrogate at line {at.line + 1}, "
+        f"surefix: {name} holds a lone surrogate at line {at.line + 1}, "
         f"column {at.column + 1}: it is not valid UTF-8, so it is not linted"
     )
 

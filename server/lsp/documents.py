@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surefix.model.analysis import Analysis
-from surefix.server.lsp.positions import Positions
+from surefix.server.lsp.layout import Layout
 
 
 @dataclass(frozen=True)
 class Analyzed:
-    """An analysis with the document version it belongs to and its position converter.
-    `memo` keeps what requests derive from it (built actions), valid as long as it is."""
+    """An analysis with the version it belongs to and where its text lies in the editor
+    (`layout`: positions, documents, versioned edits). `memo` keeps what requests derive from
+    it (built actions), valid as long as it is."""
 
     uri: str
     version: int
     analysis: Analysis
-    positions: Positions
-    versioned: bool = True  # the client takes `documentChanges` (else edits go as `changes`)
+    layout: Layout
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from lsprotocol import types as t
 
-from surefix.features.ruff.edits import diff_edits
+from surefix.model.analysis import Analysis
 from surefix.model.autofix import FixRun, Hold, fix_until_stable
 from surefix.server.lsp.analyzer import Analyzer
-from surefix.server.lsp.code_actions import versioned_edit
 from surefix.server.lsp.documents import Analyzed
 from surefix.server.wording import applied_words, held_lines
 
@@ -32,7 +31,7 @@ def worth_offering(analyzed: Analyzed, hold: Hold) -> bool:
 async def run(analyzer: Analyzer, analyzed: Analyzed, hold: Hold) -> FixRun:
     """Apply-all-trusted from the cached analysis (re-linting happens between rounds)."""
 
-    def relint(text: str) -> object:
+    def relint(text: str) -> Analysis:
         return analyzer.analyze_blocking(analyzed.uri, text)
 
     return await analyzer.in_pool(fix_until_stable, analyzed.analysis, relint, hold)
@@ -57,7 +56,8 @@ def action(analyzed: Analyzed, run: FixRun | None, resolvable: bool) -> t.CodeAc
 
 
 def edit(analyzed: Analyzed, run: FixRun) -> t.WorkspaceEdit:
-    return versioned_edit(analyzed, diff_edits(analyzed.analysis.text, run.text))
+    """The run's result as line edits of each document it changes."""
+    return analyzed.layout.rewrite(run.text, run.final.cells)
 
 
 def title(run: FixRun) -> str:

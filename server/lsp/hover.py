@@ -32,13 +32,17 @@ def details_style(capabilities: t.ClientCapabilities) -> str:
 
 def hover(
     analyzed: Analyzed,
+    uri: str,
     at: t.Position,
     model: TrustModel | None,
     record_words: Callable[[str], str | None],
     style: str = LIST,
 ) -> t.Hover | None:
-    """Every fix under the client position `at`, one section each; None where there is none."""
-    where = analyzed.positions.from_client(at)
+    """Every fix under the client position `at` in document `uri` (a file, or a notebook's
+    cell), one section each; None where there is none."""
+    where = analyzed.layout.to_text(uri, at)
+    if where is None:
+        return None
     found = [
         c for c in analyzed.analysis.candidates if c.violation.start <= where <= c.violation.end
     ]
@@ -50,5 +54,5 @@ def hover(
     v = found[0].violation
     return t.Hover(
         contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
-        range=analyzed.positions.range(v.start, v.end),
+        range=analyzed.layout.place(v.start, v.end)[1],
     )

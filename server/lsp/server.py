@@ -235,14 +235,15 @@ class SurefixServer(LanguageServer):
 
     def close(self, uri: str) -> None:
         doc = self.texts.close(uri)
-        if doc is None:
-            return
-        uri = doc.uri
+        if doc is not None:
+            self._forget(doc.uri, [doc.uri])
+
+    def _forget(self, uri: str, documents: list[str]) -> None:
         self.documents.forget(uri)
         self.analyzer.forget(uri)
         self.outcomes.forget(uri)
         self.recent.forget(uri)
-        self.publisher.clear(uri)
+        self.publisher.withdraw(uri, documents)
 
     def autopilot_hold(self, uri: str) -> Hold:
         """What keeps a fix of this document from the autopilot, beyond its band: an undo of

@@ -131,9 +131,14 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.C
     if analyzed is None:
         return None
     only, found = params.context.only, []
-    if code_actions.wants(t.CodeActionKind.QuickFix, only):
-        start = analyzed.positions.from_client(params.range.start)
-        end = analyzed.positions.from_client(params.range.end)
+    uri = params.text_document.uri
+    start = analyzed.layout.to_text(uri, params.range.start)
+    end = analyzed.layout.to_text(uri, params.range.end)
+    if (
+        start is not None
+        and end is not None
+        and code_actions.wants(t.CodeActionKind.QuickFix, only)
+    ):
         named = indices_named(params.context.diagnostics, analyzed.version)
         style = ls.settings.badge_style
         actions, shown = code_actions.quick_fixes(
@@ -168,7 +173,12 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
             return None
         try:
             return hover.hover(
-                analyzed, params.position, ls.models.model, ls.outcomes.record_words, style
+                analyzed,
+                params.text_document.uri,
+                params.position,
+                ls.models.model,
+                ls.outcomes.record_words,
+                style,
             )
         except ScoreError as exc:
             ls.refuse_model(exc)
