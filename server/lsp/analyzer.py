@@ -30,13 +30,15 @@ from surefix.features.project.facts import ProjectFacts
 from surefix.features.project.root import SymlinkLoop
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Position
+from surefix.features.ruff.notebook import NOTEBOOK_SUFFIX, Cells
 from surefix.features.ruff.run import Knobs, RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import ScoreError, TrustModel
 from surefix.server.lsp.diagnostics import Publisher
-from surefix.server.lsp.documents import Analyzed
+from surefix.server.lsp.documents import Analyzed, Source
 from surefix.server.lsp.layout import FileLayout, Layout
+from surefix.server.lsp.notebooks import Snapshot
 from surefix.server.lsp.settings import SECTION
 
 T = TypeVar("T")
@@ -105,26 +107,36 @@ class Analyzer:
         self._facts: tuple[str | None, FactsCache] | None = None  # per Ruff executable
         self._facts_lock = threading.Lock()
 
-    async def analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
+    async def analyze(self, uri: str, version: int, source: Source) -> Analyzed | None:
+        """Lint (if needed), publish and score one version of a file, or one revision of a
+        notebook (`Snapshot`), whose cells are linted together as the `.ipynb` it is."""
         await self._ready()
         setup = self._setup()
-        documents = [(uri, version)]
-        size = len(text.encode("utf-8", "surrogatepass"))
+        notebook = source if isinstance(source, Snapshot) else None
+        text = source.text if isinstance(source, Snapshot) else source
+        documents = notebook.published() if notebook is not None else [(uri, version)]
+        texts = notebook.cells.texts if notebook is not None else (text,)
+        size = sum(len(part.encode("utf-8", "surrogatepass")) for part in texts)
         if size > setup.max_file_size:
             self._publisher.skipped(uri, documents, too_large(uri, size, setup.max_file_size))
             return None
-        surrogate = lone_surrogate(text)
-        if surrogate is not None:
-            name = uri.rsplit("/", 1)[-1]
-            self._publisher.skipped(uri, documents, not_utf8(name, surrogate))
-            return None
-        path = self.path_of(uri)
+        for k, part in enumerate(texts):
+            surrogate = lone_surrogate(part)
+            if surrogate is not None:
+                name = uri.rsplit("/", 1)[-1] + (f", cell {k + 1}," if notebook else "")
+                self._publisher.skipped(uri, documents, not_utf8(name, surrogate))
+                return None
+        path = self.path_of(uri, NOTEBOOK_SUFFIX if notebook else ".py")
         try:
             encoding, versioned = (
                 self._client.position_encoding(),
                 self._client.takes_document_changes(),
             )
-            layout: Layout = FileLayout(uri, version, text, encoding, versioned)
+            layout: Layout = (
+                notebook.layout(encoding, versioned)
+                if notebook is not None
+                else FileLayout(uri, version, text, encoding, versioned)
+            )
             facts = await self.in_pool(self.facts, path)  # a first read can take seconds
             self._publisher.project_problems(facts.root, facts.problems)
             cached = self._lints.get(uri)
@@ -135,7 +147,8 @@ class Analyzer:
             ):
                 linted = cached.linted  # a re-score: same text, same Ruff settings and project
             else:
-                linted = await self.in_pool(lint, text, path, setup.ruff, setup.select, facts)
+                lintable: str | Cells = notebook.cells if notebook is not None else text
+                linted = await self.in_pool(lint, lintable, path, setup.ruff, setup.select, facts)
                 self._lints[uri] = _Lint(version, setup, facts, linted)
                 if self._client.is_current(uri, version):
                     result = linted.result
@@ -170,12 +183,15 @@ class Analyzer:
         scoring = self._scoring()
         return Scoring(None, None, scoring.history, scoring.demotions)
 
-    def analyze_blocking(self, uri: str, text: str) -> Analysis:
-        """Lint and score another text as the document `uri` (fix-all's rounds, in the pool).
-        A `ScoreError` goes to the caller, on the event loop, which refuses the model."""
+    def analyze_blocking(self, uri: str, source: str | Cells) -> Analysis:
+        """Lint and score another text (or a notebook's other cells) as the document `uri`
+        (fix-all's rounds, in the pool). A `ScoreError` goes to the caller, on the event loop,
+        which refuses the model."""
         setup = self._setup()
-        path = self.path_of(uri)
-        linted = lint(text, path, setup.ruff, setup.select, self.facts(path))
+        notebook = isinstance(source, Cells)
+        path = self.path_of(uri, NOTEBOOK_SUFFIX if notebook else ".py")
+        linted = lint(source, path, setup.ruff, setup.select, self.facts(path))
+        text = source.text if isinstance(source, Cells) else source
         return score(text, path, linted, self._scoring())
 
     def facts(self, path: Path) -> ProjectFacts:
@@ -192,14 +208,19 @@ class Analyzer:
         """Run blocking work (Ruff, scoring, fix-all) on the analysis threads."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
 
-    def path_of(self, uri: str) -> Path:
-        """Where Ruff should think the buffer lives (its config and per-file rules follow)."""
+    def path_of(self, uri: str, suffix: str = ".py") -> Path:
+        """Where Ruff should think the buffer lives (its config and per-file rules follow). A
+        notebook's path ends in `.ipynb` whatever its URI says: that is what makes Ruff read
+        the notebook JSON it is given."""
         path = to_fs_path(uri) if uri.startswith("file:") else None
         if path:
-            return Path(path)
+            found = Path(path)
+            if suffix == NOTEBOOK_SUFFIX and found.suffix != suffix:
+                return found.with_name(found.name + suffix)
+            return found
         root = self._client.root() or str(Path.cwd())
         name = uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "untitled"
-        return Path(root) / (name if name.endswith(".py") else f"{name}.py")
+        return Path(root) / (name if name.endswith(suffix) else f"{name}{suffix}")
 
     def forget(self, uri: str) -> None:
         self._lints.pop(uri, None)

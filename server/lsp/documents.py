@@ -13,17 +13,20 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from surefix.model.analysis import Analysis
 from surefix.server.lsp.layout import Layout
+from surefix.server.lsp.notebooks import Snapshot
+
+Source: TypeAlias = str | Snapshot  # a file's text, or a notebook's state
 
 
 @dataclass(frozen=True)
 class Analyzed:
-    """An analysis with the version it belongs to and where its text lies in the editor
-    (`layout`: positions, documents, versioned edits). `memo` keeps what requests derive from
-    it (built actions), valid as long as it is."""
+    """An analysis with the version it belongs to (a notebook's: our revision of it) and where
+    its text lies in the editor (`layout`: positions, documents, versioned edits). `memo`
+    keeps what requests derive from it (built actions), valid as long as it is."""
 
     uri: str
     version: int
@@ -39,7 +42,7 @@ class _Run:
     start_now: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-Runner = Callable[[str, int, str], Awaitable[Analyzed | None]]
+Runner = Callable[[str, int, Source], Awaitable[Analyzed | None]]
 
 
 class Analyses:
@@ -49,7 +52,7 @@ class Analyses:
         self._runner = runner
         self._runs: dict[str, _Run] = {}
 
-    def schedule(self, uri: str, version: int, text: str, delay: float) -> None:
+    def schedule(self, uri: str, version: int, text: Source, delay: float) -> None:
         """Analyse `text` (version `version`) after `delay` seconds unless a newer one comes."""
         old = self._runs.get(uri)
         if old is not None and old.version == version and not old.task.cancelled():
@@ -63,14 +66,14 @@ class Analyses:
         self._runs[uri] = _Run(version, task, start_now)
 
     async def _run(
-        self, uri: str, version: int, text: str, delay: float, start_now: asyncio.Event
+        self, uri: str, version: int, text: Source, delay: float, start_now: asyncio.Event
     ) -> Analyzed | None:
         if delay > 0:
             with suppress(TimeoutError):
                 await asyncio.wait_for(start_now.wait(), delay)
         return await self._runner(uri, version, text)
 
-    async def get(self, uri: str, version: int, text: str) -> Analyzed | None:
+    async def get(self, uri: str, version: int, text: Source) -> Analyzed | None:
         """The analysis of exactly this version, starting it now if it has not started. None
         once a newer version (or a close) supersedes it: an answer for old text is no answer,
         and re-running the old version would cancel the new one."""

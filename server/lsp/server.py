@@ -38,8 +38,9 @@ from surefix.server.lsp import fix_all
 from surefix.server.lsp.analyzer import MODEL_ATTEMPTS, Analyzer, LintSetup, Scoring
 from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
-from surefix.server.lsp.documents import Analyses, Analyzed
+from surefix.server.lsp.documents import Analyses, Analyzed, Source
 from surefix.server.lsp.models import Models
+from surefix.server.lsp.notebooks import Notebooks
 from surefix.server.lsp.outcomes import Collection, OutcomeTracker
 from surefix.server.lsp.protocol import SurefixProtocol, read_frames
 from surefix.server.lsp.recent import RecentEdits
@@ -49,6 +50,16 @@ from surefix.server.lsp.texts import Texts
 VERSION = "0.1.0"
 STATUS_NOTIFICATION = "surefix/status"
 CONFIGURATION_WAIT_S = 5.0
+# Jupyter notebooks' Python cells, synchronised as notebooks (LSP 3.17). pygls advertises it only
+# to a client whose capabilities have `notebookDocument`: any other keeps sending files only.
+NOTEBOOK_SYNC = t.NotebookDocumentSyncOptions(
+    notebook_selector=[
+        t.NotebookDocumentFilterWithNotebook(
+            notebook="jupyter-notebook", cells=[t.NotebookCellLanguage(language="python")]
+        )
+    ],
+    save=True,
+)
 
 
 class SurefixServer(LanguageServer):
@@ -57,9 +68,13 @@ class SurefixServer(LanguageServer):
     protocol: SurefixProtocol
 
     def __init__(self) -> None:
-        super().__init__("surefix", VERSION, protocol_cls=SurefixProtocol)
+        super().__init__(
+            "surefix", VERSION, protocol_cls=SurefixProtocol, notebook_document_sync=NOTEBOOK_SYNC
+        )
         self.texts = Texts()
         self.protocol.texts = self.texts
+        self.notebooks = Notebooks()
+        self.protocol.notebooks = self.notebooks
         self.init_options: Any = None
         self.settings = Settings()
         self.configured = asyncio.Event()  # set once the client's settings have been read
@@ -182,6 +197,9 @@ class SurefixServer(LanguageServer):
         )
 
     def is_current(self, uri: str, version: int) -> bool:
+        notebook = self.notebooks.get(uri)
+        if notebook is not None:
+            return notebook.revision == version
         doc = self.texts.get(uri)
         return doc is not None and doc.version == version
 
@@ -200,7 +218,7 @@ class SurefixServer(LanguageServer):
 
     # -- documents ------------------------------------------------------------------------
 
-    async def _analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
+    async def _analyze(self, uri: str, version: int, text: Source) -> Analyzed | None:
         await self.settled()  # the data directory in the settings, not the default
         await self.outcomes.sync()  # the records it scores with, as the store has them now
         analyzed = await self.analyzer.analyze(uri, version, text)
@@ -211,6 +229,10 @@ class SurefixServer(LanguageServer):
         return analyzed
 
     def schedule(self, uri: str, delay: float) -> None:
+        notebook = self.notebooks.get(uri)
+        if notebook is not None:
+            self.documents.schedule(notebook.uri, notebook.revision, notebook.snapshot(), delay)
+            return
         doc = self.texts.get(uri)
         if doc is not None:
             self.documents.schedule(doc.uri, doc.version, doc.source, delay)
@@ -218,7 +240,11 @@ class SurefixServer(LanguageServer):
     async def current(self, uri: str) -> Analyzed | None:
         """The analysis of the document as the editor has it now; None if it is not open.
         Whatever spelling of its URI a request uses, the analysis carries the one it was
-        opened with: every part keys its state by that one."""
+        opened with: every part keys its state by that one. A notebook's cell (or the notebook
+        itself) gets the notebook's analysis, keyed by the notebook's URI."""
+        notebook = self.notebooks.get(uri)
+        if notebook is not None:
+            return await self.documents.get(notebook.uri, notebook.revision, notebook.snapshot())
         doc = self.texts.get(uri)
         if doc is None:
             return None
@@ -237,6 +263,12 @@ class SurefixServer(LanguageServer):
         doc = self.texts.close(uri)
         if doc is not None:
             self._forget(doc.uri, [doc.uri])
+
+    def close_notebook(self, uri: str, cells: list[str]) -> None:
+        """A notebook closed: its cells' diagnostics go, with everything kept for it."""
+        notebook = self.notebooks.close(uri)
+        if notebook is not None:
+            self._forget(notebook.uri, [*(c.text.uri for c in notebook.cells), *cells])
 
     def _forget(self, uri: str, documents: list[str]) -> None:
         self.documents.forget(uri)

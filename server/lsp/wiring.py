@@ -27,6 +27,7 @@ from surefix.server.lsp.diagnostics import indices_named
 from surefix.server.lsp.offers import brief
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
+from surefix.server.lsp.texts import document_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 APPLY_EDIT_WAIT_S = 30.0  # an editor may ask the user first; one that never answers is told
@@ -117,6 +118,43 @@ def did_save(ls: SurefixServer, params: t.DidSaveTextDocumentParams) -> None:
 
 def did_close(ls: SurefixServer, params: t.DidCloseTextDocumentParams) -> None:
     ls.close(params.text_document.uri)
+
+
+def notebook_did_open(ls: SurefixServer, params: t.DidOpenNotebookDocumentParams) -> None:
+    notebook = ls.notebooks.get(params.notebook_document.uri)
+    if notebook is None:
+        return
+    ls.recent.opened(notebook.uri, notebook.snapshot().text)
+    ls.schedule(notebook.uri, 0)
+
+
+def notebook_did_change(ls: SurefixServer, params: t.DidChangeNotebookDocumentParams) -> None:
+    """A notebook changed as one document: an undo or a fix-all run shows in its joined text.
+    VS Code sends a multi-cell edit as one change per cell, so a cell that now holds what a
+    pending fix-all run gives it is on its way there, not typed; and only cell text is typed
+    (cells added, moved or deleted are not)."""
+    notebook = ls.notebooks.get(params.notebook_document.uri)
+    if notebook is None:
+        return
+    cells = params.change.cells
+    edited = {document_key(c.document.uri) for c in (cells.text_content if cells else None) or ()}
+    for closed in (cells.structure.did_close if cells and cells.structure else None) or ():
+        if not ls.notebooks.is_cell(closed.uri):
+            ls.publisher.clear(closed.uri)
+    text = notebook.snapshot().text
+    ours = ls.outcomes.changed(notebook.uri, text)
+    texts = [c.text.source for c in notebook.cells if document_key(c.text.uri) in edited]
+    arriving = ls.outcomes.autopilot.arriving(notebook.uri, texts)
+    ls.recent.changed(notebook.uri, text, typed=bool(edited) and not (ours or arriving))
+    ls.schedule(notebook.uri, ls.settings.debounce_ms / 1000)
+
+
+def notebook_did_save(ls: SurefixServer, params: t.DidSaveNotebookDocumentParams) -> None:
+    ls.schedule(params.notebook_document.uri, 0)
+
+
+def notebook_did_close(ls: SurefixServer, params: t.DidCloseNotebookDocumentParams) -> None:
+    ls.close_notebook(params.notebook_document.uri, [c.uri for c in params.cell_text_documents])
 
 
 async def shutdown(ls: SurefixServer, *args: Any) -> None:
@@ -284,6 +322,10 @@ FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
     (t.TEXT_DOCUMENT_DID_CHANGE, None, did_change),
     (t.TEXT_DOCUMENT_DID_SAVE, None, did_save),
     (t.TEXT_DOCUMENT_DID_CLOSE, None, did_close),
+    (t.NOTEBOOK_DOCUMENT_DID_OPEN, None, notebook_did_open),
+    (t.NOTEBOOK_DOCUMENT_DID_CHANGE, None, notebook_did_change),
+    (t.NOTEBOOK_DOCUMENT_DID_SAVE, None, notebook_did_save),
+    (t.NOTEBOOK_DOCUMENT_DID_CLOSE, None, notebook_did_close),
     (t.SHUTDOWN, None, shutdown),
     (
         t.TEXT_DOCUMENT_CODE_ACTION,
