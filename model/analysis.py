@@ -19,8 +19,9 @@ from surefix.features.project.root import resolved
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import SYNTAX_ERROR, Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
+from surefix.features.ruff.notebook import Cells
 from surefix.features.ruff.project import options_for
-from surefix.features.ruff.run import RuffOptions, default_rules, lint_text
+from surefix.features.ruff.run import RuffOptions, default_rules, lint_notebook, lint_text
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import TrustModel, sigmoid
 
@@ -55,7 +56,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything known about one version of a file; `text` is the version it describes."""
+    """Everything known about one version of a file; `text` is the version it describes. For a
+    notebook, `text` is its code cells as Ruff joins them, and `cells` the notebook."""
 
     path: str
     text: str
@@ -63,6 +65,7 @@ class Analysis:
     candidates: tuple[Candidate, ...]
     errors: tuple[Violation, ...]
     model_version: str | None
+    cells: Cells | None = None
 
     @property
     def syntax_errors(self) -> int:
@@ -126,26 +129,32 @@ def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:
 
 @dataclass(frozen=True)
 class Linted:
-    """Ruff's findings for one text, before any scoring: enough to publish diagnostics."""
+    """Ruff's findings for one text, before any scoring: enough to publish diagnostics. A
+    notebook's (`cells`) are in positions of its joined cells."""
 
     result: LintResult
     facts: ProjectFacts
+    cells: Cells | None = None
 
 
 def lint(
-    text: str,
+    source: str | Cells,
     path: Path,
     ruff: RuffOptions | None = None,
     default_select: Sequence[str] = (),
     facts: ProjectFacts | None = None,
 ) -> Linted:
-    """Lint `text` as the file at `path`, from its project's root, as the project runs Ruff:
-    its Ruff configuration, or (without one) the broad default plus what its tools declare."""
+    """Lint `source` — a file's text, or a notebook's cells — as the file at `path`, from its
+    project's root, as the project runs Ruff: its Ruff configuration, or (without one) the broad
+    default plus what its tools declare. A notebook is linted as the `.ipynb` it is: the project
+    around it decides its rules as for any file."""
     where = resolved(path)
     facts = facts or project_facts(where, defaults=default_rules(ruff))
     options = options_for(facts, ruff, default_select)
     cwd = str(facts.root) if facts.root.is_dir() else None  # Ruff resolves `src` from here
-    return Linted(lint_text(text, str(where), options, cwd=cwd), facts)
+    if isinstance(source, Cells):
+        return Linted(lint_notebook(source, str(where), options, cwd=cwd), facts, source)
+    return Linted(lint_text(source, str(where), options, cwd=cwd), facts)
 
 
 def assess(
@@ -194,6 +203,7 @@ def assess(
         candidates=candidates,
         errors=result.errors,
         model_version=model.version if model is not None else None,
+        cells=linted.cells,
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from surefix.features.ruff.edits import apply_edits, split_lines
-from surefix.features.ruff.findings import Position
+from surefix.features.ruff.findings import Edit, Position
 from surefix.model.analysis import AUTO, UNSCORED, Analysis, Candidate, ranked
 
 MAX_ROUNDS = 20  # Ruff stops at 100; real files settle in two or three rounds
@@ -74,9 +74,11 @@ def fix_until_stable(
     relint: Callable[[str], Analysis],
     hold: Hold = band_hold,
     max_rounds: int = MAX_ROUNDS,
+    apply: Callable[[str, Sequence[Edit]], str] = apply_edits,
 ) -> FixRun:
     """Apply the fixes of `analysis` that nothing `hold`s back, re-linting with `relint` after
-    every round."""
+    every round. `apply` puts a round's edits on a text (a notebook's joined cells take them
+    cell by cell, as `features.ruff.notebook.Joins` does)."""
     current = analysis
     applied: list[Candidate] = []
     dropped: list[Candidate] = []
@@ -87,14 +89,14 @@ def fix_until_stable(
         chosen = non_overlapping(c for c in ranked(current.candidates) if not hold(c, text))
         if not chosen:
             break
-        text = apply_edits(current.text, [e for c in chosen for e in c.fix.edits])
+        text = apply(current.text, [e for c in chosen for e in c.fix.edits])
         if text == current.text:
             break
         rounds += 1
         after = relint(text)
         if after.syntax_errors > current.syntax_errors and len(chosen) > 1:
             chosen = chosen[:1]  # retry the round with its most trusted fix alone
-            text = apply_edits(current.text, chosen[0].fix.edits)
+            text = apply(current.text, chosen[0].fix.edits)
             after = relint(text)
         if after.syntax_errors > current.syntax_errors:
             dropped.extend(chosen)

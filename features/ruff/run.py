@@ -23,16 +23,18 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from surefix.features.project.ruff_codes import RUFF_VERSION
 from surefix.features.project.selectors import is_ruff_selector
 from surefix.features.ruff.findings import SYNTAX_ERROR, Edit, Fix, LintResult, Position, Violation
+from surefix.features.ruff.notebook import Cells
 
 _RULE_CODE = re.compile(r"^[A-Z]+[0-9]+$")
+R = TypeVar("R")
 
 # The oldest Ruff our arguments work with: `--config KEY=VALUE` overrides came in 0.2.2.
 MIN_VERSION = (0, 2, 2)
@@ -336,8 +338,8 @@ def default_rules(options: RuffOptions | None = None) -> tuple[str, ...]:
     return _DEFAULTS[program.path]
 
 
-def _command(program: Program, options: RuffOptions) -> list[str]:
-    cmd = [program.path, "check", "--output-format", "json", "--no-cache"]
+def _command(program: Program, options: RuffOptions, output: str = "json") -> list[str]:
+    cmd = [program.path, "check", "--output-format", output, "--no-cache"]
     cmd += ["--exit-zero", "--quiet", "--no-fix"]  # a project's `fix = true` must not print code
     if options.isolated:
         cmd.append("--isolated")
@@ -470,6 +472,83 @@ def _past_bom(found: tuple[Violation, ...]) -> tuple[Violation, ...]:
     )
 
 
+def lint_notebook(
+    cells: Cells, path: str, options: RuffOptions | None = None, cwd: str | None = None
+) -> LintResult:
+    """Lint a notebook's cells as Ruff lints the notebook at `path` (a `.ipynb`, which makes
+    Ruff read its standard input as notebook JSON). Positions are of `cells.text`.
+
+    Ruff's JSON names each finding's cell and places it within the cell, but not the cell of a
+    fix's edits: a fix in one cell may add an import in another (UP017 extends the `from datetime
+    import` two cells up), and both edits read "row 1"; and an edit that ends past its cell is
+    cut at the cell's end, which is not what `--fix` does with it. Ruff's rdjson output gives the
+    same findings and edits in positions of the joined text, so it is asked too whenever there
+    is a finding, and the two answers must agree finding by finding (rule and cell): a Ruff that
+    answers otherwise is a `RuffError`, never an edit put in the wrong cell.
+    """
+    options = options or RuffOptions()
+    if not cells.linted:
+        return LintResult(())
+    program = ruff_program(options.executable)
+    source = cells.to_json()
+    json_run = [*_command(program, options), "--stdin-filename", path, "-"]
+    items = _read(program, _Json.diagnostics, _run(program, json_run, options, source, cwd))
+    if not items:
+        return LintResult(())
+    rdjson_run = [*_command(program, options, "rdjson"), "--stdin-filename", path, "-"]
+    placed = _read(program, _Json.rdjson, _run(program, rdjson_run, options, source, cwd))
+    if len(placed) != len(items):
+        raise program.error(
+            f"{program.words} printed {len(items)} findings as JSON and {len(placed)} as "
+            "rdjson for the same notebook"
+        )
+    violations: list[Violation] = []
+    errors: list[Violation] = []
+    for item, where in zip(items, placed, strict=True):
+        try:
+            found = _in_notebook(item, cells, where)
+        except ValueError as exc:
+            raise program.error(f"{program.words} printed {exc}") from exc
+        (violations if item.is_rule else errors).append(found)
+    return LintResult(tuple(sorted(violations, key=_sort_key)), tuple(errors))
+
+
+def _read(program: Program, read: Callable[[str], R], raw: str) -> R:
+    """`read(raw)`, Ruff's output; output it cannot read is a `RuffError` naming the program."""
+    try:
+        return read(raw)
+    except _Unreadable as exc:
+        raise program.error(f"{program.words} printed {exc}") from exc
+
+
+def _in_notebook(item: _Diagnostic, cells: Cells, placed: _Placed) -> Violation:
+    """One finding of Ruff's notebook JSON, placed in the joined cells by its rdjson twin.
+    Raises ValueError (in words) for a finding in no linted cell, or one the two outputs put in
+    different cells or give different fixes."""
+    cell = item.cell
+    where = f"a {item.code or 'finding'} in cell {cell + 1 if cell is not None else '?'}"
+    if cell is None or cell not in cells.linted:
+        raise ValueError(f"{where}, a cell it does not lint")
+    there = cells.locate(placed.start)[0]
+    if placed.code != item.code or there != cell:
+        raise ValueError(f"{where}, which its rdjson output puts in cell {there + 1}")
+    found = item.violation() if item.is_rule else item.syntax_error()
+    fix = found.fix
+    if fix is not None:
+        if sorted(e.content for e in placed.edits) != sorted(e.content for e in fix.edits):
+            raise ValueError(f"{where} whose fix differs between its JSON and rdjson output")
+        fix = replace(fix, edits=tuple(sorted(placed.edits, key=_edit_key)))
+    noqa = found.noqa_line
+    start, end = placed.start, cells.clamped(placed.start, placed.end)
+    return replace(
+        found,
+        start=start,
+        end=max(start, end),
+        fix=fix,
+        noqa_line=cells.joined(cell, Position(noqa, 0)).line if noqa is not None else None,
+    )
+
+
 def lint_tree(
     root: Path, options: RuffOptions, fixable_rules_only: bool = False
 ) -> dict[str, LintResult]:
@@ -545,6 +624,7 @@ class _Diagnostic:
     fix: Fix | None
     noqa_line: int | None
     url: str | None
+    cell: int | None = None  # 0-based, in a notebook's JSON: positions are within the cell
 
     @property
     def is_rule(self) -> bool:
@@ -563,6 +643,17 @@ class _Diagnostic:
         start = self.start or Position(0, 0)
         message = (self.message or "syntax error").removeprefix("SyntaxError: ")
         return Violation(SYNTAX_ERROR, "invalid-syntax", message, start, self.end or start, None)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """One finding of Ruff's rdjson output: its code, and its range and fix edits in positions
+    of the text Ruff linted (for a notebook, the joined cells)."""
+
+    code: str
+    start: Position
+    end: Position
+    edits: tuple[Edit, ...]
 
 
 class _Json:
@@ -619,7 +710,47 @@ class _Json:
             fix=_Json.fix(fix, f"{where}'s fix") if fix is not None and is_rule else None,
             noqa_line=_row(item, "noqa_row", where),
             url=_text(item, "url", where),
+            cell=_row(item, "cell", where),
         )
+
+    @staticmethod
+    def rdjson(raw: str) -> list[_Placed]:
+        """`ruff check --output-format rdjson`: `{"diagnostics": [...]}`, each with its code,
+        range and the edits of its fix (`suggestions`), in lines of the text Ruff linted."""
+        data = _loads(raw or "{}")
+        try:
+            found = _object(data, "the rdjson output").get("diagnostics") or []
+            if not isinstance(found, list):
+                raise _Unreadable(f'"diagnostics" is {_kind(found)}, not a list')
+            count = len(found)
+            return [_Json.placed(x, f"diagnostic {i + 1} of {count}") for i, x in enumerate(found)]
+        except _Unreadable as exc:
+            raise _Unreadable(f"rdjson surefix cannot read: {exc}") from exc
+
+    @staticmethod
+    def placed(value: object, where: str) -> _Placed:
+        item = _object(value, where)
+        code = item.get("code")
+        name = _text(_object(code, f"{where}'s code"), "value", where) if code is not None else None
+        start, end = _Json.span(item.get("location"), f"{where}'s location")
+        suggestions = item.get("suggestions") or []
+        if not isinstance(suggestions, list):
+            raise _Unreadable(f"{where} has suggestions that are {_kind(suggestions)}, not a list")
+        edits = []
+        for i, suggestion in enumerate(suggestions):
+            at = f"{where}, suggestion {i + 1}"
+            entry = _object(suggestion, at)
+            first, last = _Json.span(entry, at)
+            edits.append(Edit(first, last, _text(entry, "text", at) or ""))
+        return _Placed(name or "", start, end, tuple(edits))
+
+    @staticmethod
+    def span(value: object, where: str) -> tuple[Position, Position]:
+        """rdjson's `{range: {start: {line, column}, end}}`, both 1-based; no end: the start."""
+        range_ = _object(_object(value, where).get("range"), f"{where}'s range")
+        start = _line_column(range_.get("start"), f"{where}'s start")
+        end = _line_column(range_.get("end"), f"{where}'s end") if "end" in range_ else start
+        return start, end
 
     @staticmethod
     def fix(value: object, where: str) -> Fix | None:
@@ -706,6 +837,12 @@ def _position(
     if not isinstance(loc, dict) or not (_whole(loc.get("row")) and _whole(loc.get("column"))):
         raise _Unreadable(f'{where} has a "{key}" that is not a row and column from 1')
     return Position(int(loc["row"]) - 1, int(loc["column"]) - 1)
+
+
+def _line_column(value: object, where: str) -> Position:
+    if not isinstance(value, dict) or not all(_whole(value.get(k)) for k in ("line", "column")):
+        raise _Unreadable(f"{where} is not a line and column from 1")
+    return Position(int(value["line"]) - 1, int(value["column"]) - 1)
 
 
 def _edit_key(e: Edit) -> tuple[Position, Position]:

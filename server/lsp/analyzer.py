@@ -30,13 +30,15 @@ from surefix.features.project.facts import ProjectFacts
 from surefix.features.project.root import SymlinkLoop
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Position
+from surefix.features.ruff.notebook import NOTEBOOK_SUFFIX, Cells
 from surefix.features.ruff.run import Knobs, RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import ScoreError, TrustModel
 from surefix.server.lsp.diagnostics import Publisher
-from surefix.server.lsp.documents import Analyzed
-from surefix.server.lsp.positions import Positions
+from surefix.server.lsp.documents import Analyzed, Source
+from surefix.server.lsp.layout import FileLayout, Layout
+from surefix.server.lsp.notebooks import Snapshot
 from surefix.server.lsp.settings import SECTION
 
 T = TypeVar("T")
@@ -107,20 +109,36 @@ class Analyzer:
         self._facts: tuple[str | None, FactsCache] | None = None  # per Ruff executable
         self._facts_lock = threading.Lock()
 
-    async def analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
+    async def analyze(self, uri: str, version: int, source: Source) -> Analyzed | None:
+        """Lint (if needed), publish and score one version of a file, or one revision of a
+        notebook (`Snapshot`), whose cells are linted together as the `.ipynb` it is."""
         await self._ready()
         setup = self._setup()
-        size = len(text.encode("utf-8", "surrogatepass"))
+        notebook = source if isinstance(source, Snapshot) else None
+        text = source.text if isinstance(source, Snapshot) else source
+        documents = notebook.published() if notebook is not None else [(uri, version)]
+        texts = notebook.cells.texts if notebook is not None else (text,)
+        size = sum(len(part.encode("utf-8", "surrogatepass")) for part in texts)
         if size > setup.max_file_size:
-            self._publisher.skipped(uri, version, too_large(uri, size, setup.max_file_size))
+            self._publisher.skipped(uri, documents, too_large(uri, size, setup.max_file_size))
             return None
-        surrogate = lone_surrogate(text)
-        if surrogate is not None:
-            self._publisher.skipped(uri, version, not_utf8(uri, surrogate))
-            return None
-        path = self.path_of(uri)
+        for k, part in enumerate(texts):
+            surrogate = lone_surrogate(part)
+            if surrogate is not None:
+                name = uri.rsplit("/", 1)[-1] + (f", cell {k + 1}," if notebook else "")
+                self._publisher.skipped(uri, documents, not_utf8(name, surrogate))
+                return None
+        path = self.path_of(uri, NOTEBOOK_SUFFIX if notebook else ".py")
         try:
-            positions = Positions(text, self._client.position_encoding())
+            encoding, versioned = (
+                self._client.position_encoding(),
+                self._client.takes_document_changes(),
+            )
+            layout: Layout = (
+                notebook.layout(encoding, versioned)
+                if notebook is not None
+                else FileLayout(uri, version, text, encoding, versioned)
+            )
             facts = await self.in_pool(self.facts, path)  # a first read can take seconds
             self._publisher.project_problems(facts.root, facts.problems)
             cached = self._lints.get(uri)
@@ -131,27 +149,26 @@ class Analyzer:
             ):
                 linted = cached.linted  # a re-score: same text, same Ruff settings and project
             else:
-                linted = await self.in_pool(lint, text, path, setup.ruff, setup.select, facts)
+                lintable: str | Cells = notebook.cells if notebook is not None else text
+                linted = await self.in_pool(lint, lintable, path, setup.ruff, setup.select, facts)
                 self._lints[uri] = _Lint(version, setup, facts, linted)
                 if self._client.is_current(uri, version):
                     result = linted.result
-                    self._publisher.publish(
-                        uri, version, result.violations, result.errors, positions
-                    )
+                    self._publisher.publish(uri, layout, version, result.violations, result.errors)
             analysis = await self.scored(uri, text, path, linted)
         except RuffError as exc:
-            self._publisher.failed(uri, version, ruff_failure(exc))
+            self._publisher.failed(uri, documents, ruff_failure(exc))
             return None
         except SymlinkLoop as exc:
             self._publisher.failed(
-                uri, version, f"{exc}; it cannot be linted until the loop is broken"
+                uri, documents, f"{exc}; it cannot be linted until the loop is broken"
             )
             return None
         except Exception as exc:  # a bug of ours must not take the editor down with it
             self._log_error(traceback.format_exc())
-            self._publisher.failed(uri, version, f"internal error while analysing ({exc!r})")
+            self._publisher.failed(uri, documents, f"internal error while analysing ({exc!r})")
             return None
-        return Analyzed(uri, version, analysis, positions, self._client.takes_document_changes())
+        return Analyzed(uri, version, analysis, layout)
 
     async def scored(self, uri: str, text: str, path: Path, linted: Linted) -> Analysis:
         """Score a lint result on the analysis threads with the model in use; if that model
@@ -169,12 +186,15 @@ class Analyzer:
         scoring = self._scoring()
         return Scoring(None, None, scoring.history, scoring.demotions)
 
-    def analyze_blocking(self, uri: str, text: str) -> Analysis:
-        """Lint and score another text as the document `uri` (fix-all's rounds, in the pool).
-        A `ScoreError` goes to the caller, on the event loop, which refuses the model."""
+    def analyze_blocking(self, uri: str, source: str | Cells) -> Analysis:
+        """Lint and score another text (or a notebook's other cells) as the document `uri`
+        (fix-all's rounds, in the pool). A `ScoreError` goes to the caller, on the event loop,
+        which refuses the model."""
         setup = self._setup()
-        path = self.path_of(uri)
-        linted = lint(text, path, setup.ruff, setup.select, self.facts(path))
+        notebook = isinstance(source, Cells)
+        path = self.path_of(uri, NOTEBOOK_SUFFIX if notebook else ".py")
+        linted = lint(source, path, setup.ruff, setup.select, self.facts(path))
+        text = source.text if isinstance(source, Cells) else source
         return score(text, path, linted, self._scoring())
 
     def facts(self, path: Path) -> ProjectFacts:
@@ -191,14 +211,19 @@ class Analyzer:
         """Run blocking work (Ruff, scoring, fix-all) on the analysis threads."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
 
-    def path_of(self, uri: str) -> Path:
-        """Where Ruff should think the buffer lives (its config and per-file rules follow)."""
+    def path_of(self, uri: str, suffix: str = ".py") -> Path:
+        """Where Ruff should think the buffer lives (its config and per-file rules follow). A
+        notebook's path ends in `.ipynb` whatever its URI says: that is what makes Ruff read
+        the notebook JSON it is given."""
         path = to_fs_path(uri) if uri.startswith("file:") else None
         if path:
-            return Path(path)
+            found = Path(path)
+            if suffix == NOTEBOOK_SUFFIX and found.suffix != suffix:
+                return found.with_name(found.name + suffix)
+            return found
         root = self._client.root() or str(Path.cwd())
         name = uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "untitled"
-        return Path(root) / (name if name.endswith(".py") else f"{name}.py")
+        return Path(root) / (name if name.endswith(suffix) else f"{name}{suffix}")
 
     def facts_of(self, uri: str) -> ProjectFacts | None:
         """The project facts the document's last lint was made with (None before its first)."""
@@ -225,9 +250,9 @@ def lone_surrogate(text: str) -> Position | None:
     return None
 
 
-def not_utf8(uri: str, at: Position) -> str:
+def not_utf8(name: str, at: Position) -> str:
     return (
-        f"surefix: {uri.rsplit('/', 1)[-1]} holds a lone surrogate at line {at.line + 1}, "
+        f"surefix: {name} holds a lone surrogate at line {at.line + 1}, "
         f"column {at.column + 1}: it is not valid UTF-8, so it is not linted"
     )
 

@@ -10,6 +10,7 @@ applies teaches nothing and is forgotten after the undo window.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from surefix.model.analysis import Analysis, Candidate
@@ -42,6 +43,7 @@ class _Pending:
     run: Run
     after: str  # hash of the text it produced
     deadline: float
+    cells: frozenset[str] = frozenset()  # hashes of the cells it produced, in a notebook
 
 
 class Autopilot:
@@ -62,7 +64,13 @@ class Autopilot:
         recorded = Run(
             version, text_hash(start.text), start.syntax_errors, run.final.model_version, fixes
         )
-        self._pending[uri] = _Pending(recorded, text_hash(run.text), time.monotonic() + self.window)
+        cells = run.final.cells
+        self._pending[uri] = _Pending(
+            recorded,
+            text_hash(run.text),
+            time.monotonic() + self.window,
+            frozenset(map(text_hash, cells.texts)) if cells is not None else frozenset(),
+        )
 
     def applied(self, uri: str, text: str) -> Run | None:
         """The run whose result `text` is (it is no longer pending), or None."""
@@ -76,6 +84,15 @@ class Autopilot:
             return None
         del self._pending[uri]
         return pending.run
+
+    def arriving(self, uri: str, cells: Sequence[str]) -> bool:
+        """Whether each of `cells` (a notebook's cells, just edited) holds what the pending run
+        gives it: an editor applies a run that changes several cells one cell at a time, and
+        until the last one arrives the notebook is on its way to the run's text."""
+        pending = self._pending.get(uri)
+        if pending is None or not cells or pending.deadline < time.monotonic():
+            return False
+        return all(text_hash(text) in pending.cells for text in cells)
 
     def forget(self, uri: str) -> None:
         self._pending.pop(uri, None)

@@ -2,7 +2,8 @@
 
 Every edit is a `TextDocumentEdit` carrying the version it was computed for, so an editor whose
 text has moved on rejects it instead of applying it in the wrong place (clients that cannot take
-versioned edits get plain `changes`). Every action's command names the server's own offer by id;
+versioned edits get plain `changes`); in a notebook, one per cell the fix changes, each with that
+cell's version (`layout`). Every action's command names the server's own offer by id;
 see `offers`. A version's actions are built once (editors ask again at every cursor move) and
 picked per request: those whose violation overlaps the range, and those of the diagnostics the
 client names in `context.diagnostics` (see `diagnostics.diagnostic_data`).
@@ -56,18 +57,9 @@ def overlaps(v: Violation, start: Position, end: Position) -> bool:
 
 
 def versioned_edit(analyzed: Analyzed, edits: Sequence[Edit]) -> t.WorkspaceEdit:
-    """A `TextDocumentEdit` pinned to the analysed version, or — for a client that does not
-    take `documentChanges` — plain `changes` (such a client cannot be told the version)."""
-    positions = analyzed.positions
-    text_edits = [
-        t.TextEdit(range=positions.range(e.start, e.end), new_text=e.content) for e in edits
-    ]
-    if not analyzed.versioned:
-        return t.WorkspaceEdit(changes={analyzed.uri: text_edits})
-    document = t.OptionalVersionedTextDocumentIdentifier(uri=analyzed.uri, version=analyzed.version)
-    return t.WorkspaceEdit(
-        document_changes=[t.TextDocumentEdit(text_document=document, edits=text_edits)]
-    )
+    """`edits` of the analysed text as a `WorkspaceEdit` pinned to the analysed version of
+    every document they change (see `layout.workspace_edit`)."""
+    return analyzed.layout.edit(edits)
 
 
 def quick_fixes(
@@ -125,7 +117,8 @@ def offered(analyzed: Analyzed, offers: Offers, style: str) -> list[Offered]:
         if v.rule == SYNTAX_ERROR:
             continue
         offer = offers.make(analyzed.uri, analyzed.version, analysis, v)
-        diag = diagnostic(v, analyzed.positions, diagnostic_data(analyzed.version, i, v))
+        _, where = analyzed.layout.place(v.start, v.end)
+        diag = diagnostic(v, where, diagnostic_data(analyzed.version, i, v))
         c = offer.candidate
         noqa = noqa_edit(analysis.text, v, lines, comments)
         if noqa is not None and (v.rule, noqa.start.line) in silenced:

@@ -8,14 +8,14 @@ does for the cursor's line) gets exactly those violations' actions, whatever ran
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
 
 from surefix.features.ruff.findings import SYNTAX_ERROR, Violation
-from surefix.server.lsp.positions import Positions
+from surefix.server.lsp.layout import Layout
 
 SOURCE = "surefix"
 
@@ -42,11 +42,12 @@ def tags(violation: Violation) -> list[t.DiagnosticTag] | None:
     return None
 
 
-def diagnostic(violation: Violation, positions: Positions, data: dict | None) -> t.Diagnostic:
-    """One Ruff finding as an LSP diagnostic; `data` lets code actions and hover find its fix."""
+def diagnostic(violation: Violation, where: t.Range, data: dict | None) -> t.Diagnostic:
+    """One Ruff finding as an LSP diagnostic at `where` (see `layout`); `data` lets code
+    actions and hover find its fix."""
     is_rule = violation.rule != SYNTAX_ERROR
     return t.Diagnostic(
-        range=positions.range(violation.start, violation.end),
+        range=where,
         message=violation.message,
         severity=severity(violation),
         code=violation.rule if is_rule else None,
@@ -77,7 +78,11 @@ def indices_named(diagnostics: Sequence[t.Diagnostic], version: int) -> set[int]
 
 class Publisher:
     """Publishes each version's diagnostics, and says once when linting fails or is skipped,
-    or a project's configuration file had to be left out."""
+    or a project's configuration file had to be left out.
+
+    What is analysed as one (a file, a notebook) may lie in several documents (its cells): each
+    gets its own list, an empty one included, and a document that held diagnostics and no longer
+    belongs to it (a cell deleted) has them cleared."""
 
     def __init__(
         self, send: Callable[[t.PublishDiagnosticsParams], None], say: Callable[[str, bool], None]
@@ -86,30 +91,53 @@ class Publisher:
         self._last_error: str | None = None
         self._skipped: set[str] = set()
         self._told: set[str] = set()
+        self._sent: dict[str, set[str]] = {}  # analysed URI -> the documents given diagnostics
 
     def publish(
         self,
         uri: str,
+        layout: Layout,
         version: int,
         violations: Sequence[Violation],
         errors: Sequence[Violation],
-        positions: Positions,
     ) -> None:
         self._last_error = None
-        found = [
-            diagnostic(v, positions, diagnostic_data(version, i, v))
-            for i, v in enumerate(violations)
-        ] + [diagnostic(e, positions, None) for e in errors]
-        self._send(t.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=found))
+        documents = layout.documents()
+        found: dict[str, list[t.Diagnostic]] = {doc: [] for doc, _ in documents}
+        for i, v in enumerate(violations):
+            doc, where = layout.place(v.start, v.end)
+            found.setdefault(doc, []).append(diagnostic(v, where, diagnostic_data(version, i, v)))
+        for e in errors:
+            doc, where = layout.place(e.start, e.end)
+            found.setdefault(doc, []).append(diagnostic(e, where, None))
+        versions = dict(documents)
+        self._withdraw(uri, keep=found.keys())
+        for doc, diagnostics in found.items():
+            self._send(
+                t.PublishDiagnosticsParams(
+                    uri=doc, version=versions.get(doc), diagnostics=diagnostics
+                )
+            )
+        self._sent[uri] = set(found)
 
     def clear(self, uri: str, version: int | None = None) -> None:
         self._send(t.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[]))
 
-    def failed(self, uri: str, version: int, message: str) -> None:
+    def withdraw(self, uri: str, documents: Iterable[str] = ()) -> None:
+        """`uri` is closed: clear every document its diagnostics went to, and `documents`."""
+        for doc in dict.fromkeys([*self._sent.pop(uri, ()), *documents]):
+            self.clear(doc)
+
+    def _withdraw(self, uri: str, keep: Iterable[str]) -> None:
+        kept = set(keep)
+        for doc in self._sent.get(uri, set()) - kept:
+            self.clear(doc)
+
+    def failed(self, uri: str, documents: Sequence[tuple[str, int]], message: str) -> None:
         if message != self._last_error:
             self._say(f"surefix: {message}", True)
         self._last_error = message
-        self.clear(uri, version)
+        self._cleared(uri, documents)
 
     def project_problems(self, root: Path, problems: Sequence[str]) -> None:
         """Configuration files a project's facts left out (a TOML typo, a symlink loop), each
@@ -120,8 +148,14 @@ class Publisher:
                 self._told.add(message)
                 self._say(message, False)
 
-    def skipped(self, uri: str, version: int, why: str) -> None:
+    def skipped(self, uri: str, documents: Sequence[tuple[str, int]], why: str) -> None:
         if uri not in self._skipped:
             self._skipped.add(uri)
             self._say(why, False)
-        self.clear(uri, version)
+        self._cleared(uri, documents)
+
+    def _cleared(self, uri: str, documents: Sequence[tuple[str, int]]) -> None:
+        self._withdraw(uri, keep=(doc for doc, _ in documents))
+        for doc, version in documents:
+            self.clear(doc, version)
+        self._sent[uri] = {doc for doc, _ in documents}

@@ -13,23 +13,26 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from surefix.features.ruff.noqa import comment_columns
 from surefix.model.analysis import Analysis
-from surefix.server.lsp.positions import Positions
+from surefix.server.lsp.layout import Layout
+from surefix.server.lsp.notebooks import Snapshot
+
+Source: TypeAlias = str | Snapshot  # a file's text, or a notebook's state
 
 
 @dataclass(frozen=True)
 class Analyzed:
-    """An analysis with the document version it belongs to and its position converter.
-    `memo` keeps what requests derive from it (built actions), valid as long as it is."""
+    """An analysis with the version it belongs to (a notebook's: our revision of it) and where
+    its text lies in the editor (`layout`: positions, documents, versioned edits). `memo`
+    keeps what requests derive from it (built actions), valid as long as it is."""
 
     uri: str
     version: int
     analysis: Analysis
-    positions: Positions
-    versioned: bool = True  # the client takes `documentChanges` (else edits go as `changes`)
+    layout: Layout
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def comments(self) -> dict[int, int]:
@@ -47,7 +50,7 @@ class _Run:
     start_now: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-Runner = Callable[[str, int, str], Awaitable[Analyzed | None]]
+Runner = Callable[[str, int, Source], Awaitable[Analyzed | None]]
 
 
 class Analyses:
@@ -57,7 +60,7 @@ class Analyses:
         self._runner = runner
         self._runs: dict[str, _Run] = {}
 
-    def schedule(self, uri: str, version: int, text: str, delay: float) -> None:
+    def schedule(self, uri: str, version: int, text: Source, delay: float) -> None:
         """Analyse `text` (version `version`) after `delay` seconds unless a newer one comes."""
         old = self._runs.get(uri)
         if old is not None and old.version == version and not old.task.cancelled():
@@ -71,14 +74,14 @@ class Analyses:
         self._runs[uri] = _Run(version, task, start_now)
 
     async def _run(
-        self, uri: str, version: int, text: str, delay: float, start_now: asyncio.Event
+        self, uri: str, version: int, text: Source, delay: float, start_now: asyncio.Event
     ) -> Analyzed | None:
         if delay > 0:
             with suppress(TimeoutError):
                 await asyncio.wait_for(start_now.wait(), delay)
         return await self._runner(uri, version, text)
 
-    async def get(self, uri: str, version: int, text: str) -> Analyzed | None:
+    async def get(self, uri: str, version: int, text: Source) -> Analyzed | None:
         """The analysis of exactly this version, starting it now if it has not started. None
         once a newer version (or a close) supersedes it: an answer for old text is no answer,
         and re-running the old version would cancel the new one."""

@@ -3,17 +3,18 @@
 The fixed point is `model.autofix.fix_until_stable`, the same loop as `surefix fix`, run on the
 analysis threads. Its re-linting rounds are worth deferring until chosen, so a client that can
 resolve gets the edit lazily; a client that cannot gets a command that applies it through
-`workspace/applyEdit`. The result is line-level diff edits, not a whole-document replacement.
+`workspace/applyEdit`. The result is line-level diff edits, not a whole-document replacement; a
+notebook's is one `TextDocumentEdit` per cell it changes, each at that cell's version.
 """
 
 from __future__ import annotations
 
 from lsprotocol import types as t
 
-from surefix.features.ruff.edits import diff_edits
-from surefix.model.autofix import FixRun, Hold, fix_until_stable
+from surefix.features.ruff.notebook import Joins
+from surefix.model.analysis import Analysis
+from surefix.model.autofix import MAX_ROUNDS, FixRun, Hold, fix_until_stable
 from surefix.server.lsp.analyzer import Analyzer
-from surefix.server.lsp.code_actions import versioned_edit
 from surefix.server.lsp.documents import Analyzed
 from surefix.server.wording import applied_words, held_lines
 
@@ -30,12 +31,23 @@ def worth_offering(analyzed: Analyzed, hold: Hold) -> bool:
 
 
 async def run(analyzer: Analyzer, analyzed: Analyzed, hold: Hold) -> FixRun:
-    """Apply-all-trusted from the cached analysis (re-linting happens between rounds)."""
+    """Apply-all-trusted from the cached analysis (re-linting happens between rounds). A
+    notebook's rounds apply edits cell by cell and lint the cells each round made."""
+    cells = analyzed.analysis.cells
+    if cells is None:
 
-    def relint(text: str) -> object:
-        return analyzer.analyze_blocking(analyzed.uri, text)
+        def relint(text: str) -> Analysis:
+            return analyzer.analyze_blocking(analyzed.uri, text)
 
-    return await analyzer.in_pool(fix_until_stable, analyzed.analysis, relint, hold)
+        return await analyzer.in_pool(fix_until_stable, analyzed.analysis, relint, hold)
+    joins = Joins(cells)
+
+    def relint_cells(text: str) -> Analysis:
+        return analyzer.analyze_blocking(analyzed.uri, joins.cells(text))
+
+    return await analyzer.in_pool(
+        fix_until_stable, analyzed.analysis, relint_cells, hold, MAX_ROUNDS, joins.apply
+    )
 
 
 def action(analyzed: Analyzed, run: FixRun | None, resolvable: bool) -> t.CodeAction:
@@ -57,7 +69,8 @@ def action(analyzed: Analyzed, run: FixRun | None, resolvable: bool) -> t.CodeAc
 
 
 def edit(analyzed: Analyzed, run: FixRun) -> t.WorkspaceEdit:
-    return versioned_edit(analyzed, diff_edits(analyzed.analysis.text, run.text))
+    """The run's result as line edits of each document it changes (every cell it changes)."""
+    return analyzed.layout.rewrite(run.text, run.final.cells)
 
 
 def title(run: FixRun) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from lsprotocol import types as t
 
+from surefix.features.ruff.edits import split_lines
 from surefix.features.ruff.findings import Position
 from surefix.features.ruff.noqa import Directive, directive_at
 from surefix.features.ruff.rules import RuleBook
@@ -36,15 +37,19 @@ def details_style(capabilities: t.ClientCapabilities) -> str:
 
 def hover(
     analyzed: Analyzed,
+    uri: str,
     at: t.Position,
     model: TrustModel | None,
     record_words: Callable[[str], str | None],
     style: str = LIST,
     more: Callable[[str], str | None] = lambda rule: None,
 ) -> t.Hover | None:
-    """Every fix under the client position `at`, one section each; None where there is none.
-    `more(rule)` is what else the server has to say of a rule (a configuration it suggests)."""
-    where = analyzed.positions.from_client(at)
+    """Every fix under the client position `at` in document `uri` (a file, or a notebook's
+    cell), one section each; None where there is none. `more(rule)` is what else the server
+    has to say of a rule (a configuration it suggests)."""
+    where = analyzed.layout.to_text(uri, at)
+    if where is None:
+        return None
     found = [
         c for c in analyzed.analysis.candidates if c.violation.start <= where <= c.violation.end
     ]
@@ -59,15 +64,19 @@ def hover(
     v = found[0].violation
     return t.Hover(
         contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
-        range=analyzed.positions.range(v.start, v.end),
+        range=analyzed.layout.place(v.start, v.end)[1],
     )
 
 
-def noqa_directive(analyzed: Analyzed, at: t.Position) -> tuple[Directive, Position] | None:
-    """The `# noqa` directive under the client position `at` (in a comment, not a string), with
-    that position in code points."""
-    where = analyzed.positions.from_client(at)
-    lines = analyzed.positions.lines
+def noqa_directive(
+    analyzed: Analyzed, uri: str, at: t.Position
+) -> tuple[Directive, Position] | None:
+    """The `# noqa` directive under the client position `at` in document `uri` (in a comment,
+    not a string), with that position in code points of the analysed text."""
+    where = analyzed.layout.to_text(uri, at)
+    if where is None:
+        return None
+    lines = split_lines(analyzed.analysis.text)
     line = lines[where.line] if where.line < len(lines) else ""
     found = directive_at(line, analyzed.comments().get(where.line), where.column)
     return (found, where) if found is not None else None
@@ -94,5 +103,5 @@ def rule_docs(
     start, end = span[0] if len(codes) == 1 and span else (directive.start, directive.end)
     return t.Hover(
         contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
-        range=analyzed.positions.range(Position(where.line, start), Position(where.line, end)),
+        range=analyzed.layout.place(Position(where.line, start), Position(where.line, end))[1],
     )

@@ -8,7 +8,9 @@ once: -32700 for bytes that are not JSON, -32600 for JSON that is not a request,
 the field that is wrong, -32002 before `initialize`, -32600 after `shutdown`.
 
 Text synchronisation is ours too (`Texts`): pygls re-splits lines with `str.splitlines`, which
-breaks at form feeds and U+2028 where the editor does not, and the copies would drift.
+breaks at form feeds and U+2028 where the editor does not, and the copies would drift. So is
+notebook synchronisation (`Notebooks`), for the same reason and so that no second copy of every
+cell is kept in pygls' workspace.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pygls.exceptions import (
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 if TYPE_CHECKING:
+    from surefix.server.lsp.notebooks import Notebooks
     from surefix.server.lsp.texts import Texts
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ class SurefixProtocol(LanguageServerProtocol):
     """pygls' language server protocol with the lifecycle and parsing rules enforced."""
 
     texts: Texts  # set by the server before any message is read
+    notebooks: Notebooks  # likewise
 
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
@@ -149,6 +153,32 @@ class SurefixProtocol(LanguageServerProtocol):
         self, params: t.DidCloseTextDocumentParams
     ) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+    # -- notebook synchronisation ---------------------------------------------------------
+
+    @lsp_method(t.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def lsp_notebook_document__did_open(
+        self, params: t.DidOpenNotebookDocumentParams
+    ) -> Generator[Any, Any, None]:
+        self.notebooks.open(params)
+        if (handler := self.fm.features.get(t.NOTEBOOK_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(t.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def lsp_notebook_document__did_change(
+        self, params: t.DidChangeNotebookDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if self.notebooks.change(params, self.workspace.position_encoding) is None:
+            return  # a change to a notebook that is not open: nothing to apply it to
+        if (handler := self.fm.features.get(t.NOTEBOOK_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(t.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def lsp_notebook_document__did_close(
+        self, params: t.DidCloseNotebookDocumentParams
+    ) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(t.NOTEBOOK_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
 
 

@@ -47,8 +47,9 @@ from surefix.server.lsp.analyzer import (
 )
 from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
-from surefix.server.lsp.documents import Analyses, Analyzed
+from surefix.server.lsp.documents import Analyses, Analyzed, Source
 from surefix.server.lsp.models import Models
+from surefix.server.lsp.notebooks import Notebooks
 from surefix.server.lsp.outcomes import Collection, OutcomeTracker
 from surefix.server.lsp.protocol import SurefixProtocol, read_frames
 from surefix.server.lsp.recent import RecentEdits
@@ -59,6 +60,16 @@ from surefix.server.lsp.texts import Texts
 VERSION = "0.1.0"
 STATUS_NOTIFICATION = "surefix/status"
 CONFIGURATION_WAIT_S = 5.0
+# Jupyter notebooks' Python cells, synchronised as notebooks (LSP 3.17). pygls advertises it only
+# to a client whose capabilities have `notebookDocument`: any other keeps sending files only.
+NOTEBOOK_SYNC = t.NotebookDocumentSyncOptions(
+    notebook_selector=[
+        t.NotebookDocumentFilterWithNotebook(
+            notebook="jupyter-notebook", cells=[t.NotebookCellLanguage(language="python")]
+        )
+    ],
+    save=True,
+)
 
 
 class SurefixServer(LanguageServer):
@@ -67,9 +78,13 @@ class SurefixServer(LanguageServer):
     protocol: SurefixProtocol
 
     def __init__(self) -> None:
-        super().__init__("surefix", VERSION, protocol_cls=SurefixProtocol)
+        super().__init__(
+            "surefix", VERSION, protocol_cls=SurefixProtocol, notebook_document_sync=NOTEBOOK_SYNC
+        )
         self.texts = Texts()
         self.protocol.texts = self.texts
+        self.notebooks = Notebooks()
+        self.protocol.notebooks = self.notebooks
         self.init_options: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._status: asyncio.Task[None] | None = None
@@ -225,6 +240,9 @@ class SurefixServer(LanguageServer):
         )
 
     def is_current(self, uri: str, version: int) -> bool:
+        notebook = self.notebooks.get(uri)
+        if notebook is not None:
+            return notebook.revision == version
         doc = self.texts.get(uri)
         return doc is not None and doc.version == version
 
@@ -258,7 +276,7 @@ class SurefixServer(LanguageServer):
 
     # -- documents ------------------------------------------------------------------------
 
-    async def _analyze(self, uri: str, version: int, text: str) -> Analyzed | None:
+    async def _analyze(self, uri: str, version: int, text: Source) -> Analyzed | None:
         await self.settled()  # the data directory in the settings, not the default
         await self.outcomes.sync()  # the records it scores with, as the store has them now
         analyzed = await self.analyzer.analyze(uri, version, text)
@@ -269,6 +287,10 @@ class SurefixServer(LanguageServer):
         return analyzed
 
     def schedule(self, uri: str, delay: float) -> None:
+        notebook = self.notebooks.get(uri)
+        if notebook is not None:
+            self.documents.schedule(notebook.uri, notebook.revision, notebook.snapshot(), delay)
+            return
         doc = self.texts.get(uri)
         if doc is not None:
             self.documents.schedule(doc.uri, doc.version, doc.source, delay)
@@ -276,7 +298,11 @@ class SurefixServer(LanguageServer):
     async def current(self, uri: str) -> Analyzed | None:
         """The analysis of the document as the editor has it now; None if it is not open.
         Whatever spelling of its URI a request uses, the analysis carries the one it was
-        opened with: every part keys its state by that one."""
+        opened with: every part keys its state by that one. A notebook's cell (or the notebook
+        itself) gets the notebook's analysis, keyed by the notebook's URI."""
+        notebook = self.notebooks.get(uri)
+        if notebook is not None:
+            return await self.documents.get(notebook.uri, notebook.revision, notebook.snapshot())
         doc = self.texts.get(uri)
         if doc is None:
             return None
@@ -293,14 +319,21 @@ class SurefixServer(LanguageServer):
 
     def close(self, uri: str) -> None:
         doc = self.texts.close(uri)
-        if doc is None:
-            return
-        uri = doc.uri
+        if doc is not None:
+            self._forget(doc.uri, [doc.uri])
+
+    def close_notebook(self, uri: str, cells: list[str]) -> None:
+        """A notebook closed: its cells' diagnostics go, with everything kept for it."""
+        notebook = self.notebooks.close(uri)
+        if notebook is not None:
+            self._forget(notebook.uri, [*(c.text.uri for c in notebook.cells), *cells])
+
+    def _forget(self, uri: str, documents: list[str]) -> None:
         self.documents.forget(uri)
         self.analyzer.forget(uri)
         self.outcomes.forget(uri)
         self.recent.forget(uri)
-        self.publisher.clear(uri)
+        self.publisher.withdraw(uri, documents)
 
     def autopilot_hold(self, uri: str) -> Hold:
         """What keeps a fix of this document from the autopilot, beyond its band: an undo of

@@ -27,6 +27,7 @@ from surefix.server.lsp.diagnostics import indices_named
 from surefix.server.lsp.offers import brief
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
+from surefix.server.lsp.texts import document_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 APPLY_EDIT_WAIT_S = 30.0  # an editor may ask the user first; one that never answers is told
@@ -119,6 +120,43 @@ def did_close(ls: SurefixServer, params: t.DidCloseTextDocumentParams) -> None:
     ls.close(params.text_document.uri)
 
 
+def notebook_did_open(ls: SurefixServer, params: t.DidOpenNotebookDocumentParams) -> None:
+    notebook = ls.notebooks.get(params.notebook_document.uri)
+    if notebook is None:
+        return
+    ls.recent.opened(notebook.uri, notebook.snapshot().text)
+    ls.schedule(notebook.uri, 0)
+
+
+def notebook_did_change(ls: SurefixServer, params: t.DidChangeNotebookDocumentParams) -> None:
+    """A notebook changed as one document: an undo or a fix-all run shows in its joined text.
+    VS Code sends a multi-cell edit as one change per cell, so a cell that now holds what a
+    pending fix-all run gives it is on its way there, not typed; and only cell text is typed
+    (cells added, moved or deleted are not)."""
+    notebook = ls.notebooks.get(params.notebook_document.uri)
+    if notebook is None:
+        return
+    cells = params.change.cells
+    edited = {document_key(c.document.uri) for c in (cells.text_content if cells else None) or ()}
+    for closed in (cells.structure.did_close if cells and cells.structure else None) or ():
+        if not ls.notebooks.is_cell(closed.uri):
+            ls.publisher.clear(closed.uri)
+    text = notebook.snapshot().text
+    ours = ls.outcomes.changed(notebook.uri, text)
+    texts = [c.text.source for c in notebook.cells if document_key(c.text.uri) in edited]
+    arriving = ls.outcomes.autopilot.arriving(notebook.uri, texts)
+    ls.recent.changed(notebook.uri, text, typed=bool(edited) and not (ours or arriving))
+    ls.schedule(notebook.uri, ls.settings.debounce_ms / 1000)
+
+
+def notebook_did_save(ls: SurefixServer, params: t.DidSaveNotebookDocumentParams) -> None:
+    ls.schedule(params.notebook_document.uri, 0)
+
+
+def notebook_did_close(ls: SurefixServer, params: t.DidCloseNotebookDocumentParams) -> None:
+    ls.close_notebook(params.notebook_document.uri, [c.uri for c in params.cell_text_documents])
+
+
 async def shutdown(ls: SurefixServer, *args: Any) -> None:
     await ls.outcomes.flush()  # outcomes the server detected itself are still queued
 
@@ -131,9 +169,14 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.C
     if analyzed is None:
         return None
     only, found = params.context.only, []
-    if code_actions.wants(t.CodeActionKind.QuickFix, only):
-        start = analyzed.positions.from_client(params.range.start)
-        end = analyzed.positions.from_client(params.range.end)
+    uri = params.text_document.uri
+    start = analyzed.layout.to_text(uri, params.range.start)
+    end = analyzed.layout.to_text(uri, params.range.end)
+    if (
+        start is not None
+        and end is not None
+        and code_actions.wants(t.CodeActionKind.QuickFix, only)
+    ):
         named = indices_named(params.context.diagnostics, analyzed.version)
         style = ls.settings.badge_style
         actions, shown = code_actions.quick_fixes(
@@ -169,7 +212,7 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
         analyzed = await ls.current(params.text_document.uri)
         if analyzed is None:
             return None
-        directive = hover.noqa_directive(analyzed, params.position)
+        directive = hover.noqa_directive(analyzed, params.text_document.uri, params.position)
         if directive is not None:
             book = await ls.rule_book()
             if book is None:
@@ -178,7 +221,13 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
         more = suggestions.hover_words(await ls.suggestions.of(analyzed))
         try:
             return hover.hover(
-                analyzed, params.position, ls.models.model, ls.outcomes.record_words, style, more
+                analyzed,
+                params.text_document.uri,
+                params.position,
+                ls.models.model,
+                ls.outcomes.record_words,
+                style,
+                more,
             )
         except ScoreError as exc:
             ls.refuse_model(exc)
@@ -322,6 +371,10 @@ FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
     (t.TEXT_DOCUMENT_DID_CHANGE, None, did_change),
     (t.TEXT_DOCUMENT_DID_SAVE, None, did_save),
     (t.TEXT_DOCUMENT_DID_CLOSE, None, did_close),
+    (t.NOTEBOOK_DOCUMENT_DID_OPEN, None, notebook_did_open),
+    (t.NOTEBOOK_DOCUMENT_DID_CHANGE, None, notebook_did_change),
+    (t.NOTEBOOK_DOCUMENT_DID_SAVE, None, notebook_did_save),
+    (t.NOTEBOOK_DOCUMENT_DID_CLOSE, None, notebook_did_close),
     (t.SHUTDOWN, None, shutdown),
     (
         t.TEXT_DOCUMENT_CODE_ACTION,

@@ -3,12 +3,15 @@
 `editor` starts a session the way an editor would — capabilities of a real client preset (or a
 deliberately minimal client that supports neither resolve nor progress), initialization options,
 workspace configuration — and gives tests the few verbs a user story needs: open, change, ask
-for code actions or hover, apply an edit.
+for code actions or hover, apply an edit. Notebooks are opened, edited and reshaped with the
+`notebookDocument/*` messages VS Code's language client sends (`Notebook`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import itertools
 import json
 import os
 import re
@@ -16,11 +19,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
+from urllib.parse import quote
 
 import pytest
-from lsp_reference import apply_text_edits, client_units, lines, reference_apply
+from lsp_reference import apply_text_edits, client_units, end_of, lines, reference_apply
 from lsprotocol import types as t
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
@@ -74,7 +79,77 @@ def capabilities(preset: str) -> t.ClientCapabilities:
                 publish_diagnostics=t.PublishDiagnosticsClientCapabilities(),
             )
         )
-    return client_capabilities(preset)
+    caps = client_capabilities(preset)
+    if preset == "visual_studio_code" and caps.notebook_document is None:
+        # What vscode-languageclient (8 and later) adds for every extension: notebook sync.
+        caps.notebook_document = t.NotebookDocumentClientCapabilities(
+            synchronization=t.NotebookDocumentSyncClientCapabilities(
+                dynamic_registration=True, execution_summary_support=True
+            )
+        )
+    return caps
+
+
+def cell_uri(notebook: Path, handle: int) -> str:
+    """A cell's URI as VS Code makes it (`CellUri.generate`): the notebook's path under the
+    `vscode-notebook-cell` scheme, the cell's handle in base 7 behind a length letter, then `s`
+    and the notebook's scheme in base 64, percent-encoded."""
+    digits = ""
+    n = handle
+    while True:
+        n, digit = divmod(n, 7)
+        digits = str(digit) + digits
+        if n == 0:
+            break
+    length = "WXYZabcdef"[len(digits) - 1] if len(digits) < 10 else "z"
+    fragment = f"{length}{digits}s{base64.b64encode(b'file').decode()}"
+    return f"vscode-notebook-cell:{quote(notebook.as_posix())}#{quote(fragment, safe='')}"
+
+
+CODE_CELL, MARKDOWN_CELL = "code", "markdown"
+
+
+def write_notebook(path: Path, cells: Sequence[tuple[str, str]]) -> None:
+    """An `.ipynb` file as Jupyter writes it: each source a list of lines with their breaks."""
+
+    def entry(kind: str, source: str) -> dict[str, Any]:
+        lines = source.splitlines(keepends=True)
+        cell: dict[str, Any] = {"cell_type": kind, "metadata": {}, "source": lines}
+        if kind == CODE_CELL:
+            cell |= {"execution_count": None, "outputs": []}
+        return cell
+
+    notebook = {
+        "cells": [entry(kind, source) for kind, source in cells],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
+
+
+def read_notebook(path: Path) -> list[str]:
+    """The sources of a notebook file's cells, in order."""
+    return ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+
+
+@dataclass
+class Notebook:
+    """An open notebook as the editor has it: every cell (kind, text), of which the Python ones
+    are synced (VS Code's language client sends only the cells its selector matches)."""
+
+    uri: str
+    path: Path
+    kinds: list[str]
+    uris: list[str]  # one per cell; markdown cells too, though the server never sees them
+    version: int = 0
+    synced: list[str] = field(default_factory=list)  # cell URIs the server knows, in order
+
+    def cell(self, k: int) -> str:
+        return self.uris[k]
 
 
 class Editor:
@@ -90,6 +165,7 @@ class Editor:
         # what the editor answers `workspace/applyEdit` with; a test may answer otherwise
         self.answer_apply: Callable[[], Any] = lambda: t.ApplyWorkspaceEditResult(applied=True)
         self.killed = False
+        self._handles = itertools.count()
 
     async def kill(self) -> None:
         """SIGKILL the server process, as a crash or the OOM killer would: no shutdown."""
@@ -230,6 +306,230 @@ class Editor:
         assert change.text_document.uri == uri
         assert change.text_document.version == self.versions[uri], "edit for another version"
         return apply_text_edits(self.texts[uri], change.edits, self.encoding)
+
+    # -- notebooks, as VS Code's language client syncs them ----------------------------------
+
+    async def open_notebook(
+        self, name: str, cells: Sequence[tuple[str, str]], wait: bool = True
+    ) -> Notebook:
+        """Write `name` as a Jupyter notebook of `cells` (kind, text) and open it: the Python
+        cells go to the server, each under its own `vscode-notebook-cell:` URI, at version 1."""
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_notebook(path, cells)
+        notebook = Notebook(path.as_uri(), path, [k for k, _ in cells], [])
+        for _, text in cells:
+            uri = cell_uri(path, next(self._handles))
+            notebook.uris.append(uri)
+            self.texts[uri], self.versions[uri] = text, 1
+        notebook.synced = [
+            u for u, k in zip(notebook.uris, notebook.kinds, strict=True) if k == CODE_CELL
+        ]
+        before = self._publish_counts(notebook.synced)
+        self.client.notebook_document_did_open(
+            t.DidOpenNotebookDocumentParams(
+                notebook_document=t.NotebookDocument(
+                    uri=notebook.uri,
+                    notebook_type="jupyter-notebook",
+                    version=notebook.version,
+                    cells=[self._cell(u) for u in notebook.synced],
+                ),
+                cell_text_documents=[self._item(u) for u in notebook.synced],
+            )
+        )
+        if wait:
+            await self.notebook_diagnostics(notebook, before)
+        return notebook
+
+    def _cell(self, uri: str) -> t.NotebookCell:
+        return t.NotebookCell(kind=t.NotebookCellKind.Code, document=uri)
+
+    def _item(self, uri: str) -> t.TextDocumentItem:
+        return t.TextDocumentItem(
+            uri=uri, language_id="python", version=self.versions[uri], text=self.texts[uri]
+        )
+
+    def cells_of(self, notebook: Notebook) -> list[tuple[str, str]]:
+        return [(k, self.texts[u]) for k, u in zip(notebook.kinds, notebook.uris, strict=True)]
+
+    async def edit_cell(
+        self,
+        notebook: Notebook,
+        uri: str,
+        changes: Sequence[t.TextDocumentContentChangePartial] | str,
+        wait: bool = True,
+    ) -> None:
+        """The user edits one cell: one `didChange` whose `textContent` carries the cell's
+        incremental changes (or its whole new text), the cell's version one up."""
+        if isinstance(changes, str):
+            changes = [
+                t.TextDocumentContentChangePartial(
+                    range=t.Range(
+                        start=t.Position(line=0, character=0),
+                        end=end_of(self.texts[uri], self.encoding),
+                    ),
+                    text=changes,
+                )
+            ]
+        before = self._publish_counts(notebook.synced)
+        self._send_cell_changes(notebook, uri, list(changes))
+        if wait:
+            await self.notebook_diagnostics(notebook, before)
+
+    def _send_cell_changes(
+        self, notebook: Notebook, uri: str, changes: list[t.TextDocumentContentChangePartial]
+    ) -> None:
+        text = self.texts[uri]
+        for change in changes:
+            text = reference_apply(text, change, self.encoding)
+        self.texts[uri], self.versions[uri] = text, self.versions[uri] + 1
+        notebook.version += 1
+        self.client.notebook_document_did_change(
+            t.DidChangeNotebookDocumentParams(
+                notebook_document=t.VersionedNotebookDocumentIdentifier(
+                    uri=notebook.uri, version=notebook.version
+                ),
+                change=t.NotebookDocumentChangeEvent(
+                    cells=t.NotebookDocumentCellChanges(
+                        text_content=[
+                            t.NotebookDocumentCellContentChanges(
+                                document=t.VersionedTextDocumentIdentifier(
+                                    uri=uri, version=self.versions[uri]
+                                ),
+                                changes=changes,
+                            )
+                        ]
+                    )
+                ),
+            )
+        )
+
+    async def reshape(
+        self, notebook: Notebook, cells: Sequence[tuple[str, str] | str], wait: bool = True
+    ) -> None:
+        """Cells added, removed or moved: the notebook becomes `cells`, each an existing cell's
+        URI or a new (kind, text). The change is what VS Code's language client computes: one
+        splice of the synced cells from the first to the last that differ, with `didOpen` for
+        cells that are new and `didClose` for those that are gone (a moved cell is neither)."""
+        uris, kinds = [], []
+        for cell in cells:
+            if isinstance(cell, str):
+                uris.append(cell)
+                kinds.append(notebook.kinds[notebook.uris.index(cell)])
+            else:
+                kind, text = cell
+                uri = cell_uri(notebook.path, next(self._handles))
+                self.texts[uri], self.versions[uri] = text, 1
+                uris.append(uri)
+                kinds.append(kind)
+        old, new = notebook.synced, [u for u, k in zip(uris, kinds, strict=True) if k == CODE_CELL]
+        start = 0
+        while start < min(len(old), len(new)) and old[start] == new[start]:
+            start += 1
+        end_old, end_new = len(old), len(new)
+        while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+            end_old, end_new = end_old - 1, end_new - 1
+        removed, added = old[start:end_old], new[start:end_new]
+        opened = [u for u in added if u not in removed]
+        closed = [u for u in removed if u not in added]
+        notebook.uris, notebook.kinds, notebook.synced = uris, kinds, new
+        notebook.version += 1
+        write_notebook(notebook.path, self.cells_of(notebook))
+        before = self._publish_counts(new)
+        self.client.notebook_document_did_change(
+            t.DidChangeNotebookDocumentParams(
+                notebook_document=t.VersionedNotebookDocumentIdentifier(
+                    uri=notebook.uri, version=notebook.version
+                ),
+                change=t.NotebookDocumentChangeEvent(
+                    cells=t.NotebookDocumentCellChanges(
+                        structure=t.NotebookDocumentCellChangeStructure(
+                            array=t.NotebookCellArrayChange(
+                                start=start,
+                                delete_count=end_old - start,
+                                cells=[self._cell(u) for u in added] or None,
+                            ),
+                            did_open=[self._item(u) for u in opened],
+                            did_close=[t.TextDocumentIdentifier(uri=u) for u in closed],
+                        )
+                    )
+                ),
+            )
+        )
+        if wait:
+            await self.notebook_diagnostics(notebook, before)
+
+    async def apply_to_notebook(
+        self, notebook: Notebook, edit: t.WorkspaceEdit, wait: bool = True
+    ) -> None:
+        """Apply a workspace edit to the notebook as VS Code does: every `TextDocumentEdit` must
+        name its cell's current version (else the whole edit is refused), and each cell it
+        changes is sent as its own `didChange`, its edits last to first."""
+        changes = list(edit.document_changes or ())
+        assert changes and all(isinstance(c, t.TextDocumentEdit) for c in changes)
+        for change in changes:
+            assert isinstance(change, t.TextDocumentEdit)
+            uri = change.text_document.uri
+            assert uri in notebook.synced, f"an edit for {uri}, no cell of this notebook"
+            assert change.text_document.version == self.versions[uri], "edit for another version"
+        before = self._publish_counts(notebook.synced)
+        for change in changes:
+            assert isinstance(change, t.TextDocumentEdit)
+            ordered = sorted(
+                change.edits,
+                key=lambda e: (e.range.start.line, e.range.start.character),
+                reverse=True,
+            )
+            self._send_cell_changes(
+                notebook,
+                change.text_document.uri,
+                [
+                    t.TextDocumentContentChangePartial(range=e.range, text=e.new_text)
+                    for e in ordered
+                ],
+            )
+        if wait:
+            await self.notebook_diagnostics(notebook, before)
+
+    def save_notebook(self, notebook: Notebook) -> None:
+        write_notebook(notebook.path, self.cells_of(notebook))
+        self.client.notebook_document_did_save(
+            t.DidSaveNotebookDocumentParams(
+                notebook_document=t.NotebookDocumentIdentifier(uri=notebook.uri)
+            )
+        )
+
+    def close_notebook(self, notebook: Notebook) -> None:
+        self.client.notebook_document_did_close(
+            t.DidCloseNotebookDocumentParams(
+                notebook_document=t.NotebookDocumentIdentifier(uri=notebook.uri),
+                cell_text_documents=[t.TextDocumentIdentifier(uri=u) for u in notebook.synced],
+            )
+        )
+
+    def _publish_counts(self, uris: Sequence[str]) -> dict[str, int]:
+        return {u: self.client.publishes.get(u, 0) for u in uris}  # type: ignore[attr-defined]
+
+    async def notebook_diagnostics(
+        self, notebook: Notebook, since: dict[str, int] | None = None
+    ) -> dict[str, list[t.Diagnostic]]:
+        """Each synced cell's diagnostics, once every cell has had a publish after `since`
+        (publish counts taken before the last change) for its current version."""
+        since = since or {}
+
+        def ready() -> bool:
+            return all(
+                self.client.publishes.get(u, 0) > since.get(u, 0)  # type: ignore[attr-defined]
+                and self._published_version(u) == self.versions[u]
+                for u in notebook.synced
+            )
+
+        async def published() -> None:
+            while not ready():
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(published(), WAIT)
+        return {u: list(self.client.diagnostics[u]) for u in notebook.synced}
 
     def messages(self) -> list[str]:
         return [m.message for m in self.client.messages]

@@ -1,8 +1,8 @@
 // surefix for VS Code: a thin client that starts the surefix language server for Python
-// files. Diagnostics, quick fixes with trust badges, hover and fix-all come from the server
-// through vscode-languageclient; this file only starts and restarts it, reports a server
-// that cannot start, tells the server it shows the report itself, and wires the palette
-// commands and the status-bar item.
+// files and Jupyter notebooks. Diagnostics, quick fixes with trust badges, hover and fix-all
+// come from the server through vscode-languageclient; this file only starts and restarts it,
+// reports a server that cannot start, tells the server it shows the report itself, and wires
+// the palette commands and the status-bar item.
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, StaticFeature } from 'vscode-languageclient/node';
 import { registerCommands, SHOW_REPORT } from './commands';
@@ -98,9 +98,12 @@ function serverOptions(server: ServerCommand): ServerOptions {
 
 function clientOptions(output: vscode.OutputChannel): LanguageClientOptions {
   return {
+    // The Python cells of Jupyter notebooks too: the server offers notebook sync, and the
+    // language client sends their cells as notebooks (notebookDocument/*), not as files.
     documentSelector: [
       { scheme: 'file', language: 'python' },
       { scheme: 'untitled', language: 'python' },
+      { notebook: 'jupyter-notebook', language: 'python' },
     ],
     outputChannel: output,
     // Hover's details part is a <details> element: VS Code drops HTML from hover without this.
