@@ -12,8 +12,9 @@ client names in `context.diagnostics` (see `diagnostics.diagnostic_data`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lsprotocol import types as t
 
@@ -88,6 +89,21 @@ def quick_fixes(
             actions.append(o.fix)
     actions += [o.noqa for o in picked if o.noqa is not None]
     return actions + once_per_rule_and_line(by_trust), [o.offer for o in picked]
+
+
+def encoded(
+    analyzed: Analyzed, actions: Sequence[t.CodeAction], unstructure: Callable[[Any], Any]
+) -> list[Any]:
+    """`actions` of this version (from `quick_fixes`, built once) in their JSON shape, each
+    converted once: the memo keeps the action beside its JSON, so an id is never reused."""
+    cache: dict[int, tuple[t.CodeAction, Any]] = analyzed.memo.setdefault("json", {})
+    out = []
+    for action in actions:
+        hit = cache.get(id(action))
+        if hit is None or hit[0] is not action:
+            hit = cache[id(action)] = (action, unstructure(action))
+        out.append(hit[1])
+    return out
 
 
 def once_per_rule_and_line(picked: Sequence[Offered]) -> list[t.CodeAction]:

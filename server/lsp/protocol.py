@@ -48,6 +48,14 @@ class Reader(Protocol):
     def readexactly(self, n: int) -> Any: ...
 
 
+class Encoded(list[Any]):
+    """A result already in its JSON shape (dicts, lists, strings, numbers): sent as it is.
+
+    A file's quick fixes are built once per version, but pygls would pass every one through
+    cattrs again on every request — for a hundred actions that costs more than answering.
+    `code_actions.encoded` keeps each action's JSON beside it; the response is one `json.dumps`."""
+
+
 class SurefixProtocol(LanguageServerProtocol):
     """pygls' language server protocol with the lifecycle and parsing rules enforced."""
 
@@ -59,6 +67,17 @@ class SurefixProtocol(LanguageServerProtocol):
         self._initialize_seen = False
 
     # -- messages -------------------------------------------------------------------------
+
+    def unstructure(self, value: Any) -> Any:
+        """`value` in its JSON shape, as pygls would send it."""
+        return self._converter.unstructure(value)
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        if error is None and isinstance(result, Encoded):
+            self._result_types.pop(msg_id, None)
+            self._send_data({"jsonrpc": "2.0", "id": msg_id, "result": list(result)})
+            return
+        super()._send_response(msg_id, result, error)
 
     def receive(self, body: bytes) -> None:
         """Parse one frame's body and dispatch it, or answer why it cannot be."""

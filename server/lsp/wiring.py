@@ -25,6 +25,7 @@ from surefix.server.lsp.code_actions import RULE_CODE
 from surefix.server.lsp.commands import BadArguments
 from surefix.server.lsp.diagnostics import indices_named
 from surefix.server.lsp.offers import brief
+from surefix.server.lsp.protocol import Encoded
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
 from surefix.server.lsp.texts import document_key
@@ -164,11 +165,11 @@ async def shutdown(ls: SurefixServer, *args: Any) -> None:
 # -- code actions and hover ---------------------------------------------------------------
 
 
-async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
+async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> Encoded | None:
     analyzed = await ls.current(params.text_document.uri)
     if analyzed is None:
         return None
-    only, found = params.context.only, []
+    only, found, shape = params.context.only, Encoded(), ls.protocol.unstructure
     uri = params.text_document.uri
     start = analyzed.layout.to_text(uri, params.range.start)
     end = analyzed.layout.to_text(uri, params.range.end)
@@ -183,16 +184,16 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.C
             analyzed, ls.outcomes.offers, start, end, named, style
         )
         ls.outcomes.shown(analyzed.uri, analyzed.analysis, shown)
-        found += actions
+        found += code_actions.encoded(analyzed, actions, shape)
         rules = {o.violation.rule for o in shown if o.candidate is not None}
         if rules:
-            found += suggestions.actions(await ls.suggestions.of(analyzed), rules)
+            found += map(shape, suggestions.actions(await ls.suggestions.of(analyzed), rules))
     if code_actions.wants(fix_all.FIX_ALL_KIND, only) and fix_all.worth_offering(
         analyzed, ls.autopilot_hold(analyzed.uri)
     ):
         explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
         run = await ls.fix_run(analyzed) if explicit else None
-        found.append(fix_all.action(analyzed, run, client_resolves_edits(ls)))
+        found.append(shape(fix_all.action(analyzed, run, client_resolves_edits(ls))))
     return found or None
 
 
