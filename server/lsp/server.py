@@ -346,9 +346,19 @@ class SurefixServer(LanguageServer):
         )
 
     async def fix_run(self, analyzed: Analyzed) -> FixRun:
-        """Apply-all-trusted on `analyzed`. A round that meets a model whose score is not a
-        number refuses it, and the run starts again from the document re-scored by the next
-        model (or changes nothing, if the document has moved on meanwhile)."""
+        """Apply-all-trusted on `analyzed`, computed once per analysis: a client that asks for
+        the action and then resolves it, or asks again on save, waits for the same run. (What
+        holds a fix back changes only with a new analysis: an edit, an outcome, a model.)"""
+        pending = analyzed.memo.get("fix_run")
+        if pending is None:
+            pending = analyzed.memo["fix_run"] = asyncio.ensure_future(self._fix_run(analyzed))
+        run: FixRun = await asyncio.shield(pending)
+        return run
+
+    async def _fix_run(self, analyzed: Analyzed) -> FixRun:
+        """A round that meets a model whose score is not a number refuses it, and the run
+        starts again from the document re-scored by the next model (or changes nothing, if
+        the document has moved on meanwhile)."""
         for _ in range(MODEL_ATTEMPTS):
             try:
                 run = await fix_all.run(self.analyzer, analyzed, self.autopilot_hold(analyzed.uri))
