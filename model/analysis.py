@@ -19,7 +19,7 @@ from surefix.features.project.root import resolved
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import SYNTAX_ERROR, Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
-from surefix.features.ruff.project import options_for
+from surefix.features.ruff.project import run_for
 from surefix.features.ruff.run import RuffOptions, default_rules, lint_text
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import TrustModel, sigmoid
@@ -141,11 +141,9 @@ def lint(
 ) -> Linted:
     """Lint `text` as the file at `path`, from its project's root, as the project runs Ruff:
     its Ruff configuration, or (without one) the broad default plus what its tools declare."""
-    where = resolved(path)
-    facts = facts or project_facts(where, defaults=default_rules(ruff))
-    options = options_for(facts, ruff, default_select)
-    cwd = str(facts.root) if facts.root.is_dir() else None  # Ruff resolves `src` from here
-    return Linted(lint_text(text, str(where), options, cwd=cwd), facts)
+    facts = facts or project_facts(resolved(path), defaults=default_rules(ruff))
+    run = run_for(path, facts, ruff, default_select)
+    return Linted(lint_text(text, run.path, run.options, cwd=run.cwd), facts)
 
 
 def assess(

@@ -281,6 +281,11 @@ class OutcomeTracker:
         self._shown.expect(uri, run.text)
         self.autopilot.computed(uri, version, start, run)
 
+    def produced(self, uri: str, text: str) -> None:
+        """A text the server computed that is no fix (a formatting, organized imports): what
+        it removes was not resolved by hand when the document arrives at it."""
+        self._shown.expect(uri, text)
+
     def changed(self, uri: str, text: str) -> bool:
         """The document changed: did the change undo an applied fix, or apply a fix-all run?
         Returns whether the text is one the autopilot produced (nobody typed it)."""

@@ -7,6 +7,7 @@ Each part owns one kind of state and is handed only what it needs:
   watches on them;
 * `Analyzer` and `Analyses` — one scored analysis per document version, linting only when the
   text or the Ruff settings changed, and `Publisher` for its diagnostics;
+* `Formatter` — `ruff format` for the editor, and what it has said;
 * `Retrainer` — the one retrain that may run.
 
 This class holds them, the settings, and the messages to the user. The handlers that answer LSP
@@ -39,7 +40,9 @@ from surefix.server.lsp.analyzer import MODEL_ATTEMPTS, Analyzer, LintSetup, Sco
 from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyses, Analyzed
+from surefix.server.lsp.formatting import Formatter
 from surefix.server.lsp.models import Models
+from surefix.server.lsp.notes import Notes
 from surefix.server.lsp.outcomes import Collection, OutcomeTracker
 from surefix.server.lsp.protocol import SurefixProtocol, read_frames
 from surefix.server.lsp.recent import RecentEdits
@@ -87,6 +90,14 @@ class SurefixServer(LanguageServer):
         )
         self.documents = Analyses(self._analyze)
         self.recent = RecentEdits(self.settings.recent_edit_window)
+        self.notes = Notes(lambda message: self.log(message, t.MessageType.Warning))
+        self.formatter = Formatter(
+            self.analyzer,
+            self.is_current,
+            self.produced,
+            lambda message: self.tell(message, t.MessageType.Error),
+            self.notes,
+        )
         self.retrainer = Retrainer()
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
@@ -265,7 +276,15 @@ class SurefixServer(LanguageServer):
         self.analyzer.forget(uri)
         self.outcomes.forget(uri)
         self.recent.forget(uri)
+        self.notes.forget(uri)
         self.publisher.clear(uri)
+
+    def produced(self, uri: str, text: str) -> None:
+        """The server computed `text` for the document (a formatting, organized imports):
+        when the document becomes it, nobody typed its lines and nobody resolved by hand
+        the violations it removes."""
+        self.recent.produced(uri, text)
+        self.outcomes.produced(uri, text)
 
     def autopilot_hold(self, uri: str) -> Hold:
         """What keeps a fix of this document from the autopilot, beyond its band: an undo of

@@ -64,6 +64,8 @@ def initialize(ls: SurefixServer, params: t.InitializeParams) -> None:
     ls.init_options = params.initialization_options
     ls.apply_settings(None)
     ls.adopt_legacy_data()
+    if ls.settings.format_enable:  # pygls builds the capabilities after this handler
+        wire(ls, FORMATTING)
 
 
 async def initialized(ls: SurefixServer, params: t.InitializedParams) -> None:
@@ -175,6 +177,35 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
     return None
 
 
+# -- formatting ---------------------------------------------------------------------------
+
+
+async def formatting(
+    ls: SurefixServer, params: t.DocumentFormattingParams
+) -> list[t.TextEdit] | None:
+    return await format_document(ls, params.text_document.uri, None)
+
+
+async def range_formatting(
+    ls: SurefixServer, params: t.DocumentRangeFormattingParams
+) -> list[t.TextEdit] | None:
+    return await format_document(ls, params.text_document.uri, params.range)
+
+
+async def format_document(
+    ls: SurefixServer, uri: str, span: t.Range | None
+) -> list[t.TextEdit] | None:
+    await ls.settled()  # the client's Ruff path and arguments, not the defaults
+    doc = ls.texts.get(uri)
+    if doc is None:
+        return None
+    if not ls.settings.format_enable:
+        ls.formatter.disabled(doc.uri, doc.version)
+        return None
+    encoding, limit = ls.position_encoding(), ls.settings.max_file_size
+    return await ls.formatter.edits(doc, encoding, span, limit)
+
+
 def client_resolves_edits(ls: SurefixServer) -> bool:
     properties = get_capability(
         ls.client_capabilities, "text_document.code_action.resolve_support.properties", []
@@ -283,6 +314,12 @@ FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
     (t.CODE_ACTION_RESOLVE, None, resolve),
     (t.TEXT_DOCUMENT_HOVER, None, hover_at),
 ]
+# Wired at `initialize` when `format.enable` is on: off, the server is no formatter at all, and
+# an editor with another one never asks surefix (nor lists it among the formatters).
+FORMATTING: list[tuple[str, Any, Callable[..., Any]]] = [
+    (t.TEXT_DOCUMENT_FORMATTING, None, formatting),
+    (t.TEXT_DOCUMENT_RANGE_FORMATTING, None, range_formatting),
+]
 COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     (code_actions.RECORD_COMMAND, record_outcome),
     (code_actions.TRUST_COMMAND, trust_rule),
@@ -297,13 +334,17 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
 
 
 def build_server() -> SurefixServer:
-    """A server with every feature wired; the only place that calls `@server.feature`."""
+    """A server with every feature wired (formatting waits for `initialize`: `FORMATTING`)."""
     server = SurefixServer()
-    for method, options, handler in FEATURES:
-        server.feature(method, options)(guarded()(handler))
+    wire(server, FEATURES)
     for name, handler in COMMANDS:
         server.command(name)(guarded()(handler))
     return server
+
+
+def wire(server: SurefixServer, features: list[tuple[str, Any, Callable[..., Any]]]) -> None:
+    for method, options, handler in features:
+        server.feature(method, options)(guarded()(handler))
 
 
 def start(tcp: str | None = None) -> None:

@@ -33,5 +33,6 @@ async def test_capabilities_are_advertised_for_every_client(editor: Session, pre
         }
         assert actions.resolve_provider is True
         assert caps.hover_provider
+        assert caps.document_formatting_provider and caps.document_range_formatting_provider
         commands = set(caps.execute_command_provider.commands)  # type: ignore[union-attr]
         assert {"surefix.applyTrustedFixes", "surefix.recordOutcome"} <= commands
