@@ -90,7 +90,7 @@ class SurefixServer(LanguageServer):
         )
         self.documents = Analyses(self._analyze)
         self.recent = RecentEdits(self.settings.recent_edit_window)
-        self.notes = Notes(lambda message: self.log(message, t.MessageType.Warning))
+        self.notes = Notes(lambda message: self.log(message, t.MessageType.Warning), self.tell)
         self.formatter = Formatter(
             self.analyzer,
             self.is_current,

@@ -41,6 +41,7 @@ class Settings:
     recent_edit_window: float = 600.0
     data_dir: str | None = None  # None: SUREFIX_DATA_DIR, else the platform's data directory
     format_enable: bool = True  # read at `initialize`: off, formatting is not advertised
+    organize_remove_unused: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,9 @@ FIELDS = (
     Field("format.enable", "format_enable", _flag,
           "Format Python files with `ruff format` and the project's configuration. Off, surefix "
           "offers no formatting at all and leaves it to another formatter (read at start)."),
+    Field("organizeImports.removeUnused", "organize_remove_unused", _flag,
+          "Whether organize imports (`source.organizeImports.surefix`) also removes unused "
+          "imports (F401's fix), not only sorts them."),
 )  # fmt: skip
 _BY_KEY = {f.key: f for f in FIELDS}
 

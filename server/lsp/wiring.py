@@ -17,20 +17,27 @@ from lsprotocol import types as t
 from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcInvalidParams
 
+from surefix.features.ruff.run import RuffError
 from surefix.model.scoring.scorer import ScoreError
-from surefix.server.lsp import code_actions, commands, fix_all, hover
+from surefix.server.lsp import code_actions, commands, fix_all, hover, organize
 from surefix.server.lsp import tcp as tcp_session
 from surefix.server.lsp.analyzer import MODEL_ATTEMPTS
 from surefix.server.lsp.code_actions import RULE_CODE
 from surefix.server.lsp.commands import BadArguments
 from surefix.server.lsp.diagnostics import indices_named
+from surefix.server.lsp.documents import Analyzed
 from surefix.server.lsp.offers import brief
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
 
 F = TypeVar("F", bound=Callable[..., Any])
 APPLY_EDIT_WAIT_S = 30.0  # an editor may ask the user first; one that never answers is told
-ACTION_KINDS = [t.CodeActionKind.QuickFix, t.CodeActionKind.SourceFixAll, fix_all.FIX_ALL_KIND]
+ACTION_KINDS = [
+    t.CodeActionKind.QuickFix,
+    t.CodeActionKind.SourceFixAll,
+    fix_all.FIX_ALL_KIND,
+    *organize.KINDS,
+]
 
 
 def guarded(default: Any = None) -> Callable[[F], F]:
@@ -149,7 +156,32 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.C
         explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
         run = await ls.fix_run(analyzed) if explicit else None
         found.append(fix_all.action(analyzed, run, client_resolves_edits(ls)))
+    remove_unused = ls.settings.organize_remove_unused
+    if organize.offered(only):
+        asked = organize.explicit(only)
+        if asked or only or organize.hinted(analyzed, remove_unused):
+            invoked = params.context.trigger_kind == t.CodeActionTriggerKind.Invoked
+            found += await organize_imports(ls, analyzed, asked, invoked, remove_unused)
     return found or None
+
+
+async def organize_imports(
+    ls: SurefixServer, analyzed: Analyzed, asked: bool, invoked: bool, remove_unused: bool
+) -> list[t.CodeAction]:
+    """Organize imports, when it changes something or was `asked` for (see `organize`). Why
+    it cannot is a disabled action where the client shows one, else a log line — and a
+    message when the user invoked it by its kind (a command, not a save)."""
+    done = await organize.organized(ls.analyzer, analyzed, remove_unused)
+    if isinstance(done, RuffError) or done.unparsable is not None:
+        reason = organize.not_organized(analyzed, done)
+        shows_disabled = client_shows_disabled(ls)
+        shown = asked and invoked and not shows_disabled
+        ls.notes.once(analyzed.uri, analyzed.version, reason, shown)
+        return [organize.disabled(reason)] if asked and shows_disabled else []
+    changes = done.text != analyzed.analysis.text
+    if changes:
+        ls.produced(analyzed.uri, done.text)
+    return [organize.action(analyzed, done)] if changes or asked else []
 
 
 async def resolve(ls: SurefixServer, action: t.CodeAction) -> t.CodeAction:
@@ -204,6 +236,12 @@ async def format_document(
         return None
     encoding, limit = ls.position_encoding(), ls.settings.max_file_size
     return await ls.formatter.edits(doc, encoding, span, limit)
+
+
+def client_shows_disabled(ls: SurefixServer) -> bool:
+    return bool(
+        get_capability(ls.client_capabilities, "text_document.code_action.disabled_support", False)
+    )
 
 
 def client_resolves_edits(ls: SurefixServer) -> bool:

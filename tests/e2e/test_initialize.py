@@ -30,6 +30,8 @@ async def test_capabilities_are_advertised_for_every_client(editor: Session, pre
             t.CodeActionKind.QuickFix,
             t.CodeActionKind.SourceFixAll,
             "source.fixAll.surefix",
+            t.CodeActionKind.SourceOrganizeImports,
+            "source.organizeImports.surefix",
         }
         assert actions.resolve_provider is True
         assert caps.hover_provider
