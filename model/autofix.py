@@ -56,6 +56,26 @@ def band_hold(candidate: Candidate, text: str = "") -> str | None:
     return "its trust score is below the auto-apply threshold"
 
 
+OTHER_RULE = "not the rule asked for"
+APPLIED = ("safe", "unsafe")  # what a user may ask to apply; display-only fixes never are
+
+
+def rule_hold(rule: str) -> Hold:
+    """ "Fix all RULE in this file": the user asked for this rule's fixes, all of them, so no
+    band, project choice or recent typing holds one back — only another rule, and a fix Ruff
+    shows but never applies (display-only). Unsafe fixes are included, and the action's title
+    says so: asked for explicitly, they are what the user saw offered one by one."""
+
+    def hold(candidate: Candidate, text: str) -> str | None:
+        if candidate.violation.rule != rule:
+            return OTHER_RULE
+        if candidate.fix.applicability not in APPLIED:
+            return f"Ruff marks the fix {candidate.fix.applicability}"
+        return None
+
+    return hold
+
+
 def holding(*extra: Hold) -> Hold:
     """`band_hold`, then each of `extra` in turn: the first reason found is the one given."""
 

@@ -30,12 +30,20 @@ from pygls.uris import to_fs_path
 
 from surefix.features.ruff.run import RuffOptions
 from surefix.model.analysis import Analysis
-from surefix.model.autofix import FixRun, Hold, holding, typed_hold, unchanged, undone_hold
+from surefix.model.autofix import (
+    FixRun,
+    Hold,
+    holding,
+    rule_hold,
+    typed_hold,
+    unchanged,
+    undone_hold,
+)
 from surefix.model.local.demotion import Policy
 from surefix.model.local.legacy import adopt_legacy_data
 from surefix.model.local.store import default_data_dir
 from surefix.model.scoring.scorer import ScoreError
-from surefix.server.lsp import fix_all
+from surefix.server.lsp import fix_all, fix_rule
 from surefix.server.lsp.analyzer import MODEL_ATTEMPTS, Analyzer, LintSetup, Scoring
 from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
@@ -296,13 +304,15 @@ class SurefixServer(LanguageServer):
             typed_hold(self.recent.typed(uri), typed),
         )
 
-    async def fix_run(self, analyzed: Analyzed) -> FixRun:
-        """Apply-all-trusted on `analyzed`. A round that meets a model whose score is not a
+    async def fix_run(self, analyzed: Analyzed, rule: str | None = None) -> FixRun:
+        """Apply-all-trusted on `analyzed`, or — given `rule` — every fix of that rule, which
+        the user asked for (`fix_rule`). A round that meets a model whose score is not a
         number refuses it, and the run starts again from the document re-scored by the next
         model (or changes nothing, if the document has moved on meanwhile)."""
         for _ in range(MODEL_ATTEMPTS):
+            hold = self.autopilot_hold(analyzed.uri) if rule is None else rule_hold(rule)
             try:
-                run = await fix_all.run(self.analyzer, analyzed, self.autopilot_hold(analyzed.uri))
+                run = await fix_all.run(self.analyzer, analyzed, hold)
                 break
             except ScoreError as exc:
                 self.refuse_model(exc)
@@ -312,9 +322,15 @@ class SurefixServer(LanguageServer):
                 analyzed = fresh
         else:
             return unchanged(analyzed.analysis)
-        self.outcomes.computed(analyzed.uri, analyzed.version, analyzed.analysis, run)
-        self.log(fix_all.summary(run))
-        message = fix_all.dropped_message(run)
+        if rule is None:
+            self.outcomes.computed(analyzed.uri, analyzed.version, analyzed.analysis, run)
+            self.log(fix_all.summary(run))
+            message = fix_all.dropped_message(run)
+        else:
+            detected = fix_rule.DETECTED
+            self.outcomes.computed(analyzed.uri, analyzed.version, analyzed.analysis, run, detected)
+            self.log(fix_rule.summary(rule, run))
+            message = fix_rule.dropped_message(rule, run)
         if message:
             self.tell(message)
         return run

@@ -19,7 +19,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from surefix.features.ruff.run import RuffError
 from surefix.model.scoring.scorer import ScoreError
-from surefix.server.lsp import code_actions, commands, fix_all, hover, organize
+from surefix.server.lsp import code_actions, commands, fix_all, fix_rule, hover, organize
 from surefix.server.lsp import tcp as tcp_session
 from surefix.server.lsp.analyzer import MODEL_ATTEMPTS
 from surefix.server.lsp.code_actions import RULE_CODE
@@ -146,7 +146,7 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> list[t.C
         named = indices_named(params.context.diagnostics, analyzed.version)
         style = ls.settings.badge_style
         actions, shown = code_actions.quick_fixes(
-            analyzed, ls.outcomes.offers, start, end, named, style
+            analyzed, ls.outcomes.offers, start, end, named, style, client_resolves_edits(ls)
         )
         ls.outcomes.shown(analyzed.uri, analyzed.analysis, shown)
         found += actions
@@ -186,12 +186,16 @@ async def organize_imports(
 
 async def resolve(ls: SurefixServer, action: t.CodeAction) -> t.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
-    if not data.get("fixAll"):
+    rule = data.get("rule") if data.get("fixRule") else None
+    if not data.get("fixAll") and not (isinstance(rule, str) and RULE_CODE.match(rule)):
         return action
     analyzed = await ls.current(str(data.get("uri")))
     if analyzed is None or analyzed.version != data.get("version"):
         return action  # the text moved on: no edit rather than a wrong one
-    return fix_all.action(analyzed, await ls.fix_run(analyzed), True)
+    if rule is None:
+        return fix_all.action(analyzed, await ls.fix_run(analyzed), True)
+    action.edit = fix_all.edit(analyzed, await ls.fix_run(analyzed, rule))
+    return action
 
 
 async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
@@ -281,13 +285,29 @@ async def apply_trusted(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     uri = target.get("uri") if isinstance(target, dict) else target
     if not isinstance(uri, str):
         raise BadArguments("expected a document URI or {uri, version}")
+    wanted = target.get("version") if isinstance(target, dict) else None
+    return await fix_and_apply(ls, uri, wanted, None)
+
+
+async def fix_all_of_rule(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    target = args[0] if args and isinstance(args[0], dict) else {}
+    uri, rule = target.get("uri"), target.get("rule")
+    if not isinstance(uri, str) or not isinstance(rule, str) or not RULE_CODE.match(rule):
+        raise BadArguments(f"expected {{uri, version, rule}} with a rule code, got {brief(target)}")
+    return await fix_and_apply(ls, uri, target.get("version"), rule)
+
+
+async def fix_and_apply(
+    ls: SurefixServer, uri: str, wanted: object, rule: str | None
+) -> dict[str, Any]:
+    """A fix run (apply-all-trusted, or every fix of `rule`) on the document as it is, if it is
+    still version `wanted`, applied through `workspace/applyEdit`."""
     analyzed = await ls.current(uri)
     if analyzed is None:
         return {"applied": 0, "reason": "document not open"}
-    wanted = target.get("version") if isinstance(target, dict) else None
     if wanted is not None and wanted != analyzed.version:
         return {"applied": 0, "reason": "stale version"}
-    run = await ls.fix_run(analyzed)
+    run = await ls.fix_run(analyzed, rule)
     if run.applied:
         refused = await apply_edit(ls, fix_all.edit(analyzed, run))
         if refused is not None:
@@ -362,6 +382,7 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     (code_actions.RECORD_COMMAND, record_outcome),
     (code_actions.TRUST_COMMAND, trust_rule),
     (fix_all.APPLY_TRUSTED_COMMAND, apply_trusted),
+    (fix_rule.FIX_RULE_COMMAND, fix_all_of_rule),
     (commands.RETRAIN_COMMAND, retrain),
     (commands.RESET_COMMAND, reset_model),
     (commands.REPORT_COMMAND, show_report),

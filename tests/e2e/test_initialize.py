@@ -37,4 +37,8 @@ async def test_capabilities_are_advertised_for_every_client(editor: Session, pre
         assert caps.hover_provider
         assert caps.document_formatting_provider and caps.document_range_formatting_provider
         commands = set(caps.execute_command_provider.commands)  # type: ignore[union-attr]
-        assert {"surefix.applyTrustedFixes", "surefix.recordOutcome"} <= commands
+        assert {
+            "surefix.applyTrustedFixes",
+            "surefix.recordOutcome",
+            "surefix.fixAllOfRule",
+        } <= commands
