@@ -20,7 +20,7 @@ from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import SYNTAX_ERROR, Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
 from surefix.features.ruff.notebook import Cells
-from surefix.features.ruff.project import options_for
+from surefix.features.ruff.project import run_for
 from surefix.features.ruff.run import RuffOptions, default_rules, lint_notebook, lint_text
 from surefix.model.scoring.artifact import Thresholds
 from surefix.model.scoring.scorer import TrustModel, sigmoid
@@ -148,13 +148,11 @@ def lint(
     project's root, as the project runs Ruff: its Ruff configuration, or (without one) the broad
     default plus what its tools declare. A notebook is linted as the `.ipynb` it is: the project
     around it decides its rules as for any file."""
-    where = resolved(path)
-    facts = facts or project_facts(where, defaults=default_rules(ruff))
-    options = options_for(facts, ruff, default_select)
-    cwd = str(facts.root) if facts.root.is_dir() else None  # Ruff resolves `src` from here
+    facts = facts or project_facts(resolved(path), defaults=default_rules(ruff))
+    run = run_for(path, facts, ruff, default_select)
     if isinstance(source, Cells):
-        return Linted(lint_notebook(source, str(where), options, cwd=cwd), facts, source)
-    return Linted(lint_text(source, str(where), options, cwd=cwd), facts)
+        return Linted(lint_notebook(source, run.path, run.options, cwd=run.cwd), facts, source)
+    return Linted(lint_text(source, run.path, run.options, cwd=run.cwd), facts)
 
 
 def assess(

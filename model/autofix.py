@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from surefix.features.ruff import edits
 from surefix.features.ruff.edits import apply_edits, split_lines
-from surefix.features.ruff.findings import Edit, Position
+from surefix.features.ruff.findings import Edit
 from surefix.model.analysis import AUTO, UNSCORED, Analysis, Candidate, ranked
 
 MAX_ROUNDS = 20  # Ruff stops at 100; real files settle in two or three rounds
@@ -54,6 +55,26 @@ def band_hold(candidate: Candidate, text: str = "") -> str | None:
     if candidate.fix.applicability != "safe":
         return f"Ruff marks the fix {candidate.fix.applicability}"
     return "its trust score is below the auto-apply threshold"
+
+
+OTHER_RULE = "not the rule asked for"
+APPLIED = ("safe", "unsafe")  # what a user may ask to apply; display-only fixes never are
+
+
+def rule_hold(rule: str) -> Hold:
+    """ "Fix all RULE in this file": the user asked for this rule's fixes, all of them, so no
+    band, project choice or recent typing holds one back — only another rule, and a fix Ruff
+    shows but never applies (display-only). Unsafe fixes are included, and the action's title
+    says so: asked for explicitly, they are what the user saw offered one by one."""
+
+    def hold(candidate: Candidate, text: str) -> str | None:
+        if candidate.violation.rule != rule:
+            return OTHER_RULE
+        if candidate.fix.applicability not in APPLIED:
+            return f"Ruff marks the fix {candidate.fix.applicability}"
+        return None
+
+    return hold
 
 
 def holding(*extra: Hold) -> Hold:
@@ -124,25 +145,9 @@ def spot_of(lines: Sequence[str], line: int) -> str:
 
 
 def non_overlapping(candidates: Iterable[Candidate]) -> list[Candidate]:
-    """Greedy by trust: keep a fix only if none of its edits overlaps an edit already kept.
-
-    Edits that merely touch (one ends where the next begins) clash too, as in Ruff's own loop:
-    two deletions that meet can together empty a block neither empties alone. A fix left out is
-    not lost: it is offered again in the next round, on the re-linted text.
-    """
-    kept: list[Candidate] = []
-    spans: list[tuple[Position, Position]] = []
-    for candidate in candidates:
-        mine = [(e.start, e.end) for e in candidate.fix.edits]
-        if any(_clash(a, b) for a in mine for b in spans):
-            continue
-        kept.append(candidate)
-        spans.extend(mine)
-    return kept
-
-
-def _clash(a: tuple[Position, Position], b: tuple[Position, Position]) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1]
+    """Greedy by trust: keep a fix only if none of its edits overlaps (or touches) an edit
+    already kept (`edits.non_overlapping`)."""
+    return edits.non_overlapping(candidates, lambda c: c.fix.edits)
 
 
 def typed_hold(typed: Collection[str], reason: str) -> Hold:

@@ -48,6 +48,12 @@ def fix_title(candidate: Candidate, style: str) -> str:
     return title
 
 
+def rule_fix_title(rule: str, unsafe: bool) -> str:
+    """ "Fix all F401 in this file": no badge, since it applies fixes of every score; unsafe
+    fixes are named, since Ruff's own fix-all leaves them out unless asked."""
+    return f"Fix all {rule} in this file" + (" (unsafe fixes included)" if unsafe else "")
+
+
 def applied_words(run: FixRun) -> str:
     """`applied 3 (F401 x2, I001 x1)`: what a fix run did, as `surefix fix` and fix-all say it."""
     applied = Counter(c.violation.rule for c in run.applied)

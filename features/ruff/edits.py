@@ -7,9 +7,12 @@ more (form feed, U+2028, ...) and would put every later position on the wrong li
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from surefix.features.ruff.findings import Edit, Position
+
+T = TypeVar("T")
 
 _NEWLINE = re.compile("\r\n|\r|\n")  # the line breaks Ruff and LSP both count
 
@@ -135,3 +138,22 @@ def changed_lines(old: Sequence[str], new: Sequence[str]) -> Sequence[str]:
     enough for every keystroke; an edit in two places counts everything between them."""
     start, _, end_new = common_ends(old, new)
     return new[start:end_new]
+
+
+def non_overlapping(items: Iterable[T], edits_of: Callable[[T], Sequence[Edit]]) -> list[T]:
+    """Greedy in the order given: keep an item only if none of its edits overlaps an edit of an
+    item already kept.
+
+    Edits that merely touch (one ends where the next begins) clash too, as in Ruff's own loop:
+    two deletions that meet can together empty a block neither empties alone. An item left out
+    is not lost: a fix loop offers it again in its next round, on the re-linted text.
+    """
+    kept: list[T] = []
+    spans: list[tuple[Position, Position]] = []
+    for item in items:
+        mine = [(e.start, e.end) for e in edits_of(item)]
+        if any(a[0] <= b[1] and b[0] <= a[1] for a in mine for b in spans):
+            continue
+        kept.append(item)
+        spans.extend(mine)
+    return kept

@@ -10,9 +10,11 @@ target version they declare. What the autopilot may apply of that is `ProjectFac
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from surefix.features.project.facts import ProjectFacts
+from surefix.features.project.root import resolved
 from surefix.features.ruff.run import RuffOptions
 
 DEFAULT_SELECT = (
@@ -38,3 +40,28 @@ def options_for(
         target_version=base.target_version or facts.target_version,
         config_overrides=(*facts.ruff_overrides, *base.config_overrides),
     )
+
+
+@dataclass(frozen=True)
+class RuffRun:
+    """How Ruff runs on one buffer of the project: as the file `path` (resolved, so the
+    configuration and per-file rules that govern it apply), with `options`, from `cwd` (the
+    project's root, from which Ruff resolves `src` and first-party imports)."""
+
+    path: str
+    options: RuffOptions
+    cwd: str | None
+
+
+def run_for(
+    path: Path,
+    facts: ProjectFacts,
+    base: RuffOptions | None = None,
+    default_select: Sequence[str] = (),
+) -> RuffRun:
+    """The one reading of how Ruff runs for a file, shared by the lint, `ruff format` and
+    organize imports, so all three see the project the same way. Raises `SymlinkLoop` for a
+    path that leads through one."""
+    options = options_for(facts, base, default_select)
+    cwd = str(facts.root) if facts.root.is_dir() else None
+    return RuffRun(str(resolved(path)), options, cwd)

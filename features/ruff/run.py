@@ -1,4 +1,4 @@
-"""Run `ruff check` and turn its JSON into typed violations and fixes.
+"""Run `ruff check` and turn its JSON into typed violations and fixes; run `ruff format`.
 
 One adapter serves the language server (one buffer through stdin), the CLI and the history miner
 (many files in one process).
@@ -364,10 +364,26 @@ def _run(
     timeout: float | None = None,
 ) -> str:
     """Ruff's standard output; a run that fails is read for why (`_failure`)."""
+    proc = _exec(program, cmd, options, stdin, cwd, timeout)
+    if proc.returncode != 0:
+        raise _failure(program, proc.returncode, proc.stderr, options)
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def _exec(
+    program: Program,
+    cmd: Sequence[str],
+    options: RuffOptions,
+    stdin: str | None,
+    cwd: str | None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """One Ruff process, whatever its exit status; only a run that could not finish (too
+    slow, or the program gone since it was checked) raises here."""
     env = {**os.environ, **options.env}
     limit = timeout or options.timeout
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             list(cmd),
             input=_utf8(stdin) if stdin is not None else None,
             stdin=subprocess.DEVNULL if stdin is None else None,
@@ -381,9 +397,6 @@ def _run(
         raise program.error(problem, TIMEOUT) from exc
     except OSError as exc:  # gone or changed since it was checked
         raise program.error(f"Ruff at {program.path} cannot be run: {_os_words(exc)}") from exc
-    if proc.returncode != 0:
-        raise _failure(program, proc.returncode, proc.stderr, options)
-    return proc.stdout.decode("utf-8", "replace")
 
 
 def _utf8(text: str) -> bytes:
@@ -396,25 +409,38 @@ def _utf8(text: str) -> bytes:
 
 
 _TOKEN = re.compile(r"['`]([^'`]+)['`]")
+_PANIC = re.compile(r"panicked at [^\n]*\n\s*(\S[^\n]*)")  # the line after: what failed
 
 
-def _failure(program: Program, returncode: int, stderr: bytes, options: RuffOptions) -> RuffError:
+def _failure(
+    program: Program,
+    returncode: int,
+    stderr: bytes,
+    options: RuffOptions,
+    doing: str = "linting",
+) -> RuffError:
     """Why a Ruff run failed, told apart by what it printed: a signal, an argument it does not
-    take (a usage error ends "try '--help'"), the project's configuration, or anything else."""
+    take (a usage error ends "try '--help'"), the project's configuration, or anything else.
+    `doing` names the run ("linting", "formatting"): `ruff format` takes fewer arguments than
+    `ruff check`, so the same extra argument can be fine for one and rejected by the other."""
     text = stderr.decode("utf-8", "replace")
     said = _said(text)
     if returncode < 0:
         how = _how(returncode)
         return program.error(
-            f"{program.words} {how} while linting" + (f": {said}" if said else ""), CRASH
+            f"{program.words} {how} while {doing}" + (f": {said}" if said else ""), CRASH
         )
+    panic = _PANIC.search(text)
+    if panic is not None:  # Ruff's own bug, not our arguments: it prints `error:` all the same
+        return program.error(f"{program.words} crashed while {doing} ({panic[1]})", CRASH)
     token = _TOKEN.search(said)
     bad = token[1] if token else ""
     users = any(bad and (arg == bad or arg.split("=")[0] == bad) for arg in options.extra_args)
     if "try '--help'" in text or re.search(r"^error: ", text, re.MULTILINE):
         if users:
+            when = "" if doing == "linting" else f" for {doing}"
             return program.error(
-                f"{program.words} rejects the extra argument {bad!r} ({said})", ARGUMENTS
+                f"{program.words} rejects the extra argument {bad!r}{when} ({said})", ARGUMENTS
             )
         tested = f"surefix is tested with Ruff {RUFF_VERSION}"
         return program.error(
@@ -547,6 +573,68 @@ def _in_notebook(item: _Diagnostic, cells: Cells, placed: _Placed) -> Violation:
         fix=fix,
         noqa_line=cells.joined(cell, Position(noqa, 0)).line if noqa is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """What `ruff format` made of a text: the formatted text, or — for a text it cannot parse —
+    None and where it stopped (`unparsable`, Ruff's words: "line 2, column 1: …")."""
+
+    text: str | None
+    unparsable: str | None = None
+
+
+_UNPARSABLE = re.compile(r"^error: Failed to parse .*?:(\d+):(\d+): (.*)$", re.MULTILINE)
+
+
+def format_text(
+    text: str,
+    path: str,
+    options: RuffOptions | None = None,
+    cwd: str | None = None,
+    span: tuple[Position, Position] | None = None,
+) -> Formatted:
+    """`ruff format` on one buffer, as the file at `path` (its project's `[format]` settings,
+    `exclude` and `format.exclude` apply: an excluded file comes back unchanged). `span`, in
+    code points, formats only the logical lines it touches (`--range`, end exclusive).
+
+    The options are the lint's: the user's program and extra arguments, and for a project
+    without Ruff configuration the `--config` values its other tools declare (black's line
+    length, say). Ruff drops a byte-order mark from what it prints and crashes on a range in
+    a text that starts with one, so the mark is kept out of Ruff's sight and put back."""
+    options = options or RuffOptions()
+    program = ruff_program(options.executable)
+    bom = text.startswith(BOM)
+    body = text[1:] if bom else text
+    cmd = [program.path, "format", "--no-cache", "--force-exclude"]
+    if options.isolated:
+        cmd.append("--isolated")
+    if options.target_version:
+        cmd += ["--target-version", options.target_version]
+    if options.line_length:
+        cmd += ["--line-length", str(options.line_length)]
+    for override in options.config_overrides:
+        cmd += ["--config", override]
+    cmd += list(options.extra_args)
+    if span is not None:
+        start, end = (_before_bom(p) if bom else p for p in span)
+        cmd.append(f"--range={start.line + 1}:{start.column + 1}-{end.line + 1}:{end.column + 1}")
+    cmd += ["--stdin-filename", path, "-"]
+    proc = _exec(program, cmd, options, body, cwd)
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace")
+        stopped = _UNPARSABLE.search(stderr)
+        if stopped is not None and proc.returncode == 2:
+            line, column, message = stopped.groups()
+            return Formatted(None, f"line {line}, column {column}: {message.strip()}")
+        raise _failure(program, proc.returncode, proc.stderr, options, "formatting")
+    formatted = proc.stdout.decode("utf-8", "replace")
+    return Formatted(BOM + formatted if bom else formatted)
+
+
+def _before_bom(p: Position) -> Position:
+    """A buffer position in a text whose byte-order mark was taken off."""
+    return Position(p.line, max(p.column - 1, 0)) if p.line == 0 else p
 
 
 def lint_tree(

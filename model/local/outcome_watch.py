@@ -147,8 +147,8 @@ class OfferWatch:
             self._offers[uri].setdefault((offer.rule, offer.line), offer)
 
     def expect(self, uri: str, text: str) -> None:
-        """A text apply-all-trusted produced: violations it removes were fixed, not resolved
-        by hand, when the document arrives at it."""
+        """A text the server produced (apply-all-trusted, a formatting): violations it removes
+        were fixed, not resolved by hand, when the document arrives at it."""
         self._ours.setdefault(uri, set()).add(text_hash(text))
 
     def settled(self, uri: str, rule: str, line: int) -> None:

@@ -18,7 +18,7 @@ import threading
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -31,6 +31,7 @@ from surefix.features.project.root import SymlinkLoop
 from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Position
 from surefix.features.ruff.notebook import NOTEBOOK_SUFFIX, Cells
+from surefix.features.ruff.project import RuffRun, run_for
 from surefix.features.ruff.run import Knobs, RuffError, RuffOptions, default_rules
 from surefix.model.analysis import Analysis, Linted, assess, demote, lint
 from surefix.model.scoring.artifact import Thresholds
@@ -196,6 +197,15 @@ class Analyzer:
         linted = lint(source, path, setup.ruff, setup.select, self.facts(path))
         text = source.text if isinstance(source, Cells) else source
         return score(text, path, linted, self._scoring())
+
+    def ruff_run(self, uri: str, select: tuple[str, ...] = ()) -> RuffRun:
+        """How Ruff runs for the document `uri` now, blocking (formatting, organize imports):
+        the lint's program, extra arguments, timeout and project; `select`, when given,
+        replaces the rules."""
+        setup = self._setup()
+        path = self.path_of(uri)
+        base = replace(setup.ruff, select=select) if select else setup.ruff
+        return run_for(path, self.facts(path), base, setup.select)
 
     def facts(self, path: Path) -> ProjectFacts:
         """What the project around `path` chose (its root, rules, formatter), re-read only

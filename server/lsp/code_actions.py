@@ -1,4 +1,5 @@
-"""Quick fixes from a cached analysis: trust-badged fixes, `# noqa`, "this fix is wrong".
+"""Quick fixes from a cached analysis: trust-badged fixes, "fix all RULE", `# noqa`, "this fix
+is wrong".
 
 Every edit is a `TextDocumentEdit` carrying the version it was computed for, so an editor whose
 text has moved on rejects it instead of applying it in the wrong place (clients that cannot take
@@ -22,6 +23,7 @@ from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import SYNTAX_ERROR, Edit, Position, Violation
 from surefix.features.ruff.noqa import noqa_edit
 from surefix.model.analysis import AUTO, Candidate, ranked
+from surefix.server.lsp import fix_rule
 from surefix.server.lsp.diagnostics import diagnostic, diagnostic_data
 from surefix.server.lsp.documents import Analyzed
 from surefix.server.lsp.offers import Offer, Offers
@@ -70,10 +72,13 @@ def quick_fixes(
     end: Position,
     named: set[int],
     style: str,
+    resolvable: bool = True,
 ) -> tuple[list[t.CodeAction], list[Offer]]:
     """The actions for the range and the named diagnostics — fixes most trusted first (one of
-    identical fixes on a line), then `# noqa` in file order, then one "this fix is wrong" and
-    one "trust again" per rule and line — and the offers."""
+    identical fixes on a line), then "Fix all RULE in this file" for their rules with more
+    fixes in the file, then `# noqa` in file order, then one "this fix is wrong" and one
+    "trust again" per rule and line — and the offers. `resolvable`: the client resolves an
+    action's edit (else "Fix all RULE" carries a command)."""
     picked = [
         o
         for o in offered(analyzed, offers, style)
@@ -87,6 +92,7 @@ def quick_fixes(
         if o.fix is not None and key not in same:
             same.add(key)
             actions.append(o.fix)
+    actions += rule_fixes(analyzed, by_trust, resolvable)
     actions += [o.noqa for o in picked if o.noqa is not None]
     return actions + once_per_rule_and_line(by_trust), [o.offer for o in picked]
 
@@ -104,6 +110,29 @@ def encoded(
             hit = cache[id(action)] = (action, unstructure(action))
         out.append(hit[1])
     return out
+
+
+def rule_fixes(
+    analyzed: Analyzed, picked: Sequence[Offered], resolvable: bool
+) -> list[t.CodeAction]:
+    """ "Fix all RULE in this file", once per rule of the picked fixes that has more than one
+    fix in the file, naming the picked diagnostics of that rule."""
+    if "rule groups" not in analyzed.memo:
+        analyzed.memo["rule groups"] = fix_rule.groups(analyzed.analysis)
+    groups: dict[str, bool] = analyzed.memo["rule groups"]
+    named: dict[str, list[t.Diagnostic]] = {}
+    for o in picked:
+        rule = o.offer.violation.rule
+        if rule in groups and o.fix is not None:
+            named.setdefault(rule, []).extend(o.fix.diagnostics or ())
+    built: dict[tuple[Any, ...], t.CodeAction] = analyzed.memo.setdefault("rule actions", {})
+    actions = []
+    for rule, found in named.items():  # built once per version and diagnostics, as all others
+        key = (rule, resolvable, *map(id, found))
+        if key not in built:
+            built[key] = fix_rule.action(analyzed, rule, groups[rule], found, resolvable)
+        actions.append(built[key])
+    return actions
 
 
 def once_per_rule_and_line(picked: Sequence[Offered]) -> list[t.CodeAction]:

@@ -216,7 +216,8 @@ class OutcomeTracker:
         return written
 
     def _record_run(self, uri: str, run: Run) -> bool:
-        """Every fix of a fix-all run the editor applied: accepted, by the autopilot."""
+        """Every fix of a run the editor applied: accepted, by the autopilot (`fix-all`) or by
+        the user's own choice of the rule (`command`)."""
         if not self.collecting:
             return False
         rows, root, folder = [RowRef() for _ in run.fixes], self._root(), self._folder_of(uri)
@@ -228,11 +229,12 @@ class OutcomeTracker:
                     c = f.candidate
                     rule = c.violation.rule
                     row.id = store.record(
-                        outcome_of(rule, c, run.model, "accepted", "fix-all", project, folder)
+                        outcome_of(rule, c, run.model, "accepted", run.detected, project, folder)
                     )
 
+        by = "fix-all" if run.detected == "fix-all" else "fix all of a rule"
         self._logged(
-            self.link.write(write), f"{len(rows)} fix(es) applied by fix-all recorded as accepted"
+            self.link.write(write), f"{len(rows)} fix(es) applied by {by} recorded as accepted"
         )
         for row, f in zip(rows, run.fixes, strict=True):
             rule = f.candidate.violation.rule
@@ -286,11 +288,19 @@ class OutcomeTracker:
         ]
         self._shown.offered(uri, analysis.text, watched)
 
-    def computed(self, uri: str, version: int, start: Analysis, run: FixRun) -> None:
-        """A fix-all run was computed: what it removes was fixed, not resolved by hand, and
-        once the document becomes its text, its fixes are outcomes."""
+    def computed(
+        self, uri: str, version: int, start: Analysis, run: FixRun, detected: str = "fix-all"
+    ) -> None:
+        """A fix run was computed (fix-all, or "fix all RULE": `detected` "command"): what it
+        removes was fixed, not resolved by hand, and once the document becomes its text, its
+        fixes are outcomes."""
         self._shown.expect(uri, run.text)
-        self.autopilot.computed(uri, version, start, run)
+        self.autopilot.computed(uri, version, start, run, detected)
+
+    def produced(self, uri: str, text: str) -> None:
+        """A text the server computed that is no fix (a formatting, organized imports): what
+        it removes was not resolved by hand when the document arrives at it."""
+        self._shown.expect(uri, text)
 
     def changed(self, uri: str, text: str) -> bool:
         """The document changed: did the change undo an applied fix, or apply a fix-all run?

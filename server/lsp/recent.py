@@ -7,6 +7,9 @@ with the time; a fix that touches such a line within `window` seconds stays a qu
 are kept by text, not number, so the marks follow the code through later edits and through
 fix-all's own rounds; a mark on a line that merely looks the same errs on the side of not
 touching it. Only the last text of each document and the marked lines live here, in memory.
+
+Text the server itself computed — a formatting, organized imports — is no one's typing: when
+the document becomes such a text (`produced`), none of its changed lines is marked.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from __future__ import annotations
 import time
 
 from surefix.features.ruff.edits import changed_lines, split_lines
+from surefix.model.local.outcome_watch import text_hash
+
+PRODUCED_KEPT = 4  # texts computed for a document and not (yet) applied, newest last
 
 
 class RecentEdits:
@@ -23,6 +29,7 @@ class RecentEdits:
         self.window = window
         self._texts: dict[str, list[str]] = {}
         self._typed: dict[str, dict[str, float]] = {}
+        self._produced: dict[str, list[str]] = {}  # hashes of texts the server computed
 
     def opened(self, uri: str, text: str) -> None:
         self._texts[uri] = split_lines(text)
@@ -32,6 +39,10 @@ class RecentEdits:
         new = split_lines(text)
         old = self._texts.get(uri)
         self._texts[uri] = new
+        expected = self._produced.get(uri)
+        if typed and expected and (found := text_hash(text)) in expected:
+            expected.remove(found)
+            typed = False
         if old is None or not typed:
             return
         now = time.monotonic()
@@ -39,6 +50,13 @@ class RecentEdits:
         for line in changed_lines(old, new):
             if line.strip():
                 marks[line.strip()] = now
+
+    def produced(self, uri: str, text: str) -> None:
+        """The server computed `text` for the document (an edit it is about to send): once the
+        document is exactly that, the change was the server's, not the user's."""
+        expected = self._produced.setdefault(uri, [])
+        expected.append(text_hash(text))
+        del expected[:-PRODUCED_KEPT]
 
     def typed(self, uri: str) -> frozenset[str]:
         """Lines (stripped) typed within the window."""
@@ -53,3 +71,4 @@ class RecentEdits:
     def forget(self, uri: str) -> None:
         self._texts.pop(uri, None)
         self._typed.pop(uri, None)
+        self._produced.pop(uri, None)

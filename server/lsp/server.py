@@ -7,6 +7,7 @@ Each part owns one kind of state and is handed only what it needs:
   watches on them;
 * `Analyzer` and `Analyses` — one scored analysis per document version, linting only when the
   text or the Ruff settings changed, and `Publisher` for its diagnostics;
+* `Formatter` — `ruff format` for the editor, and what it has said;
 * `Retrainer` — the one retrain that may run.
 
 This class holds them, the settings, and the messages to the user. The handlers that answer LSP
@@ -32,12 +33,20 @@ from surefix.features.project.root import SymlinkLoop, resolved
 from surefix.features.ruff.rules import RuleBook, rule_book
 from surefix.features.ruff.run import RuffError, RuffOptions
 from surefix.model.analysis import Analysis
-from surefix.model.autofix import FixRun, Hold, holding, typed_hold, unchanged, undone_hold
+from surefix.model.autofix import (
+    FixRun,
+    Hold,
+    holding,
+    rule_hold,
+    typed_hold,
+    unchanged,
+    undone_hold,
+)
 from surefix.model.local.demotion import Policy
 from surefix.model.local.legacy import adopt_legacy_data
 from surefix.model.local.store import default_data_dir
 from surefix.model.scoring.scorer import ScoreError
-from surefix.server.lsp import fix_all
+from surefix.server.lsp import fix_all, fix_rule
 from surefix.server.lsp.analyzer import (
     MODEL_ATTEMPTS,
     Analyzer,
@@ -48,8 +57,10 @@ from surefix.server.lsp.analyzer import (
 from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyses, Analyzed, Source
+from surefix.server.lsp.formatting import Formatter
 from surefix.server.lsp.models import Models
 from surefix.server.lsp.notebooks import Notebooks
+from surefix.server.lsp.notes import Notes
 from surefix.server.lsp.outcomes import Collection, OutcomeTracker
 from surefix.server.lsp.protocol import SurefixProtocol, read_frames
 from surefix.server.lsp.recent import RecentEdits
@@ -121,6 +132,14 @@ class SurefixServer(LanguageServer):
             self.analyzer.in_pool,
         )
         self.recent = RecentEdits(self.settings.recent_edit_window)
+        self.notes = Notes(lambda message: self.log(message, t.MessageType.Warning), self.tell)
+        self.formatter = Formatter(
+            self.analyzer,
+            self.is_current,
+            self.produced,
+            lambda message: self.tell(message, t.MessageType.Error),
+            self.notes,
+        )
         self.retrainer = Retrainer()
         self._told: set[str] = set()  # messages said once a session
 
@@ -333,7 +352,15 @@ class SurefixServer(LanguageServer):
         self.analyzer.forget(uri)
         self.outcomes.forget(uri)
         self.recent.forget(uri)
+        self.notes.forget(uri)
         self.publisher.withdraw(uri, documents)
+
+    def produced(self, uri: str, text: str) -> None:
+        """The server computed `text` for the document (a formatting, organized imports):
+        when the document becomes it, nobody typed its lines and nobody resolved by hand
+        the violations it removes."""
+        self.recent.produced(uri, text)
+        self.outcomes.produced(uri, text)
 
     def autopilot_hold(self, uri: str) -> Hold:
         """What keeps a fix of this document from the autopilot, beyond its band: an undo of
@@ -345,23 +372,27 @@ class SurefixServer(LanguageServer):
             typed_hold(self.recent.typed(uri), typed),
         )
 
-    async def fix_run(self, analyzed: Analyzed) -> FixRun:
-        """Apply-all-trusted on `analyzed`, computed once per analysis: a client that asks for
-        the action and then resolves it, or asks again on save, waits for the same run. (What
-        holds a fix back changes only with a new analysis: an edit, an outcome, a model.)"""
-        pending = analyzed.memo.get("fix_run")
+    async def fix_run(self, analyzed: Analyzed, rule: str | None = None) -> FixRun:
+        """Apply-all-trusted on `analyzed`, or — given `rule` — every fix of that rule, which
+        the user asked for (`fix_rule`); computed once per analysis and rule: a client that
+        asks for the action and then resolves it, or asks again on save, waits for the same
+        run. (What holds a fix back changes only with a new analysis: an edit, an outcome, a
+        model.)"""
+        key = ("fix_run", rule)
+        pending = analyzed.memo.get(key)
         if pending is None:
-            pending = analyzed.memo["fix_run"] = asyncio.ensure_future(self._fix_run(analyzed))
+            pending = analyzed.memo[key] = asyncio.ensure_future(self._fix_run(analyzed, rule))
         run: FixRun = await asyncio.shield(pending)
         return run
 
-    async def _fix_run(self, analyzed: Analyzed) -> FixRun:
+    async def _fix_run(self, analyzed: Analyzed, rule: str | None) -> FixRun:
         """A round that meets a model whose score is not a number refuses it, and the run
         starts again from the document re-scored by the next model (or changes nothing, if
         the document has moved on meanwhile)."""
         for _ in range(MODEL_ATTEMPTS):
+            hold = self.autopilot_hold(analyzed.uri) if rule is None else rule_hold(rule)
             try:
-                run = await fix_all.run(self.analyzer, analyzed, self.autopilot_hold(analyzed.uri))
+                run = await fix_all.run(self.analyzer, analyzed, hold)
                 break
             except ScoreError as exc:
                 self.refuse_model(exc)
@@ -371,9 +402,15 @@ class SurefixServer(LanguageServer):
                 analyzed = fresh
         else:
             return unchanged(analyzed.analysis)
-        self.outcomes.computed(analyzed.uri, analyzed.version, analyzed.analysis, run)
-        self.log(fix_all.summary(run))
-        message = fix_all.dropped_message(run)
+        if rule is None:
+            self.outcomes.computed(analyzed.uri, analyzed.version, analyzed.analysis, run)
+            self.log(fix_all.summary(run))
+            message = fix_all.dropped_message(run)
+        else:
+            detected = fix_rule.DETECTED
+            self.outcomes.computed(analyzed.uri, analyzed.version, analyzed.analysis, run, detected)
+            self.log(fix_rule.summary(rule, run))
+            message = fix_rule.dropped_message(rule, run)
         if message:
             self.tell(message)
         return run

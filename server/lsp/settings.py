@@ -3,7 +3,9 @@
 Settings arrive as JSON from `initializationOptions` and `workspace/configuration` (section
 `surefix`), in camelCase. Every field has a default and a check; a bad value is reported in
 words that name the setting and what was wrong, and only that field falls back to its default,
-so one typo never switches the rest of a user's configuration off.
+so one typo never switches the rest of a user's configuration off. A dotted setting
+(`surefix.format.enable`) is read nested, as VS Code sends it (`{"format": {"enable": false}}`)
+and a Lua table writes it, or flat (`{"format.enable": false}`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Settings:
     wrong_demotes: bool = True
     recent_edit_window: float = 600.0
     data_dir: str | None = None  # None: SUREFIX_DATA_DIR, else the platform's data directory
+    format_enable: bool = True  # read at `initialize`: off, formatting is not advertised
+    organize_remove_unused: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,8 @@ FIELDS = (
     Field("ruffPath", "ruff_path", _optional_text,
           "The ruff executable. Default: the one installed with surefix, then PATH."),
     Field("ruffArgs", "ruff_args", _strings,
-          "Extra arguments for `ruff check`, e.g. `[\"--preview\"]`."),
+          "Extra arguments for `ruff check`, e.g. `[\"--preview\"]`; `ruff format` gets them "
+          "too, so give only what both take (`--preview`, `--config KEY=VALUE`)."),
     Field("select", "select", _rule_selectors,
           "Rules to run where the project has no Ruff configuration. "
           "Default: a broad fixable set."),
@@ -152,6 +157,12 @@ FIELDS = (
     Field("dataDir", "data_dir", _optional_text,
           "Where the local store lives. Default: `SUREFIX_DATA_DIR`, else the platform's "
           "per-user data directory."),
+    Field("format.enable", "format_enable", _flag,
+          "Format Python files with `ruff format` and the project's configuration. Off, surefix "
+          "offers no formatting at all and leaves it to another formatter (read at start)."),
+    Field("organizeImports.removeUnused", "organize_remove_unused", _flag,
+          "Whether organize imports (`source.organizeImports.surefix`) also removes unused "
+          "imports (F401's fix), not only sorts them."),
 )  # fmt: skip
 _BY_KEY = {f.key: f for f in FIELDS}
 
@@ -184,8 +195,11 @@ def parse_settings(raw: Any, base: Settings | None = None) -> Parsed:
     problems: list[str] = []
     if raw is not None and not isinstance(raw, Mapping) and not _empty_table(raw):
         return Parsed(settings, (f"settings must be an object, got {type(raw).__name__}",))
-    for key, value in section_of(raw).items():
+    for key, value in _entries(section_of(raw)):
         spec = _BY_KEY.get(key)
+        if spec is None and key in _GROUPS:
+            problems.append(f"{SECTION}.{key}: expected an object of settings, got {value!r}")
+            continue
         if spec is None:
             problems.append(f"unknown setting {SECTION}.{key}")
             continue
@@ -196,6 +210,23 @@ def parse_settings(raw: Any, base: Settings | None = None) -> Parsed:
             problems.append(f"{SECTION}.{key}: {exc}; using {default!r}")
             settings = replace(settings, **{spec.attr: default})
     return Parsed(settings, tuple(problems) + _consistency(settings))
+
+
+_GROUPS = {f.key.rsplit(".", 1)[0] for f in FIELDS if "." in f.key}
+
+
+def _entries(section: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) of every setting in `section`, a group's own read nested: VS Code
+    sends `surefix.format.enable` as `{"format": {"enable": …}}`. An empty Lua table in a group
+    (`format = {}`) arrives as `[]` and is no setting."""
+    found: list[tuple[str, Any]] = []
+    for key, value in section.items():
+        dotted = f"{prefix}{key}"
+        if dotted in _GROUPS and isinstance(value, Mapping):
+            found += _entries(value, f"{dotted}.")
+        elif not (dotted in _GROUPS and _empty_table(value)):
+            found.append((dotted, value))
+    return found
 
 
 def _consistency(settings: Settings) -> tuple[str, ...]:

@@ -17,13 +17,23 @@ from lsprotocol import types as t
 from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcInvalidParams
 
+from surefix.features.ruff.run import RuffError
 from surefix.model.scoring.scorer import ScoreError
-from surefix.server.lsp import code_actions, commands, fix_all, hover, suggestions
+from surefix.server.lsp import (
+    code_actions,
+    commands,
+    fix_all,
+    fix_rule,
+    hover,
+    organize,
+    suggestions,
+)
 from surefix.server.lsp import tcp as tcp_session
 from surefix.server.lsp.analyzer import MODEL_ATTEMPTS
 from surefix.server.lsp.code_actions import RULE_CODE
 from surefix.server.lsp.commands import BadArguments
 from surefix.server.lsp.diagnostics import indices_named
+from surefix.server.lsp.documents import Analyzed
 from surefix.server.lsp.offers import brief
 from surefix.server.lsp.protocol import Encoded
 from surefix.server.lsp.server import SurefixServer
@@ -32,7 +42,12 @@ from surefix.server.lsp.texts import document_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 APPLY_EDIT_WAIT_S = 30.0  # an editor may ask the user first; one that never answers is told
-ACTION_KINDS = [t.CodeActionKind.QuickFix, t.CodeActionKind.SourceFixAll, fix_all.FIX_ALL_KIND]
+ACTION_KINDS = [
+    t.CodeActionKind.QuickFix,
+    t.CodeActionKind.SourceFixAll,
+    fix_all.FIX_ALL_KIND,
+    *organize.KINDS,
+]
 
 
 def guarded(default: Any = None) -> Callable[[F], F]:
@@ -66,6 +81,8 @@ def initialize(ls: SurefixServer, params: t.InitializeParams) -> None:
     ls.init_options = params.initialization_options
     ls.apply_settings(None)
     ls.adopt_legacy_data()
+    if ls.settings.format_enable:  # pygls builds the capabilities after this handler
+        wire(ls, FORMATTING)
 
 
 async def initialized(ls: SurefixServer, params: t.InitializedParams) -> None:
@@ -181,7 +198,7 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> Encoded 
         named = indices_named(params.context.diagnostics, analyzed.version)
         style = ls.settings.badge_style
         actions, shown = code_actions.quick_fixes(
-            analyzed, ls.outcomes.offers, start, end, named, style
+            analyzed, ls.outcomes.offers, start, end, named, style, client_resolves_edits(ls)
         )
         ls.outcomes.shown(analyzed.uri, analyzed.analysis, shown)
         found += code_actions.encoded(analyzed, actions, shape)
@@ -194,17 +211,46 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> Encoded 
         explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
         run = await ls.fix_run(analyzed) if explicit else None
         found.append(shape(fix_all.action(analyzed, run, client_resolves_edits(ls))))
+    remove_unused = ls.settings.organize_remove_unused
+    if organize.offered(only) and analyzed.analysis.cells is None:  # files only, as yet
+        asked = organize.explicit(only)
+        if asked or only or organize.hinted(analyzed, remove_unused):
+            invoked = params.context.trigger_kind == t.CodeActionTriggerKind.Invoked
+            found += map(shape, await organize_imports(ls, analyzed, asked, invoked, remove_unused))
     return found or None
+
+
+async def organize_imports(
+    ls: SurefixServer, analyzed: Analyzed, asked: bool, invoked: bool, remove_unused: bool
+) -> list[t.CodeAction]:
+    """Organize imports, when it changes something or was `asked` for (see `organize`). Why
+    it cannot is a disabled action where the client shows one, else a log line — and a
+    message when the user invoked it by its kind (a command, not a save)."""
+    done = await organize.organized(ls.analyzer, analyzed, remove_unused)
+    if isinstance(done, RuffError) or done.unparsable is not None:
+        reason = organize.not_organized(analyzed, done)
+        shows_disabled = client_shows_disabled(ls)
+        shown = asked and invoked and not shows_disabled
+        ls.notes.once(analyzed.uri, analyzed.version, reason, shown)
+        return [organize.disabled(reason)] if asked and shows_disabled else []
+    changes = done.text != analyzed.analysis.text
+    if changes:
+        ls.produced(analyzed.uri, done.text)
+    return [organize.action(analyzed, done)] if changes or asked else []
 
 
 async def resolve(ls: SurefixServer, action: t.CodeAction) -> t.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
-    if not data.get("fixAll"):
+    rule = data.get("rule") if data.get("fixRule") else None
+    if not data.get("fixAll") and not (isinstance(rule, str) and RULE_CODE.match(rule)):
         return action
     analyzed = await ls.current(str(data.get("uri")))
     if analyzed is None or analyzed.version != data.get("version"):
         return action  # the text moved on: no edit rather than a wrong one
-    return fix_all.action(analyzed, await ls.fix_run(analyzed), True)
+    if rule is None:
+        return fix_all.action(analyzed, await ls.fix_run(analyzed), True)
+    action.edit = fix_all.edit(analyzed, await ls.fix_run(analyzed, rule))
+    return action
 
 
 async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
@@ -233,6 +279,41 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
         except ScoreError as exc:
             ls.refuse_model(exc)
     return None
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+async def formatting(
+    ls: SurefixServer, params: t.DocumentFormattingParams
+) -> list[t.TextEdit] | None:
+    return await format_document(ls, params.text_document.uri, None)
+
+
+async def range_formatting(
+    ls: SurefixServer, params: t.DocumentRangeFormattingParams
+) -> list[t.TextEdit] | None:
+    return await format_document(ls, params.text_document.uri, params.range)
+
+
+async def format_document(
+    ls: SurefixServer, uri: str, span: t.Range | None
+) -> list[t.TextEdit] | None:
+    await ls.settled()  # the client's Ruff path and arguments, not the defaults
+    doc = ls.texts.get(uri)
+    if doc is None:
+        return None
+    if not ls.settings.format_enable:
+        ls.formatter.disabled(doc.uri, doc.version)
+        return None
+    encoding, limit = ls.position_encoding(), ls.settings.max_file_size
+    return await ls.formatter.edits(doc, encoding, span, limit)
+
+
+def client_shows_disabled(ls: SurefixServer) -> bool:
+    return bool(
+        get_capability(ls.client_capabilities, "text_document.code_action.disabled_support", False)
+    )
 
 
 def client_resolves_edits(ls: SurefixServer) -> bool:
@@ -272,13 +353,29 @@ async def apply_trusted(ls: SurefixServer, *args: Any) -> dict[str, Any]:
     uri = target.get("uri") if isinstance(target, dict) else target
     if not isinstance(uri, str):
         raise BadArguments("expected a document URI or {uri, version}")
+    wanted = target.get("version") if isinstance(target, dict) else None
+    return await fix_and_apply(ls, uri, wanted, None)
+
+
+async def fix_all_of_rule(ls: SurefixServer, *args: Any) -> dict[str, Any]:
+    target = args[0] if args and isinstance(args[0], dict) else {}
+    uri, rule = target.get("uri"), target.get("rule")
+    if not isinstance(uri, str) or not isinstance(rule, str) or not RULE_CODE.match(rule):
+        raise BadArguments(f"expected {{uri, version, rule}} with a rule code, got {brief(target)}")
+    return await fix_and_apply(ls, uri, target.get("version"), rule)
+
+
+async def fix_and_apply(
+    ls: SurefixServer, uri: str, wanted: object, rule: str | None
+) -> dict[str, Any]:
+    """A fix run (apply-all-trusted, or every fix of `rule`) on the document as it is, if it is
+    still version `wanted`, applied through `workspace/applyEdit`."""
     analyzed = await ls.current(uri)
     if analyzed is None:
         return {"applied": 0, "reason": "document not open"}
-    wanted = target.get("version") if isinstance(target, dict) else None
     if wanted is not None and wanted != analyzed.version:
         return {"applied": 0, "reason": "stale version"}
-    run = await ls.fix_run(analyzed)
+    run = await ls.fix_run(analyzed, rule)
     if run.applied:
         refused = await apply_edit(ls, fix_all.edit(analyzed, run))
         if refused is not None:
@@ -385,11 +482,18 @@ FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
     (t.CODE_ACTION_RESOLVE, None, resolve),
     (t.TEXT_DOCUMENT_HOVER, None, hover_at),
 ]
+# Wired at `initialize` when `format.enable` is on: off, the server is no formatter at all, and
+# an editor with another one never asks surefix (nor lists it among the formatters).
+FORMATTING: list[tuple[str, Any, Callable[..., Any]]] = [
+    (t.TEXT_DOCUMENT_FORMATTING, None, formatting),
+    (t.TEXT_DOCUMENT_RANGE_FORMATTING, None, range_formatting),
+]
 COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     (code_actions.RECORD_COMMAND, record_outcome),
     (code_actions.TRUST_COMMAND, trust_rule),
     (fix_all.APPLY_TRUSTED_COMMAND, apply_trusted),
     (suggestions.SUGGEST_COMMAND, suggest_config),
+    (fix_rule.FIX_RULE_COMMAND, fix_all_of_rule),
     (commands.RETRAIN_COMMAND, retrain),
     (commands.RESET_COMMAND, reset_model),
     (commands.REPORT_COMMAND, show_report),
@@ -400,13 +504,17 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
 
 
 def build_server() -> SurefixServer:
-    """A server with every feature wired; the only place that calls `@server.feature`."""
+    """A server with every feature wired (formatting waits for `initialize`: `FORMATTING`)."""
     server = SurefixServer()
-    for method, options, handler in FEATURES:
-        server.feature(method, options)(guarded()(handler))
+    wire(server, FEATURES)
     for name, handler in COMMANDS:
         server.command(name)(guarded()(handler))
     return server
+
+
+def wire(server: SurefixServer, features: list[tuple[str, Any, Callable[..., Any]]]) -> None:
+    for method, options, handler in features:
+        server.feature(method, options)(guarded()(handler))
 
 
 def start(tcp: str | None = None) -> None:

@@ -277,6 +277,23 @@ class Editor:
         )
         return [a for a in result or () if isinstance(a, t.CodeAction)]
 
+    async def format(self, uri: str, span: t.Range | None = None) -> list[t.TextEdit] | None:
+        """`textDocument/formatting`, or `rangeFormatting` for `span` (in the client's units)."""
+        document, options = t.TextDocumentIdentifier(uri=uri), t.FormattingOptions(4, True)
+        if span is None:
+            request = self.client.text_document_formatting_async(
+                t.DocumentFormattingParams(text_document=document, options=options)
+            )
+        else:
+            request = self.client.text_document_range_formatting_async(
+                t.DocumentRangeFormattingParams(text_document=document, range=span, options=options)
+            )
+        return await asyncio.wait_for(request, WAIT)
+
+    def formatted(self, uri: str, edits: Sequence[t.TextEdit] | None) -> str:
+        """The document text after formatting edits, as an editor applies them."""
+        return apply_text_edits(self.texts[uri], edits or (), self.encoding)
+
     async def hover(self, uri: str, line: int, character: int) -> t.Hover | None:
         return await asyncio.wait_for(
             self.client.text_document_hover_async(

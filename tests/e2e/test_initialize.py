@@ -30,8 +30,15 @@ async def test_capabilities_are_advertised_for_every_client(editor: Session, pre
             t.CodeActionKind.QuickFix,
             t.CodeActionKind.SourceFixAll,
             "source.fixAll.surefix",
+            t.CodeActionKind.SourceOrganizeImports,
+            "source.organizeImports.surefix",
         }
         assert actions.resolve_provider is True
         assert caps.hover_provider
+        assert caps.document_formatting_provider and caps.document_range_formatting_provider
         commands = set(caps.execute_command_provider.commands)  # type: ignore[union-attr]
-        assert {"surefix.applyTrustedFixes", "surefix.recordOutcome"} <= commands
+        assert {
+            "surefix.applyTrustedFixes",
+            "surefix.recordOutcome",
+            "surefix.fixAllOfRule",
+        } <= commands

@@ -330,13 +330,16 @@ def applied(e: Editor, uri: str, edit: t.WorkspaceEdit) -> str:
 
 def other_actions(found: list[t.Diagnostic]) -> list[str]:
     """The titles besides the fixes: `# noqa` per rule and line, "This fix is wrong" per fix,
-    and the fix-all when there is a fix."""
+    "Fix all RULE" per rule with two fixes or more (the odd files' fixes are all safe), the
+    fix-all when there is a fix, and organize imports when imports are unsorted."""
     noqa = {(d.code, d.range.start.line) for d in found if d.code is not None}
     fixable = [d.code for d in found if d.data and d.data["fixable"]]
     return sorted(
         [f"Ignore {code} on this line (# noqa: {code})" for code, _ in noqa]
         + [f"This fix is wrong ({code}): surefix will trust it less" for code in fixable]
+        + [f"Fix all {code} in this file" for code in set(fixable) if fixable.count(code) > 1]
         + (["surefix: apply all trusted fixes"] if fixable else [])
+        + (["surefix: organize imports"] if "I001" in fixable else [])
     )
 
 

@@ -414,3 +414,107 @@ def test_the_neovim_0_10_path_starts_one_client_per_project(tmp_path: Path) -> N
     assert run.result["clients"] == 1 and run.result["attached"] == [True, True]
     assert run.result["root"] == str(project)  # where pyproject.toml is
     assert run.result["fix_all"].startswith("surefix: applied")
+
+
+# -- formatting and organizing imports ---------------------------------------------------------
+
+RUFF = BIN / "ruff"
+# Non-ASCII before everything the server edits: Neovim counts columns in UTF-8 bytes.
+UNTIDY = '''"""Ünïcode 🙂 module."""
+import sys
+import os
+from mypkg import beta, alpha
+from typing import List
+def  greet(name) :
+    return "héllo, "+name+str(sys.argv)+os.sep+alpha+beta
+'''
+UNPARSABLE = "import sys\nimport os\n\ndef f(:\n    pass\n"
+
+
+@dataclass
+class Tidying:
+    run: Run
+    project: Path
+
+    @property
+    def seen(self) -> dict[str, Any]:
+        return self.run.result
+
+
+@pytest.fixture(scope="module")
+def tidied(tmp_path_factory: pytest.TempPathFactory) -> Tidying:
+    """`:SurefixOrganizeImports`, `:SurefixFormat` and a write with both on save, in a project
+    that selects no `I` rule and chooses its own quotes, line length and isort layout."""
+    nvim = find_nvim()
+    tmp = tmp_path_factory.mktemp("format-imports")
+    project = tmp / "project"
+    project.mkdir()
+    (project / "ruff.toml").write_text(
+        'line-length = 50\n\n[format]\nquote-style = "single"\n\n'
+        '[lint]\nselect = ["E"]\n\n[lint.isort]\nforce-single-line = true\n'
+        'known-first-party = ["mypkg"]\n'
+    )
+    for name in ("commands.py", "on_save.py"):
+        (project / name).write_text(UNTIDY)
+    (project / "broken.py").write_text(UNPARSABLE)
+    script = SCRIPTS / "format_imports.lua"
+    run = run_nvim([nvim, "--clean", "--headless", "-l", str(script), str(project)], tmp)
+    check_completed(run)
+    return Tidying(run, project)
+
+
+def ruff_stdin(project: Path, name: str, text: str, *args: str) -> str:
+    """Ruff's command line on `text` as the project's file `name`, run in the project."""
+    done = subprocess.run(
+        [str(RUFF), *args, "--stdin-filename", str(project / name), "-"],
+        cwd=project, input=text, capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return done.stdout
+
+
+def organized(project: Path, name: str, text: str) -> str:
+    """Ruff's own fix loop for the import rules and unused imports (removeUnused is on)."""
+    return ruff_stdin(project, name, text, "check", "--fix-only", "--select", "I001,I002,F401")
+
+
+def test_the_format_and_imports_session_ran(tidied: Tidying) -> None:
+    assert tidied.seen["setup"] is True
+    assert tidied.seen["steps"] == [
+        "set up with unused imports removed, organize and format on save",
+        "organize the imports with :SurefixOrganizeImports",
+        "format with :SurefixFormat, twice",
+        "write a file: its imports organized, then formatted, in that one write",
+        "organize the imports of a file with a syntax error",
+    ]
+
+
+def test_organize_imports_and_format_commands_give_what_ruff_gives(tidied: Tidying) -> None:
+    seen, project = tidied.seen, tidied.project
+    assert seen["original"] == UNTIDY
+    imports = organized(project, "commands.py", UNTIDY)
+    assert seen["organized"] == imports != UNTIDY
+    assert "from mypkg import alpha\nfrom mypkg import beta\n" in imports  # isort's settings
+    assert "List" not in imports  # removeUnused, from the plugin's nested settings
+    assert seen["formatted"] == ruff_stdin(project, "commands.py", imports, "format")
+    assert "'héllo, '" in seen["formatted"]  # the project's quotes
+    assert seen["second_format"] == ["surefix: nothing to format"]
+
+
+def test_a_write_organizes_then_formats_in_that_one_write(tidied: Tidying) -> None:
+    seen, project = tidied.seen, tidied.project
+    assert seen["save_before"] == UNTIDY
+    expected = ruff_stdin(project, "on_save.py", organized(project, "on_save.py", UNTIDY), "format")
+    assert seen["save_after"] == expected and seen["save_modified"] is False
+    assert (project / "on_save.py").read_text() == expected
+
+
+def test_organizing_a_file_with_a_syntax_error_says_why_and_changes_nothing(
+    tidied: Tidying,
+) -> None:
+    seen = tidied.seen
+    assert seen["broken_before"] == seen["broken_after"] == UNPARSABLE
+    assert seen["broken_message"].endswith(
+        "surefix: imports of broken.py not organized: it has a syntax error (line 4, column 7: "
+        "Expected a parameter or the end of the parameter list)"
+    )
+    assert seen["broken_notifications"] == []  # the server said why; the plugin adds nothing

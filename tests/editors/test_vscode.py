@@ -356,6 +356,45 @@ def test_a_server_that_cannot_start_is_reported_with_the_fix(
     assert "pipx install ." in message and "surefix.server.command" in message
 
 
+UNTIDY = "import sys\nimport os\n\n\ndef  main() :\n    return [sys.argv,os.sep]\n"
+TYPED = "x  =  1"  # what the user types at the end before saving: no bracket to auto-close
+
+
+def test_a_save_organizes_the_imports_then_formats_as_the_readme_sets_it_up(
+    vsix: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The README's `[python]` block: surefix as the formatter, format on save, organize
+    imports on save. The file written is Ruff's import fixes, then `ruff format`, of what the
+    user had (the sample project's own settings: line length 100, `I` selected)."""
+    settings = {
+        "surefix.server.python": sys.executable,
+        "files.autoSave": "off",  # code-server saves after a delay, which formats nothing
+        "[python]": {
+            "editor.defaultFormatter": "surefix.surefix",
+            "editor.formatOnSave": True,
+            "editor.codeActionsOnSave": {"source.organizeImports.surefix": "explicit"},
+        },
+    }
+    name = "inventory/tidy.py"
+    with code_server(vsix, tmp_path_factory.mktemp("code-server-save"), settings) as workbench:
+        folder = workbench["folder"]
+        (folder / name).write_text(UNTIDY)
+        drive(workbench, "save", file=name, type=TYPED)
+        saved = (folder / name).read_text()
+    ruff = [str(Path(sys.executable).parent / "ruff")]
+    where = ["--stdin-filename", str(folder / name), "-"]
+    fixed = subprocess.run(
+        [*ruff, "check", "--fix-only", "--select", "I001,I002", *where],
+        cwd=folder, input=UNTIDY + TYPED, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    expected = subprocess.run(
+        [*ruff, "format", *where],
+        cwd=folder, input=fixed, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert saved == expected != UNTIDY + TYPED
+    assert saved.startswith("import os\nimport sys\n") and "def main():" in saved
+
+
 # -- the README's build, next to the cached test environment ----------------------------------
 
 

@@ -22,6 +22,19 @@ def test_nested_and_flat_forms_are_read_alike() -> None:
     assert flat.problems == ()
 
 
+def test_a_dotted_setting_is_read_nested_as_vscode_sends_it_or_flat() -> None:
+    nested = parse_settings({"surefix": {"format": {"enable": False}, "badgeStyle": "ascii"}})
+    flat = parse_settings({"format.enable": False, "badgeStyle": "ascii"})
+    assert nested == flat and nested.problems == ()
+    assert nested.settings.format_enable is False
+    assert parse_settings({"format": []}) == parse_settings(None)  # `format = {}` in Lua
+    typo = parse_settings({"format": {"enabled": False}})
+    assert typo.problems == ("unknown setting surefix.format.enabled",)
+    assert parse_settings({"format": True}).problems == (
+        "surefix.format: expected an object of settings, got True",
+    )
+
+
 @pytest.mark.parametrize("raw", [[], {"surefix": []}, {}, {"surefix": {}}, None])
 def test_an_empty_lua_table_is_no_settings_and_no_warning(raw: object) -> None:
     """Neovim encodes an empty Lua table (`settings = {}`) as `[]`: the same as sending nothing,

@@ -12,6 +12,7 @@ import { currentSettings, forServer, SECTION } from './settings';
 import { STATUS_NOTIFICATION, StatusItem } from './status';
 
 let session: Session | undefined;
+const RESTART_ON = [`${SECTION}.server`, `${SECTION}.format.enable`];
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('surefix');
@@ -24,8 +25,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     report,
     ...registerCommands(() => session?.client, () => session!.restart(), report),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      // Settings reach the running server live; only how it is started needs a new process.
-      if (event.affectsConfiguration(`${SECTION}.server`)) {
+      // Settings reach the running server live; only how it is started, and whether it is a
+      // formatter at all (its capabilities, fixed at initialize), need a new process.
+      if (RESTART_ON.some((setting) => event.affectsConfiguration(setting))) {
         void session?.restart();
       }
     }),

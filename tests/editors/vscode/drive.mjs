@@ -3,14 +3,16 @@
 // menu on a range, screenshot it, apply the first (preferred) fix, save, then optionally run a
 // palette command and wait for the notification it ends with, and with `report` open the model
 // report from the palette and then from the status-bar item. With `expect`: open the file and
-// wait for a notification containing that text (e.g. a server that cannot start).
+// wait for a notification containing that text (e.g. a server that cannot start). With `type`:
+// type that text at the end of the file and save it, so the save's own actions run (organize
+// imports and format on save, as the user settings say).
 //
 // The script gathers what it saw and prints it as one JSON line; the pytest side judges it.
 // It fails (exit 1, plus an `error.png` screenshot) only when something never appears.
 //
 // Usage: node drive.mjs <config.json>
 //   {base, folder, file, artifacts, modules, selectLines?, command?, commandTimeoutMs?, report?,
-//    expect?}
+//    expect?, type?}
 // `modules` is the node_modules folder holding playwright-core (the extension's dev deps).
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -239,6 +241,21 @@ async function quickFixScenario(page, seen, opened) {
   }
 }
 
+/** Types `config.type` at the end of the file and saves it: the tab turns clean once the
+ * save's participants (code actions on save, the formatter) have run and the file is written. */
+async function saveScenario(page, seen) {
+  await waitForDiagnostics(page);
+  await page.locator('.editor-instance .view-lines').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(config.type);
+  await page.waitForSelector('.tab.active.dirty', { timeout: WAIT });
+  await page.keyboard.press('Control+S');
+  await page.waitForSelector('.tab.active:not(.dirty)', { timeout: WAIT });
+  seen.saved = await page.locator('.editor-instance .view-lines').innerText();
+  await page.screenshot({ path: join(config.artifacts, 'vscode-saved.png') });
+  log('typed and saved');
+}
+
 async function notificationScenario(page, seen) {
   const escaped = config.expect.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   seen.notifications = await waitForNotification(page, new Set(), new RegExp(escaped), WAIT);
@@ -262,7 +279,13 @@ async function main() {
   try {
     await openWorkbench(page);
     await openFile(page, config.file);
-    await (config.expect ? notificationScenario(page, seen) : quickFixScenario(page, seen, opened));
+    if (config.expect) {
+      await notificationScenario(page, seen);
+    } else if (config.type !== undefined) {
+      await saveScenario(page, seen);
+    } else {
+      await quickFixScenario(page, seen, opened);
+    }
   } catch (error) {
     await page.screenshot({ path: join(config.artifacts, 'error.png') }).catch(() => {});
     console.error('FAIL:', error.stack || String(error));

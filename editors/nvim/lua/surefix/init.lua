@@ -5,10 +5,13 @@
 --- settings as the `surefix` section, and adds the :Surefix* commands. The server does the
 --- work and words every result in a window/showMessage; this file only sends requests, applies
 --- what comes back, opens the report the server wrote, and makes progress and status visible.
+--- On save it can fix, organize imports and format, in that order (`fix_all_on_save`,
+--- `organize_imports_on_save`, `format_on_save`).
 local M = {}
 
 M.name = "surefix"
 M.FIX_ALL_KIND = "source.fixAll.surefix"
+M.ORGANIZE_KIND = "source.organizeImports.surefix"
 
 local DATA_VERBS = { "stats", "export", "purge" }
 local EXPORT_FORMATS = { "json", "csv" }
@@ -28,6 +31,9 @@ local defaults = {
   token = nil, -- the session token of `surefix serve --tcp` (cmd = vim.lsp.rpc.connect(...))
   progress = true, -- echo work-done progress (retrain) in the command line
   commands = true, -- define the :Surefix* user commands
+  fix_all_on_save = false, -- on write: apply the trusted fixes (fix_all_sync), then
+  organize_imports_on_save = false, -- organize the imports, then
+  format_on_save = false, -- format with `ruff format`: fixes can leave code to re-lay
   on_attach = nil,
   capabilities = nil,
 }
@@ -299,6 +305,26 @@ local function ready_client(bufnr)
   end
 end
 
+--- The ready surefix client of `bufnr`, waiting at most `timeout` ms for one that is still
+--- starting (a save right after `:e`); else nil and why, in words.
+local function wait_client(bufnr, timeout)
+  local client = ready_client(bufnr)
+  if client then
+    return client
+  end
+  if not expects_client(bufnr) then
+    return nil, "the surefix language server is not running for this buffer"
+  end
+  vim.wait(timeout, function()
+    client = ready_client(bufnr)
+    return client ~= nil
+  end, 10)
+  if not client then
+    return nil, ("the language server did not start within %d ms"):format(timeout)
+  end
+  return client
+end
+
 local function not_fixed(reason)
   notify("not fixed on save: " .. reason, vim.log.levels.WARN)
   return false
@@ -313,18 +339,9 @@ function M.fix_all_sync(bufnr, timeout_ms)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local timeout = timeout_ms or SAVE_TIMEOUT_MS
   local deadline = now_ms() + timeout
-  local client = ready_client(bufnr)
+  local client, why = wait_client(bufnr, timeout)
   if not client then
-    if not expects_client(bufnr) then
-      return not_fixed("the surefix language server is not running for this buffer")
-    end
-    vim.wait(timeout, function()
-      client = ready_client(bufnr)
-      return client ~= nil
-    end, 10)
-    if not client then
-      return not_fixed(("the language server did not start within %d ms"):format(timeout))
-    end
+    return not_fixed(why)
   end
   local params = {
     textDocument = vim.lsp.util.make_text_document_params(bufnr),
@@ -349,6 +366,163 @@ function M.fix_all_sync(bufnr, timeout_ms)
     end
   end
   return false
+end
+
+--- The buffer number `bufnr` stands for (nil or 0: the current buffer).
+local function buffer(bufnr)
+  return (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+end
+
+--- One synchronous request to the surefix client of `bufnr`: its result, or nil and why.
+local function ask(client, bufnr, method, params, timeout)
+  local response, err = request_sync(client, method, params, timeout, bufnr)
+  if not response then
+    if err == "timeout" then
+      return nil, ("the language server did not answer within %d ms"):format(timeout)
+    end
+    return nil, tostring(err)
+  end
+  if response.err then
+    return nil, response.err.message or vim.inspect(response.err)
+  end
+  return response.result or vim.NIL
+end
+
+--- Whether a workspace edit changes anything (an organize-imports edit can be empty).
+local function edits_anything(edit)
+  for _, change in ipairs(edit.documentChanges or {}) do
+    if change.edits and #change.edits > 0 then
+      return true
+    end
+  end
+  for _, edits in pairs(edit.changes or {}) do
+    if #edits > 0 then
+      return true
+    end
+  end
+  return false
+end
+
+--- Format the buffer with `ruff format` (textDocument/formatting), synchronously, so it also
+--- serves BufWritePre. Returns whether it changed the buffer, and what to say (nil: nothing).
+--- No edits is "formatted already" — or a file Ruff cannot parse, which the server logs and
+--- the diagnostics show.
+function M.format_sync(bufnr, timeout_ms)
+  bufnr = buffer(bufnr)
+  local timeout = timeout_ms or SAVE_TIMEOUT_MS
+  local deadline = now_ms() + timeout
+  local client, why = wait_client(bufnr, timeout)
+  if not client then
+    return false, why
+  end
+  if not supports(client, "textDocument/formatting") then
+    return false, "formatting is off (settings.format.enable = false)"
+  end
+  local params = vim.lsp.util.make_formatting_params()
+  params.textDocument = vim.lsp.util.make_text_document_params(bufnr)
+  local left = math.max(1, math.floor(deadline - now_ms()))
+  local edits, err = ask(client, bufnr, "textDocument/formatting", params, left)
+  if edits == nil then
+    return false, err
+  end
+  if edits == vim.NIL or #edits == 0 then
+    return false, nil
+  end
+  vim.lsp.util.apply_text_edits(edits, bufnr, client.offset_encoding)
+  return true, nil
+end
+
+--- Organize the buffer's imports (`source.organizeImports.surefix`), synchronously. `invoked`
+--- says the user asked (a command) rather than a save: the server then says why it cannot,
+--- where it cannot organize them. Returns whether it changed the buffer, what to say, and
+--- whether the server offered the action at all (it does not for a file it cannot parse).
+function M.organize_imports_sync(bufnr, timeout_ms, invoked)
+  bufnr = buffer(bufnr)
+  local timeout = timeout_ms or SAVE_TIMEOUT_MS
+  local deadline = now_ms() + timeout
+  local client, why = wait_client(bufnr, timeout)
+  if not client then
+    return false, why
+  end
+  local params = {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    range = whole_buffer(bufnr),
+    context = { diagnostics = {}, only = { M.ORGANIZE_KIND }, triggerKind = invoked and 1 or 2 },
+  }
+  local left = math.max(1, math.floor(deadline - now_ms()))
+  local actions, err = ask(client, bufnr, "textDocument/codeAction", params, left)
+  if actions == nil then
+    return false, err
+  end
+  for _, action in ipairs(actions ~= vim.NIL and actions or {}) do
+    if action.kind == M.ORGANIZE_KIND and action.edit then
+      if not edits_anything(action.edit) then
+        return false, nil, true
+      end
+      vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
+      return true, nil, true
+    end
+  end
+  return false, nil, false -- a file Ruff cannot parse: the server says why
+end
+
+--- :SurefixFormat
+function M.format(bufnr)
+  local changed, why = M.format_sync(bufnr)
+  if why then
+    notify("not formatted: " .. why, vim.log.levels.WARN)
+  elseif not changed then
+    notify("nothing to format")
+  end
+  return changed
+end
+
+--- :SurefixOrganizeImports
+function M.organize_imports(bufnr)
+  local changed, why, offered = M.organize_imports_sync(bufnr, nil, true)
+  if why then
+    notify("imports not organized: " .. why, vim.log.levels.WARN)
+  elseif offered and not changed then
+    notify("the imports are in order")
+  end
+  return changed
+end
+
+--- BufWritePre, with `fix_all_on_save`, `organize_imports_on_save` and `format_on_save`:
+--- the fixes, then the imports, then the layout, as Ruff recommends (`ruff check --fix`, then
+--- `ruff format`: a fix can leave code the formatter re-lays), within one bound for all. A
+--- save it could not handle says why, once; nothing changed says nothing.
+local function on_save(ev)
+  if not vim.tbl_contains(M.config.filetypes, vim.bo[ev.buf].filetype) then
+    return
+  end
+  local deadline = now_ms() + SAVE_TIMEOUT_MS
+  local function left()
+    return math.max(1, math.floor(deadline - now_ms()))
+  end
+  if M.config.fix_all_on_save then
+    M.fix_all_sync(ev.buf, left())
+  end
+  if M.config.organize_imports_on_save then
+    local _, why = M.organize_imports_sync(ev.buf, left())
+    if why then
+      notify("imports not organized on save: " .. why, vim.log.levels.WARN)
+    end
+  end
+  if M.config.format_on_save then
+    local _, why = M.format_sync(ev.buf, left())
+    if why then
+      notify("not formatted on save: " .. why, vim.log.levels.WARN)
+    end
+  end
+end
+
+local function watch_saves()
+  local group = vim.api.nvim_create_augroup("surefix.save", { clear = true })
+  local c = M.config
+  if c.fix_all_on_save or c.organize_imports_on_save or c.format_on_save then
+    vim.api.nvim_create_autocmd("BufWritePre", { group = group, callback = on_save })
+  end
 end
 
 --- The commands below leave the wording of results to the server (its window/showMessage);
@@ -517,6 +691,12 @@ local function define_commands()
   command("SurefixFixAll", function()
     M.fix_all(0)
   end, { desc = "surefix: apply every fix in the auto-apply band to this buffer" })
+  command("SurefixFormat", function()
+    M.format(0)
+  end, { desc = "surefix: format this buffer with ruff format" })
+  command("SurefixOrganizeImports", function()
+    M.organize_imports(0)
+  end, { desc = "surefix: organize this buffer's imports" })
   command("SurefixRetrain", function()
     M.retrain()
   end, { desc = "surefix: retrain the trust model on your outcomes" })
@@ -622,6 +802,7 @@ function M.setup(opts)
   if M.config.progress then
     watch_progress()
   end
+  watch_saves()
   local exe = missing_executable(M.config.cmd)
   if exe then
     notify(missing_message(exe), vim.log.levels.ERROR)
