@@ -433,3 +433,24 @@ async def test_a_save_lints_at_once_and_a_close_clears_every_cell(editor: Sessio
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(cleared(), WAIT)
+
+
+async def test_a_cell_is_neither_formatted_nor_given_organized_imports(editor: Session) -> None:
+    """Both work on a file's whole text; in a notebook they would make edits across cells, so
+    a cell gets none of either rather than edits that might land in the wrong one."""
+    async with editor() as e:
+        nb = await e.open_notebook("unsorted.ipynb", CELLS)
+        await e.notebook_diagnostics(nb)
+        cell = nb.uris[0]  # `import sys` / `import os`: unsorted, I001 in this cell
+        assert any(d.code == "I001" for d in e.client.diagnostics[cell])
+        organize = await e.code_actions(cell, only=["source.organizeImports"])
+        assert organize == []
+        formatted = await e.client.text_document_formatting_async(
+            t.DocumentFormattingParams(
+                text_document=t.TextDocumentIdentifier(uri=cell),
+                options=t.FormattingOptions(tab_size=4, insert_spaces=True),
+            )
+        )
+        assert not formatted
+        quick = await e.code_actions(cell, 0)
+        assert any(a.title.startswith(("✓", "?", "✗")) or "I001" in a.title for a in quick)
