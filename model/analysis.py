@@ -17,7 +17,7 @@ from surefix.features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, Rul
 from surefix.features.project.facts import ProjectFacts, project_facts
 from surefix.features.project.root import resolved
 from surefix.features.ruff.edits import LineIndex
-from surefix.features.ruff.findings import SYNTAX_ERROR, Fix, LintResult, Violation
+from surefix.features.ruff.findings import Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
 from surefix.features.ruff.notebook import Cells
 from surefix.features.ruff.project import run_for
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     import numpy as np
 else:
     from surefix.model.lazy_numpy import np
+
+# Rules whose new findings after a fix mean the fix broke the code: a name it removed is still
+# used. Any other finding a fix leaves is a consequence, not a fault: rewriting `Optional[str]`
+# as `str | None` leaves `Optional` imported and unused (F401), which its own fix removes.
+BREAKING = frozenset({"F821", "F822", "F823"})
 
 AUTO, REVIEW, MANUAL = "auto-apply", "review-suggested", "manual-only"
 UNSCORED = "unscored"  # no model could be loaded: Ruff's tier is all there is, nothing is automatic
@@ -72,8 +77,9 @@ class Analysis:
         return len(self.errors)
 
     def others(self, rule: str) -> int:
-        """Violations of rules other than `rule`: a fix that leaves more of them broke the file."""
-        return sum(1 for v in self.violations if v.rule not in (rule, SYNTAX_ERROR))
+        """Violations of `BREAKING` rules other than `rule`: a fix that leaves more of them
+        broke the file."""
+        return sum(1 for v in self.violations if v.rule in BREAKING and v.rule != rule)
 
 
 def personal_shift(record: RuleHistory | None) -> float:

@@ -91,8 +91,9 @@ class OutcomeWatch:
     def broke(
         self, uri: str, version: int, syntax_errors: int, rules: Mapping[str, int] | None = None
     ) -> list[RowRef]:
-        """Rows whose fix left more syntax errors, or more violations of other rules (an
-        import removed that was used: F821), in the first analysis after it."""
+        """Rows whose fix left more syntax errors, or more violations of other breaking rules
+        (`model.analysis.BREAKING`: an import removed that was used, F821), in the first
+        analysis after it. `rules` counts those rules' violations only."""
         hits = []
         for a in self._watched.get(uri, ()):
             taken = a.taken

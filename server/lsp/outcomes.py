@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from surefix.features.featurize import RuleHistory
-from surefix.features.ruff.findings import SYNTAX_ERROR
-from surefix.model.analysis import Analysis
+from surefix.model.analysis import BREAKING, Analysis
 from surefix.model.autofix import FixRun
 from surefix.model.local.demotion import TRUSTED, UNDONE, WRONG, Policy, demotions
 from surefix.model.local.outcome_watch import Offer as Watched
@@ -322,7 +321,7 @@ class OutcomeTracker:
         self._detect(uri, version, analysis)
 
     def _detect(self, uri: str, version: int, analysis: Analysis) -> None:
-        counts = Counter(v.rule for v in analysis.violations if v.rule != SYNTAX_ERROR)
+        counts = Counter(v.rule for v in analysis.violations if v.rule in BREAKING)
         broke = self._accepted.broke(uri, version, analysis.syntax_errors, counts)
         self._revise(broke, "broke")
         present = [(v.rule, v.start.line) for v in analysis.violations]

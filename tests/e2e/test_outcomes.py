@@ -120,6 +120,32 @@ async def test_a_fix_that_leaves_the_file_worse_is_recorded_as_broke(
     assert (await stats_of(tmp_path))["broke"] == 1
 
 
+OPTIONAL = (
+    "from typing import Optional\n\n\ndef f(x: Optional[str] = None) -> None:\n    print(x)\n"
+)
+
+
+async def test_a_fix_whose_result_needs_another_fix_is_accepted_not_broke(
+    editor: Session, tmp_path: Path
+) -> None:
+    """`Optional[str]` → `str | None` leaves `Optional` unused (a new F401, which its own fix
+    removes): the fix did what it said, so it counts as kept, not as one that broke the file."""
+    async with editor() as e:
+        (e.root / "ruff.toml").write_text(
+            'target-version = "py310"\n[lint]\nselect = ["UP", "F"]\n'
+        )
+        uri = await e.open("m.py", OPTIONAL)
+        fix = next(a for a in await e.code_actions(uri) if is_fix(a) and "UP045" in a.title)
+        assert fix.edit is not None and fix.command is not None
+        fixed = e.apply(uri, fix.edit)
+        await e.change(uri, fixed)
+        await e.execute(fix.command.command, *(fix.command.arguments or ()))
+        assert any(d.code == "F401" for d in await e.diagnostics(uri))
+        await e.change(uri, fixed + "\n")
+    stats = await stats_of(tmp_path)
+    assert stats.get("broke", 0) == 0 and stats["accepted"] == 1, stats
+
+
 async def test_not_useful_is_recorded(editor: Session, tmp_path: Path) -> None:
     async with editor() as e:
         uri = await e.open("m.py", UNUSED_IMPORT)
