@@ -115,6 +115,9 @@ def outside_reason(facts: ProjectFacts, v: Violation) -> str | None:
     reason = facts.why_not(v.rule)
     if reason or v.rule != "RUF100":
         return reason
+    if "blanket" in v.message and facts.noqa_tools:  # a bare `# noqa` silences every tool
+        tools = ", ".join(tool.name for tool in facts.noqa_tools)
+        return f"it would remove a bare `# noqa`, which {tools} reads too"
     used = [
         code
         for kind, code in removed_codes(v.message)

@@ -240,3 +240,19 @@ async def test_the_cursor_on_a_line_gets_every_fix_of_its_diagnostics(editor: Se
     titles = [a.title for a in result or () if isinstance(a, t.CodeAction)]
     assert sum("Ruff (F401): Remove unused import" in title for title in titles) == 1
     assert sum(title.startswith("This fix is wrong (F401)") for title in titles) == 1
+
+
+async def test_a_bare_noqa_that_flake8_reads_is_never_removed_automatically(
+    editor: Session,
+) -> None:
+    """Ruff sees nothing to silence under a bare `# noqa` where flake8 does (here F811, which
+    Ruff does not report the same way): RUF100's fix stays a quick fix, with the reason."""
+    async with editor() as e:
+        build(e.root, {"setup.cfg": "[flake8]\nignore = E203\n"})
+        text = "import os\n\n\ndef proxy_bypass(host):  # noqa\n    return host\n"
+        uri = await e.open("m.py", text)
+        found = fixes(await e.code_actions(uri))
+        assert "RUF100" in found and band_of(found["RUF100"]) != "auto-apply"
+        assert "a bare `# noqa`, which flake8 (setup.cfg) reads too" in found["RUF100"].title
+        fixed = await fix_all(e, uri)
+        assert fixed is None or "# noqa" in fixed
