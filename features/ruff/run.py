@@ -341,18 +341,22 @@ def default_rules(options: RuffOptions | None = None) -> tuple[str, ...]:
 def _command(program: Program, options: RuffOptions, output: str = "json") -> list[str]:
     cmd = [program.path, "check", "--output-format", output, "--no-cache"]
     cmd += ["--exit-zero", "--quiet", "--no-fix"]  # a project's `fix = true` must not print code
-    if options.isolated:
-        cmd.append("--isolated")
     if options.select:
         cmd += ["--select", ",".join(options.select)]
+    return cmd + _project_args(options)
+
+
+def _project_args(options: RuffOptions) -> list[str]:
+    """How the project runs Ruff, for `check` and `format` alike: isolated or not, the values
+    its other tools declare, and the user's extra arguments last."""
+    args = ["--isolated"] if options.isolated else []
     if options.target_version:
-        cmd += ["--target-version", options.target_version]
+        args += ["--target-version", options.target_version]
     if options.line_length:
-        cmd += ["--line-length", str(options.line_length)]
+        args += ["--line-length", str(options.line_length)]
     for override in options.config_overrides:
-        cmd += ["--config", override]
-    cmd += list(options.extra_args)
-    return cmd
+        args += ["--config", override]
+    return args + list(options.extra_args)
 
 
 def _run(
@@ -606,16 +610,7 @@ def format_text(
     program = ruff_program(options.executable)
     bom = text.startswith(BOM)
     body = text[1:] if bom else text
-    cmd = [program.path, "format", "--no-cache", "--force-exclude"]
-    if options.isolated:
-        cmd.append("--isolated")
-    if options.target_version:
-        cmd += ["--target-version", options.target_version]
-    if options.line_length:
-        cmd += ["--line-length", str(options.line_length)]
-    for override in options.config_overrides:
-        cmd += ["--config", override]
-    cmd += list(options.extra_args)
+    cmd = [program.path, "format", "--no-cache", "--force-exclude", *_project_args(options)]
     if span is not None:
         start, end = (_before_bom(p) if bom else p for p in span)
         cmd.append(f"--range={start.line + 1}:{start.column + 1}-{end.line + 1}:{end.column + 1}")
