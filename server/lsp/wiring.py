@@ -260,11 +260,12 @@ async def hover_at(ls: SurefixServer, params: t.HoverParams) -> t.Hover | None:
         if analyzed is None:
             return None
         directive = hover.noqa_directive(analyzed, params.text_document.uri, params.position)
-        if directive is not None:
+        if directive is not None:  # the rules it names; a bare one names none: its fixes then
             book = await ls.rule_book()
-            if book is None:
-                return None
-            return hover.rule_docs(analyzed, *directive, book, ls.noqa_reader(analyzed.uri))
+            reader = ls.noqa_reader(analyzed.uri)
+            docs = hover.rule_docs(analyzed, *directive, book, reader) if book else None
+            if docs is not None:
+                return docs
         more = suggestions.hover_words(await ls.suggestions.of(analyzed))
         try:
             return hover.hover(

@@ -161,3 +161,16 @@ async def test_the_rules_are_read_once_per_ruff_program(editor: Session, tmp_pat
     runs = log.read_text().splitlines()
     assert sum(run.startswith("rule --all") for run in runs) == 1, runs
     assert sum(run.startswith("check") for run in runs) >= 4  # one lint per version
+
+
+async def test_a_bare_noqa_names_no_rule_so_its_fix_is_explained_there(editor: Session) -> None:
+    """On a bare `# noqa` Ruff finds unused (RUF100), the hover is that fix's explanation: the
+    directive names no rule to describe, and silence would hide what the lightbulb offers."""
+    text = "def f(host):  # noqa\n    return host\n"
+    async with editor() as e:
+        (e.root / "ruff.toml").write_text('[lint]\nselect = ["RUF100"]\n')
+        uri = await e.open("m.py", text)
+        assert [d.code for d in await e.diagnostics(uri)] == ["RUF100"]
+        found = await e.hover(uri, 0, text.index("#"))
+        assert found is not None and isinstance(found.contents, t.MarkupContent)
+        assert "RUF100" in found.contents.value
