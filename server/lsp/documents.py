@@ -15,7 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from surefix.features.ruff.noqa import comment_columns
+from surefix.features.ruff.noqa import Comments
 from surefix.model.analysis import Analysis
 from surefix.server.lsp.layout import Layout
 from surefix.server.lsp.notebooks import Snapshot
@@ -35,11 +35,11 @@ class Analyzed:
     layout: Layout
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def comments(self) -> dict[int, int]:
-        """Where each line's comment starts (`noqa.comment_columns`), tokenized once."""
+    def comments(self) -> Comments:
+        """Where a line's noqa comment starts (`noqa.Comments`), tokenized once if at all."""
         if "comments" not in self.memo:
-            self.memo["comments"] = comment_columns(self.analysis.text)
-        found: dict[int, int] = self.memo["comments"]
+            self.memo["comments"] = Comments(self.analysis.text)
+        found: Comments = self.memo["comments"]
         return found
 
 

@@ -52,3 +52,14 @@ def test_a_noqa_inside_a_string_is_not_a_directive() -> None:
     edit = noqa_edit(text, violation("F401"))
     assert edit is not None
     assert apply_edits(text, [edit]) == 'x = "# noqa: E501"; import os  # noqa: F401\n'
+
+
+def test_comments_tokenize_only_for_a_line_that_says_noqa() -> None:
+    from surefix.features.ruff.noqa import Comments, comment_columns
+
+    text = 'x = 1  # a comment\ns = "# noqa: E501"\ny = 2  # NOQA: F401\n'
+    comments = Comments(text)
+    assert comments.get(0) is None  # a comment, but no directive can be in it
+    assert comments._columns is None  # and nothing was tokenized for it
+    assert comments.get(1) is None  # "noqa" inside a string: no comment on the line
+    assert comments.get(2) == comment_columns(text)[2] == text.split("\n")[2].index("#")
