@@ -7,8 +7,10 @@ through `analyze`, so the number a user sees in the terminal is the one the edit
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,10 +78,20 @@ class Analysis:
     def syntax_errors(self) -> int:
         return len(self.errors)
 
+    @cached_property
+    def breaking(self) -> Counter[str]:
+        """Violations of each `BREAKING` rule, counted once per analysis."""
+        return Counter(v.rule for v in self.violations if v.rule in BREAKING)
+
     def others(self, rule: str) -> int:
         """Violations of `BREAKING` rules other than `rule`: a fix that leaves more of them
         broke the file."""
-        return sum(1 for v in self.violations if v.rule in BREAKING and v.rule != rule)
+        return self.breaking.total() - self.breaking[rule]
+
+    @cached_property
+    def candidate_of(self) -> dict[int, Candidate]:
+        """Each fixable violation's candidate, by the violation's `id`."""
+        return {id(c.violation): c for c in self.candidates}
 
 
 def personal_shift(record: RuleHistory | None) -> float:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from surefix.features.ruff.edits import split_lines
 from surefix.features.ruff.findings import Violation
-from surefix.model.analysis import BREAKING, Analysis, Candidate
+from surefix.model.analysis import Analysis, Candidate
 from surefix.model.autofix import spot_of
 from surefix.model.local.outcome_watch import RowRef, Taken, text_hash
 from surefix.model.local.store import Outcome
@@ -111,33 +111,19 @@ class Offers:
         self._answered: set[str] = set()
         self._last_hash = ("", text_hash(""))  # one hash per text, however many offers it has
         self._last_lines: tuple[str, list[str]] = ("", [])
-        self._last_analysis: tuple[Analysis | None, dict[int, Candidate], Counter[str]] = (
-            None, {}, Counter(),
-        )  # fmt: skip
-
-    def _of(self, analysis: Analysis, rule: str) -> tuple[dict[int, Candidate], int]:
-        """Each violation's candidate, and `analysis.others(rule)`, from one pass over the
-        analysis however many offers it makes (once per offer, it was quadratic)."""
-        if self._last_analysis[0] is not analysis:
-            fixes = {id(c.violation): c for c in analysis.candidates}
-            counts = Counter(v.rule for v in analysis.violations if v.rule in BREAKING)
-            self._last_analysis = (analysis, fixes, counts)
-        _, fixes, counts = self._last_analysis
-        return fixes, sum(counts.values()) - counts[rule]
 
     def make(self, uri: str, version: int, analysis: Analysis, v: Violation) -> Offer:
         """Register the offer of `v` (and its fix, when it has one) on this version."""
-        fixes, others = self._of(analysis, v.rule)
         offer = Offer(
             id=f"{self._prefix}-{next(self._numbers)}",
             uri=uri,
             version=version,
             violation=v,
-            candidate=fixes.get(id(v)),
+            candidate=analysis.candidate_of.get(id(v)),
             model=analysis.model_version,
             before=self._hash(analysis.text),
             syntax_errors=analysis.syntax_errors,
-            others=others,
+            others=analysis.others(v.rule),
             spot=spot_of(self._lines(analysis.text), v.start.line),
         )
         self._by_id[offer.id] = offer

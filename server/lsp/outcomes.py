@@ -12,14 +12,13 @@ re-linted. A client's answer is acknowledged (`recorded: true`) only once its ro
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from surefix.features.featurize import RuleHistory
-from surefix.model.analysis import BREAKING, Analysis
+from surefix.model.analysis import Analysis
 from surefix.model.autofix import FixRun
 from surefix.model.local.demotion import TRUSTED, UNDONE, WRONG, Policy, demotions
 from surefix.model.local.outcome_watch import Offer as Watched
@@ -321,8 +320,7 @@ class OutcomeTracker:
         self._detect(uri, version, analysis)
 
     def _detect(self, uri: str, version: int, analysis: Analysis) -> None:
-        counts = Counter(v.rule for v in analysis.violations if v.rule in BREAKING)
-        broke = self._accepted.broke(uri, version, analysis.syntax_errors, counts)
+        broke = self._accepted.broke(uri, version, analysis.syntax_errors, analysis.breaking)
         self._revise(broke, "broke")
         present = [(v.rule, v.start.line) for v in analysis.violations]
         found = self._shown.resolved(uri, analysis.text, present, analysis.syntax_errors)
