@@ -56,14 +56,22 @@ class Comments:
         self._lines: tuple[list[str], list[str]] | None = None
         self._columns: dict[int, int] | None = None
 
+    def line(self, line: int) -> str:
+        """The editor's line `line` ("" past the end), split once per text."""
+        lines = self._split()[1]
+        return lines[line] if line < len(lines) else ""
+
     def get(self, line: int) -> int | None:
-        if self._lines is None:  # the tokenizer's lines (at "\n") and the editor's, to be sure
-            self._lines = (self._text.split("\n"), split_lines(self._text))
-        if not any(line < len(ls) and "noqa" in ls[line].lower() for ls in self._lines):
+        if not any(line < len(ls) and "noqa" in ls[line].lower() for ls in self._split()):
             return None
         if self._columns is None:
             self._columns = comment_columns(self._text)
         return self._columns.get(line)
+
+    def _split(self) -> tuple[list[str], list[str]]:
+        if self._lines is None:  # the tokenizer's lines (at "\n") and the editor's, to be sure
+            self._lines = (self._text.split("\n"), split_lines(self._text))
+        return self._lines
 
 
 def noqa_edit(

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from lsprotocol import types as t
 
-from surefix.features.ruff.edits import split_lines
 from surefix.features.ruff.findings import Position
 from surefix.features.ruff.noqa import Directive, directive_at
 from surefix.features.ruff.rules import RuleBook
@@ -76,9 +75,8 @@ def noqa_directive(
     where = analyzed.layout.to_text(uri, at)
     if where is None:
         return None
-    lines = split_lines(analyzed.analysis.text)
-    line = lines[where.line] if where.line < len(lines) else ""
-    found = directive_at(line, analyzed.comments().get(where.line), where.column)
+    comments = analyzed.comments()
+    found = directive_at(comments.line(where.line), comments.get(where.line), where.column)
     return (found, where) if found is not None else None
 
 
