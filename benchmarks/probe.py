@@ -50,8 +50,10 @@ from hostile import (  # noqa: E402
 )
 from lsp_reference import BREAK, apply_text_edits, reference_apply  # noqa: E402
 from lsprotocol import types as t  # noqa: E402
+from pygls.protocol import default_converter  # noqa: E402
 from wire import Wire  # noqa: E402
 
+CONVERTER = default_converter()  # a change as a client sends it
 ANSWER_S = 1.0  # a request not answered within this counts as unanswered (but `initialize`)
 LATE_S = 30.0  # then waited for this long more, so the next step starts in step
 OPTIONS = {"debounceMs": 0}
@@ -98,9 +100,7 @@ class Client:
     def request(self, method: str, params: Any) -> dict[str, Any] | None:
         """The answer; None (counted) when the process died or nothing came in time."""
         wire = self.wire
-        wire._next_id += 1
-        msg_id = wire._next_id
-        wire.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+        msg_id = wire.ask(method, params)
         began = time.monotonic()
         try:
             return wire.answer(msg_id, ANSWER_S)
@@ -338,7 +338,7 @@ def edits(work: Path, steps: int, encoding: str) -> Row:
             for _ in range(rng.randint(1, 2)):
                 change = random_change(rng, text, client.encoding)
                 text = reference_apply(text, change, client.encoding)
-                batch.append(json.loads(json.dumps(_plain(change))))
+                batch.append(CONVERTER.unstructure(change))
             client.change(uri, batch)
         broken = in_step(client, uri, path, text, row)
         if not client.alive():
@@ -349,17 +349,6 @@ def edits(work: Path, steps: int, encoding: str) -> Row:
             client.change(uri, [{"text": text}])
     client.close()
     return row
-
-
-def _plain(change: t.TextDocumentContentChangePartial) -> dict[str, Any]:
-    r = change.range
-    return {
-        "range": {
-            "start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character},
-        },
-        "text": change.text,
-    }
 
 
 # -- URIs -----------------------------------------------------------------------------------

@@ -75,9 +75,13 @@ class Wire:
 
     def request(self, method: str, params: Any = None) -> dict[str, Any]:
         """Send a request and wait for the response to it (its `result` or `error`)."""
+        return self.answer(self.ask(method, params))
+
+    def ask(self, method: str, params: Any = None) -> int:
+        """Send a request; its id, for `answer`."""
         self._next_id += 1
         self.send({"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params})
-        return self.answer(self._next_id)
+        return self._next_id
 
     def notify(self, method: str, params: Any = None) -> None:
         self.send({"jsonrpc": "2.0", "method": method, "params": params})
