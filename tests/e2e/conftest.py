@@ -401,23 +401,28 @@ class Editor:
             text = reference_apply(text, change, self.encoding)
         self.texts[uri], self.versions[uri] = text, self.versions[uri] + 1
         notebook.version += 1
+        self._notebook_changed(
+            notebook,
+            t.NotebookDocumentCellChanges(
+                text_content=[
+                    t.NotebookDocumentCellContentChanges(
+                        document=t.VersionedTextDocumentIdentifier(
+                            uri=uri, version=self.versions[uri]
+                        ),
+                        changes=changes,
+                    )
+                ]
+            ),
+        )
+
+    def _notebook_changed(self, notebook: Notebook, cells: t.NotebookDocumentCellChanges) -> None:
+        """`notebookDocument/didChange` of `cells`, at the notebook's (already raised) version."""
         self.client.notebook_document_did_change(
             t.DidChangeNotebookDocumentParams(
                 notebook_document=t.VersionedNotebookDocumentIdentifier(
                     uri=notebook.uri, version=notebook.version
                 ),
-                change=t.NotebookDocumentChangeEvent(
-                    cells=t.NotebookDocumentCellChanges(
-                        text_content=[
-                            t.NotebookDocumentCellContentChanges(
-                                document=t.VersionedTextDocumentIdentifier(
-                                    uri=uri, version=self.versions[uri]
-                                ),
-                                changes=changes,
-                            )
-                        ]
-                    )
-                ),
+                change=t.NotebookDocumentChangeEvent(cells=cells),
             )
         )
 
@@ -453,25 +458,19 @@ class Editor:
         notebook.version += 1
         write_notebook(notebook.path, self.cells_of(notebook))
         before = self._publish_counts(new)
-        self.client.notebook_document_did_change(
-            t.DidChangeNotebookDocumentParams(
-                notebook_document=t.VersionedNotebookDocumentIdentifier(
-                    uri=notebook.uri, version=notebook.version
-                ),
-                change=t.NotebookDocumentChangeEvent(
-                    cells=t.NotebookDocumentCellChanges(
-                        structure=t.NotebookDocumentCellChangeStructure(
-                            array=t.NotebookCellArrayChange(
-                                start=start,
-                                delete_count=end_old - start,
-                                cells=[self._cell(u) for u in added] or None,
-                            ),
-                            did_open=[self._item(u) for u in opened],
-                            did_close=[t.TextDocumentIdentifier(uri=u) for u in closed],
-                        )
-                    )
-                ),
-            )
+        self._notebook_changed(
+            notebook,
+            t.NotebookDocumentCellChanges(
+                structure=t.NotebookDocumentCellChangeStructure(
+                    array=t.NotebookCellArrayChange(
+                        start=start,
+                        delete_count=end_old - start,
+                        cells=[self._cell(u) for u in added] or None,
+                    ),
+                    did_open=[self._item(u) for u in opened],
+                    did_close=[t.TextDocumentIdentifier(uri=u) for u in closed],
+                )
+            ),
         )
         if wait:
             await self.notebook_diagnostics(notebook, before)
