@@ -25,6 +25,7 @@ can add contributions up per group without knowing how a feature was encoded.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -82,10 +83,6 @@ class CategoricalEncoding:
         cols = [index.get(v, len(self.categories)) for v in values]
         out[np.arange(len(values)), cols] = 1.0
         return out
-
-    def weigh(self, values: Distinct, weights: np.ndarray) -> np.ndarray:
-        """`encode(values) @ weights` without building the one-hot block."""
-        return weights[values.codes(self.index, len(self.categories))]
 
     def details(self) -> list[str]:
         return [*self.categories, OTHER]
@@ -179,32 +176,31 @@ class SlopeEncoding:
         out[rows, cols[rows]] = z[rows]
         return out
 
-    def weigh(self, keys: Distinct, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """`encode(keys, values) @ weights` without building the mostly-zero block."""
-        if self.width == 0:
-            return np.zeros(len(values))
-        z = self.standardised(values)
-        cols = keys.codes(self.index, -1)
-        return np.where(cols >= 0, z * weights[np.maximum(cols, 0)], 0.0)
-
     def details(self) -> list[str]:
         return [f"{self.by}={r}" for r in self.rules]
 
 
 class Distinct:
     """A text column as its distinct values and each row's position among them: lookups then
-    run once per distinct value (a file has a few dozen rules, not hundreds)."""
+    run once per distinct value (a file has a few dozen rules, not hundreds). With `at`, the
+    values are tuples of several columns and lookups read one of them."""
 
-    def __init__(self, values: Sequence[str]) -> None:
-        positions: dict[str, int] = {}
-        self.inverse = np.fromiter(
-            (positions.setdefault(v, len(positions)) for v in values), dtype=int, count=len(values)
-        )
-        self.values = list(positions)
+    def __init__(self, values: Sequence[Any]) -> None:
+        first: dict[Any, int] = {}  # each value's first row, found at C speed
+        rows = np.fromiter(map(first.setdefault, values, itertools.count()), int, len(values))
+        firsts, self.inverse = np.unique(rows, return_inverse=True)
+        self.values = [values[i] for i in firsts.tolist()]
 
-    def codes(self, index: dict[str, int], missing: int) -> np.ndarray:
-        lookup = np.array([index.get(v, missing) for v in self.values], dtype=int)
-        return lookup[self.inverse] if len(self.values) else np.zeros(0, dtype=int)
+    def lookup(self, index: dict[str, int], missing: int, at: int | None = None) -> np.ndarray:
+        """Each distinct value's code: its position in `index`, or `missing`."""
+        values = self.values if at is None else [v[at] for v in self.values]
+        return np.array([index.get(str(v), missing) for v in values], dtype=int)
+
+    def codes(self, index: dict[str, int], missing: int, at: int | None = None) -> np.ndarray:
+        """Each row's code."""
+        if not self.values:
+            return np.zeros(0, dtype=int)
+        return self.lookup(index, missing, at)[self.inverse]
 
 
 def slope_name(feature: str, by: str) -> str:
@@ -290,27 +286,49 @@ class Design:
         coef: np.ndarray,
         schema_version: int = SCHEMA_VERSION,
     ) -> np.ndarray:
-        """`transform(rows) @ coef`, feature by feature, never building the design matrix: the
-        one-hot and per-rule blocks are almost all zeros, and serving scores many rows at once."""
+        """`transform(rows) @ coef` without building the design matrix, in a few whole-column
+        steps (serving scores many rows at once, and a step per feature costs more than the
+        arithmetic). Rows of a file share most of their words (rule, family, the project's
+        facts), so every word's weight is looked up once per distinct combination of words."""
         check_schema(self.schema_version, schema_version, rows)
+        plan = self._plan
+        keys = Distinct(text_rows(rows, plan.texts))
+        x = numeric_matrix(rows, plan.numbers)[:, plan.inputs]
+        if len(rows) == 0:
+            return np.zeros(0)
+        x[:, plan.logged] = np.log1p(np.maximum(x[:, plan.logged], 0.0))
+        per_key = np.zeros(len(keys.values))
+        slope_weights = np.zeros((len(keys.values), len(plan.slopes)))
         total = np.zeros(len(rows))
-        words: dict[str, Distinct] = {}
-        numbers = numeric_columns(rows, self.numeric_features())
-        for enc, part in zip(self.encodings, self.feature_slices().values(), strict=True):
+        for enc, part, column in zip(self.encodings, plan.parts, plan.columns, strict=True):
             weights = coef[part]
             if isinstance(enc, CategoricalEncoding):
-                if enc.name not in words:
-                    words[enc.name] = Distinct(categorical_column(rows, enc.name))
-                total += enc.weigh(words[enc.name], weights)
-                continue
-            feature = enc.feature if isinstance(enc, SlopeEncoding) else enc.name
-            if isinstance(enc, SlopeEncoding):
-                if enc.by not in words:
-                    words[enc.by] = Distinct(categorical_column(rows, enc.by))
-                total += enc.weigh(words[enc.by], numbers[feature], weights)
-            else:
-                total += enc.encode(numbers[feature]) @ weights
-        return total
+                per_key += weights[keys.lookup(enc.index, len(enc.categories), column)]
+            elif isinstance(enc, NumericEncoding):
+                if len(enc.knots) < 2:
+                    total += x[:, column] * weights[0]
+                else:
+                    total += np.interp(x[:, column], enc.knots, weights)
+        for by, where in plan.slope_weights.items():  # each key's weight in every slope
+            for k, key in enumerate(keys.values):
+                found = where.get(str(key[plan.at[by]]))
+                if found is not None:
+                    slope_weights[k, found[0]] = coef[found[1]]
+        z = (x[:, plan.slope_columns] - plan.centers) / plan.spreads
+        total += np.einsum("ij,ij->i", z, slope_weights[keys.inverse])
+        return total + per_key[keys.inverse]
+
+    @cached_property
+    def _plan(self) -> _Plan:
+        return _Plan.of(self)
+
+    def text_features(self) -> list[str]:
+        names = (
+            e.by if isinstance(e, SlopeEncoding) else e.name
+            for e in self.encodings
+            if not isinstance(e, NumericEncoding)
+        )
+        return list(dict.fromkeys(names))
 
     def numeric_features(self) -> list[str]:
         names = (
@@ -346,6 +364,74 @@ class Design:
         )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Where `Design.linear` finds each encoding's input: the text features as positions in a
+    row's tuple of words, the numeric ones as prepared columns of one matrix (`logged` of them
+    `log1p` first), the per-rule slopes' among them standardised together."""
+
+    texts: list[str]
+    at: dict[str, int]
+    numbers: list[str]  # read from the rows, each once
+    inputs: np.ndarray  # the numbers' column behind each prepared column
+    logged: np.ndarray
+    parts: list[slice]
+    columns: list[int]  # per encoding: its text position or numeric column (-1 for a slope)
+    slopes: list[tuple[SlopeEncoding, slice]]
+    slope_weights: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]  # by → key → (slopes, coef)
+    slope_columns: np.ndarray
+    centers: np.ndarray
+    spreads: np.ndarray
+
+    @classmethod
+    def of(cls, design: Design) -> _Plan:
+        texts = design.text_features()
+        at = {name: i for i, name in enumerate(texts)}
+        plain = [e for e in design.encodings if isinstance(e, NumericEncoding)]
+        numbers = [e.name for e in plain]
+        logged = [e.log for e in plain]
+        slopes = []
+        columns = []
+        slope_columns = []
+        parts = list(design.feature_slices().values())
+        for enc, part in zip(design.encodings, parts, strict=True):
+            if isinstance(enc, CategoricalEncoding):
+                columns.append(at[enc.name])
+            elif isinstance(enc, NumericEncoding):
+                columns.append(numbers.index(enc.name))
+            else:
+                columns.append(-1)
+                slopes.append((enc, part))
+                # a slope standardises its own copy of the feature (log1p or not as it says)
+                numbers.append(enc.feature)
+                logged.append(enc.log)
+                slope_columns.append(len(numbers) - 1)
+        read = list(dict.fromkeys(numbers))
+        found: dict[str, dict[str, tuple[list[int], list[int]]]] = {}
+        for j, (enc, part) in enumerate(slopes):
+            for rule, i in enc.index.items():
+                js, offsets = found.setdefault(enc.by, {}).setdefault(rule, ([], []))
+                js.append(j)
+                offsets.append(part.start + i)
+        return cls(
+            texts=texts,
+            at=at,
+            numbers=read,
+            inputs=np.array([read.index(n) for n in numbers], dtype=int),
+            logged=np.flatnonzero(np.array(logged, dtype=bool)),
+            parts=parts,
+            columns=columns,
+            slopes=slopes,
+            slope_weights={
+                by: {key: (np.array(js), np.array(offsets)) for key, (js, offsets) in keys.items()}
+                for by, keys in found.items()
+            },
+            slope_columns=np.array(slope_columns, dtype=int),
+            centers=np.array([enc.center for enc, _ in slopes]),
+            spreads=np.array([enc.spread for enc, _ in slopes]),
+        )
+
+
 def check_schema(expected: int, given: int, rows: Sequence[Mapping[str, Any]]) -> None:
     if given != expected:
         raise SchemaError(
@@ -360,6 +446,18 @@ def check_schema(expected: int, given: int, rows: Sequence[Mapping[str, Any]]) -
             )
 
 
+def text_rows(rows: Sequence[Mapping[str, Any]], names: list[str]) -> list[tuple[Any, ...]]:
+    """Each row's values of the text features `names`, as one tuple per row."""
+    if not names:
+        return [()] * len(rows)
+    get = itemgetter(*names)
+    try:
+        values = list(map(get, rows))
+    except KeyError as exc:
+        raise SchemaError(f"feature row lacks the feature {exc.args[0]!r}") from None
+    return values if len(names) > 1 else [(v,) for v in values]
+
+
 def categorical_column(rows: Sequence[Mapping[str, Any]], name: str) -> list[str]:
     try:
         return [str(row[name]) for row in rows]
@@ -367,19 +465,27 @@ def categorical_column(rows: Sequence[Mapping[str, Any]], name: str) -> list[str
         raise SchemaError(f"feature row lacks the feature {name!r}") from None
 
 
-def numeric_columns(rows: Sequence[Mapping[str, Any]], names: list[str]) -> dict[str, np.ndarray]:
-    """Several numeric columns in one pass over the rows (the per-row cost is what counts)."""
+def numeric_matrix(rows: Sequence[Mapping[str, Any]], names: list[str]) -> np.ndarray:
+    """The numeric features `names` of every row (n x len(names)), finite or `SchemaError`."""
     if not names or not rows:
-        return {n: np.zeros(len(rows)) for n in names}
+        return np.zeros((len(rows), len(names)))
     get = itemgetter(*names)
     try:
-        matrix = np.array([get(row) for row in rows], dtype=float).reshape(len(rows), len(names))
+        values = list(map(get, rows))
+        matrix = np.array(values, dtype=float).reshape(len(rows), len(names))
     except KeyError as exc:
         raise SchemaError(f"feature row lacks the feature {exc.args[0]!r}") from None
     except (TypeError, ValueError):
-        return {n: numeric_column(rows, n) for n in names}  # names the offending feature
+        matrix = np.full((len(rows), len(names)), np.nan)
     if not np.all(np.isfinite(matrix)):
-        return {n: numeric_column(rows, n) for n in names}
+        for name in names:
+            numeric_column(rows, name)  # raises, naming the offending feature
+    return matrix
+
+
+def numeric_columns(rows: Sequence[Mapping[str, Any]], names: list[str]) -> dict[str, np.ndarray]:
+    """Several numeric columns in one pass over the rows (the per-row cost is what counts)."""
+    matrix = numeric_matrix(rows, names)
     return {n: matrix[:, i] for i, n in enumerate(names)}
 
 

@@ -109,3 +109,23 @@ def test_per_rule_slopes_only_for_frequent_rules_and_zero_elsewhere() -> None:
     assert np.array_equal(again.transform(rows), design.transform(rows))
     spec = next(s for s in again.specs if s.name == slope.name)
     assert spec.label.endswith(", for this rule") and spec.group != "slope"
+
+
+def test_scoring_without_the_matrix_equals_the_matrix_times_the_weights() -> None:
+    """`linear` looks weights up per distinct set of words and steps whole columns at once;
+    on real rows of a real file, with one rule no model has seen, it must equal `transform`."""
+    from pathlib import Path
+
+    from surefix.model.analysis import analyze
+    from surefix.model.scoring.scorer import load_model
+
+    model = load_model()
+    path = Path(json.__file__).with_name("decoder.py")
+    rows = [c.row for c in analyze(path.read_text(), path, model).candidates]
+    rows += [dict(rows[0], rule="ZZZ999"), dict(rows[-1], file_lines=123456.0)]
+    design, coef = model.artifact.design, model.artifact.coef
+    assert len({r["rule"] for r in rows}) > 3
+    np.testing.assert_allclose(design.linear(rows, coef), design.transform(rows) @ coef, atol=1e-12)
+    assert design.linear([], coef).shape == (0,)
+    with pytest.raises(SchemaError, match="file_lines"):
+        design.linear([{k: v for k, v in rows[0].items() if k != "file_lines"}], coef)
