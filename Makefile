@@ -43,9 +43,10 @@ lint: $(BIN)/surefix
 typecheck: $(BIN)/surefix
 	$(BIN)/mypy $(PACKAGES)
 
-# Every test runs: with the editors installed, a missing one fails instead of skipping.
+# Every test runs: with the editors installed, a missing one fails instead of skipping. A test
+# file's tests stay on one worker, so a module's server or editor starts once.
 unit: $(BIN)/surefix editors
-	SUREFIX_EDITORS_REQUIRED=1 $(BIN)/python -m pytest
+	SUREFIX_EDITORS_REQUIRED=1 $(BIN)/python -m pytest -n auto --dist loadfile
 
 ## Model work: evaluation on the committed dataset, retraining the bundled artifact.
 eval: $(BIN)/surefix

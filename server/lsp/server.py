@@ -58,6 +58,7 @@ from surefix.server.lsp.commands import Retrainer
 from surefix.server.lsp.diagnostics import Publisher
 from surefix.server.lsp.documents import Analyses, Analyzed, Source
 from surefix.server.lsp.formatting import Formatter
+from surefix.server.lsp.memory import Trim
 from surefix.server.lsp.models import Models
 from surefix.server.lsp.notebooks import Notebooks
 from surefix.server.lsp.notes import Notes
@@ -132,6 +133,7 @@ class SurefixServer(LanguageServer):
             self.analyzer.in_pool,
         )
         self.recent = RecentEdits(self.settings.recent_edit_window)
+        self.trim = Trim()  # what analyses and closed documents freed goes back to the system
         self.notes = Notes(lambda message: self.log(message, t.MessageType.Warning), self.tell)
         self.formatter = Formatter(
             self.analyzer,
@@ -299,6 +301,7 @@ class SurefixServer(LanguageServer):
         await self.settled()  # the data directory in the settings, not the default
         await self.outcomes.sync()  # the records it scores with, as the store has them now
         analyzed = await self.analyzer.analyze(uri, version, text)
+        self.trim.after_work()
         if analyzed is not None:  # outcomes it reveals are recorded after it is served
             asyncio.get_running_loop().call_soon(
                 self.outcomes.observe, uri, version, analyzed.analysis
@@ -354,6 +357,7 @@ class SurefixServer(LanguageServer):
         self.recent.forget(uri)
         self.notes.forget(uri)
         self.publisher.withdraw(uri, documents)
+        self.trim.after_work()
 
     def produced(self, uri: str, text: str) -> None:
         """The server computed `text` for the document (a formatting, organized imports):
