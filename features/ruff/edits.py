@@ -14,7 +14,7 @@ from surefix.features.ruff.findings import Edit, Position
 
 T = TypeVar("T")
 
-_NEWLINE = re.compile("\r\n|\r|\n")  # the line breaks Ruff and LSP both count
+NEWLINE = re.compile("\r\n|\r|\n")  # the line breaks Ruff and LSP both count
 
 
 _LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -25,7 +25,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        self.starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
 
     def offset(self, pos: Position) -> int:
         if pos.line >= len(self.starts):
@@ -119,7 +119,7 @@ def _lines(text: str) -> list[str]:
 
 def split_lines(text: str) -> list[str]:
     """Lines without their breaks, split where Ruff and LSP split (`\\x0c` is no line break)."""
-    return _NEWLINE.split(text)
+    return NEWLINE.split(text)
 
 
 def utf16_units(text: str) -> int:

@@ -7,9 +7,11 @@ from the analysed text's own lines (pygls' document re-splits the whole text on 
 
 from __future__ import annotations
 
+from array import array
+
 from lsprotocol import types as t
 
-from surefix.features.ruff.edits import split_lines, utf16_units
+from surefix.features.ruff.edits import NEWLINE, utf16_units
 from surefix.features.ruff.findings import Position
 
 
@@ -17,11 +19,23 @@ class Positions:
     """Converts positions of one text for a client using `encoding`."""
 
     def __init__(self, text: str, encoding: str | None) -> None:
-        self.lines = split_lines(text)
+        # Where each line starts, not the lines: an open document's layout lives as long as its
+        # version, and a copy of its lines would cost twice the text.
+        self._text = text
+        self._starts = array("q", [0, *(m.end() for m in NEWLINE.finditer(text))])
         self.encoding = encoding or t.PositionEncodingKind.Utf16
 
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
     def _line(self, line: int) -> str:
-        return self.lines[line] if 0 <= line < len(self.lines) else ""
+        if not 0 <= line < len(self._starts):
+            return ""
+        if line + 1 == len(self._starts):
+            return self._text[self._starts[line] :]
+        text = self._text[self._starts[line] : self._starts[line + 1]]
+        return text[:-2] if text.endswith("\r\n") else text[:-1]
 
     def to_client(self, pos: Position) -> t.Position:
         text = self._line(pos.line)[: pos.column]
@@ -39,8 +53,9 @@ class Positions:
     def from_client(self, pos: t.Position) -> Position:
         """A client position in code points, clamped to the text as the specification says:
         a column past a line's end is its end, a line past the last one the text's end."""
-        if pos.line >= len(self.lines):
-            return Position(len(self.lines) - 1, len(self.lines[-1]))
+        if pos.line >= len(self._starts):
+            last = len(self._starts) - 1
+            return Position(last, len(self._line(last)))
         line = max(pos.line, 0)
         text = self._line(line)
         units = max(pos.character, 0)

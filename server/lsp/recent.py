@@ -27,18 +27,17 @@ class RecentEdits:
 
     def __init__(self, window: float) -> None:
         self.window = window
-        self._texts: dict[str, list[str]] = {}
+        self._texts: dict[str, str] = {}  # the text itself, shared with `Texts`: not its lines
         self._typed: dict[str, dict[str, float]] = {}
         self._produced: dict[str, list[str]] = {}  # hashes of texts the server computed
 
     def opened(self, uri: str, text: str) -> None:
-        self._texts[uri] = split_lines(text)
+        self._texts[uri] = text
 
     def changed(self, uri: str, text: str, typed: bool = True) -> None:
         """The document is now `text`; `typed` is False for a text the server itself produced."""
-        new = split_lines(text)
         old = self._texts.get(uri)
-        self._texts[uri] = new
+        self._texts[uri] = text
         expected = self._produced.get(uri)
         if typed and expected and (found := text_hash(text)) in expected:
             expected.remove(found)
@@ -47,7 +46,7 @@ class RecentEdits:
             return
         now = time.monotonic()
         marks = self._typed.setdefault(uri, {})
-        for line in changed_lines(old, new):
+        for line in changed_lines(split_lines(old), split_lines(text)):
             if line.strip():
                 marks[line.strip()] = now
 

@@ -61,3 +61,20 @@ def test_diff_edits_of_long_repetitive_texts_stay_exact() -> None:
         assert apply_edits(old, edits) == new and len(edits) == 1
     rewritten = "y = 2\n" * 40_000
     assert apply_edits(old, diff_edits(old, rewritten)) == rewritten
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_every_column_of_every_line_round_trips_whatever_ends_the_lines(encoding: str) -> None:
+    """Positions keeps where lines start, not the lines: each line it reads back must be the
+    line `split_lines` gives, whichever break ends it, the last one without a break too."""
+    text = 'a = "é"\r\nb = "😀"\rc\n\nd\x0ce = "x😀y"'
+    positions = Positions(text, encoding)
+    lines = split_lines(text)
+    for number, line in enumerate(lines):
+        for column in range(len(line) + 1):
+            client = positions.to_client(Position(number, column))
+            assert positions.from_client(client) == Position(number, column)
+        past = positions.to_client(Position(number, len(line) + 5))
+        assert positions.from_client(past) == Position(number, len(line))
+    beyond = t.Position(line=len(lines) + 3, character=0)
+    assert positions.from_client(beyond) == Position(len(lines) - 1, len(lines[-1]))
