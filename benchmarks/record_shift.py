@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections import defaultdict
 from collections.abc import Callable
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from surefix.features.featurize import HISTORY_PRIOR_MEAN
-from surefix.model.training.dataset import Dataset, load_events
+from surefix.model.training.dataset import load_events
 from surefix.model.training.evaluation import heldout_predictions, repository_folds
 from surefix.model.training.fit import single_threaded
-from surefix.model.training.walk_forward import STEPS
+from surefix.model.training.walk_forward import STEPS, Earlier, earlier_records
 
 Shift = Callable[[float, float, float], float]  # (kept, total, expected kept) -> log-odds
 
@@ -55,51 +54,17 @@ def against_expected(strength: float) -> Shift:
     return shift
 
 
-def replay(
-    ds: Dataset, idx: np.ndarray, p: np.ndarray, by_rule: Shift, by_project: Shift | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shifted probabilities and each event's count of earlier outcomes in its project."""
+def shifted(
+    p: np.ndarray, earlier: Earlier, by_rule: Shift, by_project: Shift | None
+) -> np.ndarray:
+    """`p` moved by the project's earlier record on each event's rule, and on every rule."""
     z = np.log(p / (1 - p))
-    out = z.copy()
-    before = np.zeros(len(idx), dtype=int)
-    repos, times = ds.repo[idx].tolist(), ds.ts[idx].tolist()
-    every_rule = ds.rule  # built from the rows on each access
-    rules, labels = [every_rule[i] for i in idx.tolist()], ds.y[idx].astype(float).tolist()
-    scores = p.tolist()
-    members: dict[str, list[int]] = defaultdict(list)
-    for k, repo in enumerate(repos):
-        members[str(repo)].append(k)
-    for events in members.values():
-        events.sort(key=lambda k: int(times[k]))
-        kept: dict[str, float] = defaultdict(float)
-        total: dict[str, float] = defaultdict(float)
-        expected: dict[str, float] = defaultdict(float)
-        all_kept = all_total = all_expected = 0.0
-        start = 0
-        while start < len(events):
-            end = start
-            while end < len(events) and times[events[end]] == times[events[start]]:
-                end += 1
-            batch = events[start:end]  # one commit: its events never inform each other
-            for k in batch:
-                rule = rules[k]
-                shift = 0.0
-                if total[rule]:
-                    shift += by_rule(kept[rule], total[rule], expected[rule])
-                if by_project is not None and all_total:
-                    shift += by_project(all_kept, all_total, all_expected)
-                out[k] = z[k] + shift
-                before[k] = int(all_total)
-            for k in batch:
-                rule, y = rules[k], labels[k]
-                kept[rule] += y
-                total[rule] += 1
-                expected[rule] += scores[k]
-                all_kept += y
-                all_total += 1
-                all_expected += scores[k]
-            start = end
-    return 1 / (1 + np.exp(-out)), before
+    for i in range(len(p)):
+        if earlier.total[i]:
+            z[i] += by_rule(earlier.kept[i], earlier.total[i], earlier.expected[i])
+        if by_project is not None and earlier.all_total[i]:
+            z[i] += by_project(earlier.all_kept[i], earlier.all_total[i], earlier.all_expected[i])
+    return 1 / (1 + np.exp(-z))
 
 
 def main() -> None:
@@ -115,6 +80,8 @@ def main() -> None:
     idx = preds.index
     p = np.clip(preds.scores["model"], 1e-6, 1 - 1e-6)
     y = ds.y[idx]
+    every_rule = ds.rule  # built from the rows on each access
+    earlier = earlier_records(ds.repo[idx], ds.ts[idx], [every_rule[i] for i in idx], y, p)
     forms: list[tuple[str, Shift | None, Shift | None]] = [("model alone", None, None)]
     forms += [(f"fixed s={s:g}", fixed(s), None) for s in (1, 4, 16)]
     forms += [(f"expected s={s:g}", against_expected(s), None) for s in (4, 30)]
@@ -125,14 +92,10 @@ def main() -> None:
     print("| record shift | " + " | ".join(f"ROC-AUC / log loss after {n}" for n in STEPS) + " |")
     print("| --- |" + " ---: |" * len(STEPS))
     for name, by_rule, by_project in forms:
-        if by_rule is None:
-            q, before = replay(ds, idx, p, fixed(4), None)
-            q = p
-        else:
-            q, before = replay(ds, idx, p, by_rule, by_project)
+        q = p if by_rule is None else shifted(p, earlier, by_rule, by_project)
         cells = []
         for n in STEPS:
-            m = before >= n
+            m = earlier.all_total >= n
             loss = -np.mean(y[m] * np.log(q[m]) + (1 - y[m]) * np.log(1 - q[m]))
             cells.append(f"{roc_auc_score(y[m], q[m]):.3f} / {loss:.4f}")
         print(f"| {name} | " + " | ".join(cells) + " |")

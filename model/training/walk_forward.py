@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,36 +25,77 @@ from surefix.model.training.metrics import BOOTSTRAP_RESAMPLES, score_forecast
 STEPS = (0, 10, 50, 200)
 
 
-def replay_shifts(
-    repo: np.ndarray, ts: np.ndarray, rule: Sequence[str], y: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per event: the log-odds shift its project's earlier outcomes on its rule give, and how
-    many earlier outcomes (any rule) its project had. Earlier means an older commit time."""
-    shift = np.zeros(len(y))
-    before = np.zeros(len(y), dtype=int)
+@dataclass(frozen=True)
+class Earlier:
+    """Per event, what its project had decided before the event's commit: on the event's rule
+    and on every rule — fixes kept, fixes decided and the sum of their `scores` (what a model
+    expected of them; zeros without scores). Earlier means an older commit time: a commit's own
+    events never inform each other, a sweep is one decision."""
+
+    kept: np.ndarray
+    total: np.ndarray
+    expected: np.ndarray
+    all_kept: np.ndarray
+    all_total: np.ndarray
+    all_expected: np.ndarray
+
+
+def earlier_records(
+    repo: np.ndarray,
+    ts: np.ndarray,
+    rule: Sequence[str],
+    y: np.ndarray,
+    scores: np.ndarray | None = None,
+) -> Earlier:
+    n = len(y)
+    p = np.zeros(n) if scores is None else np.asarray(scores, dtype=float)
+    out = {name: np.zeros(n) for name in Earlier.__dataclass_fields__}
+    times, labels, expected = ts.tolist(), y.tolist(), p.tolist()
     by_repo: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(repo.tolist()):
         by_repo[r].append(i)
     for members in by_repo.values():
-        members.sort(key=lambda i: int(ts[i]))
-        kept: dict[str, int] = defaultdict(int)
-        total: dict[str, int] = defaultdict(int)
-        seen = 0
+        members.sort(key=lambda i: int(times[i]))
+        kept: dict[str, float] = defaultdict(float)
+        total: dict[str, float] = defaultdict(float)
+        sums: dict[str, float] = defaultdict(float)
+        every = [0.0, 0.0, 0.0]  # kept, total, expected over all rules
         k = 0
         while k < len(members):
             same = [members[k]]
-            while k + len(same) < len(members) and ts[members[k + len(same)]] == ts[members[k]]:
+            while (
+                k + len(same) < len(members) and times[members[k + len(same)]] == times[members[k]]
+            ):
                 same.append(members[k + len(same)])
             for i in same:  # scored with what came before this commit only
-                record = RuleHistory(kept[rule[i]], total[rule[i]])
-                shift[i] = personal_shift(record)
-                before[i] = seen
+                r = rule[i]
+                out["kept"][i], out["total"][i], out["expected"][i] = kept[r], total[r], sums[r]
+                out["all_kept"][i], out["all_total"][i], out["all_expected"][i] = every
             for i in same:
-                kept[rule[i]] += int(y[i])
-                total[rule[i]] += 1
-            seen += len(same)
+                r = rule[i]
+                kept[r] += labels[i]
+                total[r] += 1
+                sums[r] += expected[i]
+                every[0] += labels[i]
+                every[1] += 1
+                every[2] += expected[i]
             k += len(same)
-    return shift, before
+    return Earlier(**out)
+
+
+def replay_shifts(
+    repo: np.ndarray, ts: np.ndarray, rule: Sequence[str], y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: the log-odds shift its project's earlier outcomes on its rule give, and how
+    many earlier outcomes (any rule) its project had."""
+    earlier = earlier_records(repo, ts, rule, y)
+    shift = np.array(
+        [
+            personal_shift(RuleHistory(int(kept), int(total)))
+            for kept, total in zip(earlier.kept.tolist(), earlier.total.tolist(), strict=True)
+        ]
+    )
+    return shift, earlier.all_total.astype(int)
 
 
 def walk_forward(
