@@ -196,11 +196,11 @@ class Distinct:
         values = self.values if at is None else [v[at] for v in self.values]
         return np.array([index.get(str(v), missing) for v in values], dtype=int)
 
-    def codes(self, index: dict[str, int], missing: int, at: int | None = None) -> np.ndarray:
+    def codes(self, index: dict[str, int], missing: int) -> np.ndarray:
         """Each row's code."""
         if not self.values:
             return np.zeros(0, dtype=int)
-        return self.lookup(index, missing, at)[self.inverse]
+        return self.lookup(index, missing)[self.inverse]
 
 
 def slope_name(feature: str, by: str) -> str:
@@ -476,11 +476,15 @@ def numeric_matrix(rows: Sequence[Mapping[str, Any]], names: list[str]) -> np.nd
     except KeyError as exc:
         raise SchemaError(f"feature row lacks the feature {exc.args[0]!r}") from None
     except (TypeError, ValueError):
-        matrix = np.full((len(rows), len(names)), np.nan)
+        return _column_by_column(rows, names)
     if not np.all(np.isfinite(matrix)):
-        for name in names:
-            numeric_column(rows, name)  # raises, naming the offending feature
+        return _column_by_column(rows, names)
     return matrix
+
+
+def _column_by_column(rows: Sequence[Mapping[str, Any]], names: list[str]) -> np.ndarray:
+    """The slow way, one checked column at a time: it names the feature that is no number."""
+    return np.column_stack([numeric_column(rows, n) for n in names])
 
 
 def numeric_columns(rows: Sequence[Mapping[str, Any]], names: list[str]) -> dict[str, np.ndarray]:

@@ -25,10 +25,6 @@ class Positions:
         self._starts = array("q", [0, *(m.end() for m in NEWLINE.finditer(text))])
         self.encoding = encoding or t.PositionEncodingKind.Utf16
 
-    @property
-    def line_count(self) -> int:
-        return len(self._starts)
-
     def _line(self, line: int) -> str:
         if not 0 <= line < len(self._starts):
             return ""
