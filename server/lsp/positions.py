@@ -8,6 +8,7 @@ from the analysed text's own lines (pygls' document re-splits the whole text on 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 
 from lsprotocol import types as t
 
@@ -18,11 +19,16 @@ from surefix.features.ruff.findings import Position
 class Positions:
     """Converts positions of one text for a client using `encoding`."""
 
-    def __init__(self, text: str, encoding: str | None) -> None:
+    def __init__(
+        self, text: str, encoding: str | None, starts: Sequence[int] | None = None
+    ) -> None:
         # Where each line starts, not the lines: an open document's layout lives as long as its
-        # version, and a copy of its lines would cost twice the text.
+        # version, and a copy of its lines would cost twice the text. `starts`, when the caller
+        # has them already (`LineIndex.starts`), saves a second pass over the text.
         self._text = text
-        self._starts = array("q", [0, *(m.end() for m in NEWLINE.finditer(text))])
+        if starts is None:
+            starts = [0, *(m.end() for m in NEWLINE.finditer(text))]
+        self._starts = array("q", starts)
         self.encoding = encoding or t.PositionEncodingKind.Utf16
 
     def _line(self, line: int) -> str:

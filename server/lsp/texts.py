@@ -52,8 +52,8 @@ def apply_change(
     """`source` after one content change, with positions in the client's `encoding`."""
     if not isinstance(change, t.TextDocumentContentChangePartial):
         return change.text
-    positions = Positions(source, encoding)
     index = LineIndex(source)
+    positions = Positions(source, encoding, index.starts)
     start = index.offset(positions.from_client(change.range.start))
     end = index.offset(positions.from_client(change.range.end))
     if end < start:  # a reversed range: the span between the two positions
