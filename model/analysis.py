@@ -183,12 +183,15 @@ def assess(
     model: TrustModel | None,
     history: Callable[[str], RuleHistory] | None = None,
     thresholds: Thresholds | None = None,
+    document: Document | None = None,
 ) -> Analysis:
     """Featurize and score every fix Ruff offered. Without a model every fix is `UNSCORED`:
-    still offered, never applied automatically."""
+    still offered, never applied automatically. `document` is `text` already parsed (a fix-all
+    round's, `Document.edited`); any other text is parsed here."""
     result = linted.result
     outside = {id(v): outside_reason(linted.facts, v) for v in result.violations if v.fix}
-    document = Document(text, str(path))
+    if document is None or document.text != text:
+        document = Document(text, str(path))
     ctx = FileContext.build(document, result.violations, linted.facts)
     index = LineIndex(text)
     fixable = [(v, v.fix) for v in result.violations if v.fix is not None]
@@ -235,10 +238,11 @@ def analyze(
     thresholds: Thresholds | None = None,
     default_select: Sequence[str] = (),
     facts: ProjectFacts | None = None,
+    document: Document | None = None,
 ) -> Analysis:
     """Lint `text` as the file at `path` and score every fix: `lint` then `assess`."""
     linted = lint(text, path, ruff, default_select, facts)
-    return assess(text, path, linted, model, history, thresholds)
+    return assess(text, path, linted, model, history, thresholds, document)
 
 
 def score_percent(score: float) -> int:

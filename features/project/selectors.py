@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import Enum
+from functools import lru_cache
 
 from surefix.features.project.ruff_codes import RUFF_CODES
 
@@ -29,8 +30,10 @@ def split_code(code: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else ("", "")
 
 
+@lru_cache(maxsize=65536)
 def selects(selector: str, rule: str) -> bool:
-    """Whether `selector` (`ALL`, `F`, `E4`, `PL`, `C`, `SIM300`) selects the rule `rule`."""
+    """Whether `selector` (`ALL`, `F`, `E4`, `PL`, `C`, `SIM300`) selects the rule `rule`
+    (remembered: the same few selectors are asked of every fix)."""
     selector = selector.strip().upper()
     if selector == "ALL":
         return bool(split_code(rule)[0])
@@ -70,7 +73,16 @@ class Verdict(Enum):
 
 
 def decide(select: Iterable[str], ignore: Iterable[str], rule: str) -> tuple[Verdict, str | None]:
-    """Whether `select`/`ignore` enable `rule`, and the selector that decided it."""
+    """Whether `select`/`ignore` enable `rule`, and the selector that decided it. Remembered:
+    every fix of every analysis asks it of the same few selector lists (a fix-all round on a
+    long file asks thousands of times)."""
+    return _decide(tuple(select), tuple(ignore), rule)
+
+
+@lru_cache(maxsize=8192)
+def _decide(
+    select: tuple[str, ...], ignore: tuple[str, ...], rule: str
+) -> tuple[Verdict, str | None]:
     best: tuple[int, int, str] | None = None  # (specificity, ignore beats select, selector)
     for beats, selectors in ((0, select), (1, ignore)):
         for selector in selectors:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
 from typing import TypeVar
 
 from surefix.features.ruff.findings import Edit, Position
@@ -17,6 +18,7 @@ T = TypeVar("T")
 NEWLINE = re.compile("\r\n|\r|\n")  # the line breaks Ruff and LSP both count
 
 
+_PLUS_ONE = (1).__add__  # a line's length and its break: where the next one starts
 _LINE = re.compile("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -25,7 +27,12 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
+        if "\r" in text:
+            self.starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
+        else:  # the common case, at C speed: every fix-all round indexes its whole text
+            self.starts = list(
+                accumulate(map(_PLUS_ONE, map(len, text.split("\n")[:-1])), initial=0)
+            )
 
     def offset(self, pos: Position) -> int:
         if pos.line >= len(self.starts):
@@ -119,7 +126,7 @@ def _lines(text: str) -> list[str]:
 
 def split_lines(text: str) -> list[str]:
     """Lines without their breaks, split where Ruff and LSP split (`\\x0c` is no line break)."""
-    return NEWLINE.split(text)
+    return NEWLINE.split(text) if "\r" in text else text.split("\n")
 
 
 def utf16_units(text: str) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from surefix.features.document import Document
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.run import RuffOptions, default_rules
@@ -218,8 +219,10 @@ def run_fix(args: argparse.Namespace) -> int:
         path = Path(analysis.path)
         facts = projects.get(path, None)
 
-        def relint(text: str, path: Path = path, facts: ProjectFacts = facts) -> Analysis:
-            return analyze(text, path, model, ruff, facts=facts)
+        def relint(
+            text: str, document: Document, path: Path = path, facts: ProjectFacts = facts
+        ) -> Analysis:
+            return analyze(text, path, model, ruff, facts=facts, document=document)
 
         run = fix_until_stable(analysis, relint, hold)
         if run.changed and run.final.syntax_errors <= analysis.syntax_errors:

@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from pygls.uris import to_fs_path
 
+from surefix.features.document import Document
 from surefix.features.featurize import RuleHistory
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
@@ -187,16 +188,18 @@ class Analyzer:
         scoring = self._scoring()
         return Scoring(None, None, scoring.history, scoring.demotions)
 
-    def analyze_blocking(self, uri: str, source: str | Cells) -> Analysis:
+    def analyze_blocking(
+        self, uri: str, source: str | Cells, document: Document | None = None
+    ) -> Analysis:
         """Lint and score another text (or a notebook's other cells) as the document `uri`
-        (fix-all's rounds, in the pool). A `ScoreError` goes to the caller, on the event loop,
-        which refuses the model."""
+        (fix-all's rounds, in the pool; `document`: the text already parsed). A `ScoreError`
+        goes to the caller, on the event loop, which refuses the model."""
         setup = self._setup()
         notebook = isinstance(source, Cells)
         path = self.path_of(uri, NOTEBOOK_SUFFIX if notebook else ".py")
         linted = lint(source, path, setup.ruff, setup.select, self.facts(path))
         text = source.text if isinstance(source, Cells) else source
-        return score(text, path, linted, self._scoring())
+        return score(text, path, linted, self._scoring(), document)
 
     def ruff_run(self, uri: str, select: tuple[str, ...] = ()) -> RuffRun:
         """How Ruff runs for the document `uri` now, blocking (formatting, organize imports):
@@ -244,8 +247,11 @@ class Analyzer:
         self._lints.pop(uri, None)
 
 
-def score(text: str, path: Path, linted: Linted, scoring: Scoring) -> Analysis:
-    analysis = assess(text, path, linted, scoring.model, scoring.history, scoring.thresholds)
+def score(
+    text: str, path: Path, linted: Linted, scoring: Scoring, document: Document | None = None
+) -> Analysis:
+    model, history, thresholds = scoring.model, scoring.history, scoring.thresholds
+    analysis = assess(text, path, linted, model, history, thresholds, document)
     return demote(analysis, scoring.demotions)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from lsprotocol import types as t
 
+from surefix.features.document import Document
 from surefix.features.ruff.notebook import Joins
 from surefix.model.analysis import Analysis
 from surefix.model.autofix import MAX_ROUNDS, FixRun, Hold, fix_until_stable
@@ -36,14 +37,14 @@ async def run(analyzer: Analyzer, analyzed: Analyzed, hold: Hold) -> FixRun:
     cells = analyzed.analysis.cells
     if cells is None:
 
-        def relint(text: str) -> Analysis:
-            return analyzer.analyze_blocking(analyzed.uri, text)
+        def relint(text: str, document: Document) -> Analysis:
+            return analyzer.analyze_blocking(analyzed.uri, text, document)
 
         return await analyzer.in_pool(fix_until_stable, analyzed.analysis, relint, hold)
     joins = Joins(cells)
 
-    def relint_cells(text: str) -> Analysis:
-        return analyzer.analyze_blocking(analyzed.uri, joins.cells(text))
+    def relint_cells(text: str, document: Document) -> Analysis:
+        return analyzer.analyze_blocking(analyzed.uri, joins.cells(text), document)
 
     return await analyzer.in_pool(
         fix_until_stable, analyzed.analysis, relint_cells, hold, MAX_ROUNDS, joins.apply

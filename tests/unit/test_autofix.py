@@ -34,7 +34,7 @@ def everything(candidate: object, text: str) -> None:
 
 def test_fixes_run_to_a_fixed_point(tmp_path: Path) -> None:
     text = 'import os\nimport sys\nopen("f", "r")\n'
-    run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), everything)
+    run = fix_until_stable(lint(text, tmp_path), lambda t, _: lint(t, tmp_path), everything)
     assert run.text == 'open("f")\n'
     assert sorted(c.violation.rule for c in run.applied) == ["F401", "F401", "UP015"]
     assert run.final.candidates == () and run.dropped == ()
@@ -46,7 +46,7 @@ def test_a_round_that_breaks_the_file_is_dropped(tmp_path: Path) -> None:
     opener = Edit(Position(0, 0), Position(0, 0), "(")
     breaking = replace(good, fix=Fix("safe", "break it", (opener,)))
     broken = replace(analysis, candidates=(replace(breaking, band=AUTO),))
-    run = fix_until_stable(broken, lambda t: lint(t, tmp_path))
+    run = fix_until_stable(broken, lambda t, _: lint(t, tmp_path))
     assert run.text == "import os\n" and not run.applied
     assert [c.fix.message for c in run.dropped] == ["break it"]
 
@@ -61,7 +61,7 @@ def test_overlapping_fixes_keep_the_most_trusted(tmp_path: Path) -> None:
 
 def test_touching_deletions_wait_a_round_instead_of_emptying_a_block(tmp_path: Path) -> None:
     text = "if True:\n    import os\n    import sys\nimport re\n"
-    run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), everything)
+    run = fix_until_stable(lint(text, tmp_path), lambda t, _: lint(t, tmp_path), everything)
     assert run.dropped == () and run.final.syntax_errors == 0
     assert "import re" not in run.text
 
@@ -69,7 +69,7 @@ def test_touching_deletions_wait_a_round_instead_of_emptying_a_block(tmp_path: P
 def test_a_fix_that_rewrites_a_typed_line_is_held_back_and_said_why(tmp_path: Path) -> None:
     text = "import os\nimport sys\n"
     typed = typed_hold({"import sys"}, "you typed it")
-    run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), typed)
+    run = fix_until_stable(lint(text, tmp_path), lambda t, _: lint(t, tmp_path), typed)
     assert run.text == "import sys\n"  # `os` went, the line just typed stayed
     assert [(c.violation.rule, why) for c, why in run.held] == [("F401", "you typed it")]
 
@@ -85,6 +85,6 @@ def test_an_insertion_before_a_line_does_not_touch_it(tmp_path: Path) -> None:
 def test_an_undone_fix_is_not_reapplied_at_its_spot_but_elsewhere_it_is(tmp_path: Path) -> None:
     text = "import os\nimport sys\n"
     hold = holding(undone_hold({("F401", "import os")}))
-    run = fix_until_stable(lint(text, tmp_path), lambda t: lint(t, tmp_path), hold)
+    run = fix_until_stable(lint(text, tmp_path), lambda t, _: lint(t, tmp_path), hold)
     assert run.text == "import os\n"
     assert [why for _, why in run.held] == ["you undid this fix here"]
