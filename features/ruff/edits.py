@@ -27,12 +27,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        if "\r" in text:
-            self.starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
-        else:  # the common case, at C speed: every fix-all round indexes its whole text
-            self.starts = list(
-                accumulate(map(_PLUS_ONE, map(len, text.split("\n")[:-1])), initial=0)
-            )
+        self.starts = line_starts(text)
 
     def offset(self, pos: Position) -> int:
         if pos.line >= len(self.starts):
@@ -48,6 +43,14 @@ class LineIndex:
             else:
                 hi = mid - 1
         return Position(lo, offset - self.starts[lo])
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of `text` starts. Every change the editor sends and every
+    fix-all round indexes a whole text, so the common case (no `\\r`) runs at C speed."""
+    if "\r" in text:
+        return [0, *(m.end() for m in NEWLINE.finditer(text))]
+    return list(accumulate(map(_PLUS_ONE, map(len, text.split("\n")[:-1])), initial=0))
 
 
 def apply_edits(text: str, edits: Iterable[Edit], index: LineIndex | None = None) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from lsprotocol import types as t
 
-from surefix.features.ruff.edits import NEWLINE, utf16_units
+from surefix.features.ruff.edits import line_starts, utf16_units
 from surefix.features.ruff.findings import Position
 
 
@@ -27,7 +27,7 @@ class Positions:
         # has them already (`LineIndex.starts`), saves a second pass over the text.
         self._text = text
         if starts is None:
-            starts = [0, *(m.end() for m in NEWLINE.finditer(text))]
+            starts = line_starts(text)
         self._starts = array("q", starts)
         self.encoding = encoding or t.PositionEncodingKind.Utf16
 

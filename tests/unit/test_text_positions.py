@@ -7,7 +7,14 @@ import random
 import pytest
 from lsprotocol import types as t
 
-from surefix.features.ruff.edits import LineIndex, apply_edits, diff_edits, split_lines
+from surefix.features.ruff.edits import (
+    NEWLINE,
+    LineIndex,
+    apply_edits,
+    diff_edits,
+    line_starts,
+    split_lines,
+)
 from surefix.features.ruff.findings import Position
 from surefix.server.lsp.positions import Positions
 
@@ -16,6 +23,15 @@ def test_lines_break_where_ruff_and_lsp_break_them() -> None:
     assert split_lines("a\r\nb\rc\nd\x0ce") == ["a", "b", "c", "d\x0ce"]
     index = LineIndex("a\r\nb\rc\n")
     assert index.offset(Position(2, 0)) == 5
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a", "a\n", "\n\n", "a\nb", "a\x0cb\n\u2028c\n", "x\r\ny\rz\n", "\r", "é\n𝄞\n"]
+)
+def test_line_starts_and_lines_are_where_ruff_and_lsp_break_lines(text: str) -> None:
+    """The quick way (no `\\r` in the text) and the general one agree, and so do the lines."""
+    assert line_starts(text) == [0, *(m.end() for m in NEWLINE.finditer(text))]
+    assert split_lines(text) == NEWLINE.split(text)
 
 
 def test_diff_edits_turn_any_text_into_any_other() -> None:
