@@ -19,7 +19,9 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -168,6 +170,17 @@ class Document:
     def scope_names(self) -> set[str]:
         return self._tables.scope_names
 
+    @staticmethod
+    def recent(text: str, path: str) -> Document | None:
+        """The document of this very string, if one of the last few `remember`ed is."""
+        return _RECENT.get(text, PurePosixPath(path.replace("\\", "/")))
+
+    def remember(self) -> Document:
+        """Keep this document among the last few parsed: a fix-all asked for just after an
+        analysis starts from that analysis's parse instead of parsing the text again."""
+        _RECENT.put(self)
+        return self
+
     def edited(self, text: str, edits: Sequence[Edit]) -> Document:
         """This document once `edits` (positions in this text) have made it `text`, as
         `Document(text, path)` would have it, parsing again only what the edits touch."""
@@ -225,6 +238,31 @@ class Document:
     @cached_property
     def _tables(self) -> _Tables:
         return _Tables(self)
+
+
+class _Recent:
+    """The last few documents remembered, by the identity of their text (which each holds, so
+    no other string can take its place)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._documents: OrderedDict[int, Document] = OrderedDict()
+        self._lock = threading.Lock()  # analyses run on two threads
+
+    def get(self, text: str, path: PurePosixPath) -> Document | None:
+        with self._lock:
+            found = self._documents.get(id(text))
+        return found if found is not None and found.text is text and found.path == path else None
+
+    def put(self, document: Document) -> None:
+        with self._lock:
+            self._documents[id(document.text)] = document
+            self._documents.move_to_end(id(document.text))
+            while len(self._documents) > self._size:
+                self._documents.popitem(last=False)
+
+
+_RECENT = _Recent(4)
 
 
 def parse_statements(text: str, offset: int) -> Body | None:
@@ -330,7 +368,7 @@ class _Rebuild:
             out += (s.shifted(self.moved(s.start)) for s in body[kept:lo])
             kept = hi
             if hi - lo == 1 and body[lo].compound:
-                rebuilt = self._compound(body[lo], inside)
+                rebuilt = self._compound(body[lo], inside, body, nested)
                 if rebuilt is not None:
                     out.append(rebuilt)
                     continue
@@ -368,15 +406,22 @@ class _Rebuild:
             pieces.append((lo, hi, first, last, inside))
         return pieces
 
-    def _compound(self, node: Statement, regions: list[_Region]) -> Statement | None:
-        """`node` rebuilt body by body, if every region lies inside one of its bodies."""
+    def _compound(
+        self, node: Statement, regions: list[_Region], around: Body, nested: bool
+    ) -> Statement | None:
+        """`node` (a statement of `around`) rebuilt body by body, if every region lies inside
+        one of its bodies or in its header (a class's `(object)`: parsed again with a stand-in
+        body, so a class of thousands of lines is not parsed again for its first line)."""
         spans = [(body[0].start, body[-1].end) for body in node.bodies]
-        if not all(any(a <= r.first and r.last <= b for a, b in spans) for r in regions):
+        head_end = min(a for a, _ in spans) - 1
+        head = [r for r in regions if node.start <= r.first and r.last <= head_end]
+        rest = [r for r in regions if not (node.start <= r.first and r.last <= head_end)]
+        if not all(any(a <= r.first and r.last <= b for a, b in spans) for r in rest):
             return None
         header = _INDENT.match(self.old[node.line]).group()  # type: ignore[union-attr]
         bodies = []
         for body, (a, b) in zip(node.bodies, spans, strict=True):
-            inside = [r for r in regions if a <= r.first and r.last <= b]
+            inside = [r for r in rest if a <= r.first and r.last <= b]
             if inside and not self._indented(body, header):
                 return None  # an `elif`: its `if` is no block of its own, an edit may end it
             rebuilt = self._body(body, inside, nested=True) if inside else body
@@ -385,9 +430,40 @@ class _Rebuild:
             bodies.append(rebuilt if inside else _moved(body, self.moved(body[0].start)))
         by = self.moved(node.start)
         end = node.end + by + sum(r.delta for r in regions)
-        return Statement(
-            node.start + by, node.line + by, end, node.col, node.kind, node.name, tuple(bodies)
-        )
+        if not head:
+            return node._replace(start=node.start + by, line=node.line + by, end=end,
+                                 bodies=tuple(bodies))  # fmt: skip
+        new = self._header(node, head, head_end, around, nested, header)
+        if new is None:
+            return None
+        return new._replace(end=end, bodies=tuple(bodies))
+
+    def _header(
+        self,
+        node: Statement,
+        regions: list[_Region],
+        head_end: int,
+        around: Body,
+        nested: bool,
+        header: str,
+    ) -> Statement | None:
+        """`node`'s header lines as the edits left them, parsed over a `pass` at its first
+        body's indentation: its new lines, kind and name, if it is still one such header."""
+        first = node.bodies[0]
+        if not self._indented(first, header):
+            return None
+        stub = self._indent(first)
+        top = node.start + self.moved(node.start)
+        count = head_end - node.start + 1 + sum(r.delta for r in regions)
+        lines = [*self.new[top : top + count], f"{stub}pass"]
+        parsed = self._parsed(top, lines, nested, around)
+        if parsed is None or len(parsed) != 1:
+            return None
+        (new,) = parsed
+        inner = new.bodies[0] if len(new.bodies) == 1 else ()
+        if len(inner) != 1 or inner[0].line != top + count or not new.compound:
+            return None
+        return new
 
     def _piece(
         self,
@@ -405,7 +481,11 @@ class _Rebuild:
             return None
         top = first + self.moved(first)
         count = last - first + 1 + sum(r.delta for r in regions)
-        lines = self.new[top : top + count]
+        return self._parsed(top, self.new[top : top + count], nested, body)
+
+    def _parsed(self, top: int, lines: list[str], nested: bool, body: Body) -> Body | None:
+        """`lines`, new lines from `top` on, parsed as statements of `body`: at module level as
+        they are; deeper behind `if 1:`, kept only at `body`'s own indentation."""
         text = "\n".join(lines) + "\n"
         if not nested:
             return parse_statements(text, top)

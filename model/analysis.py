@@ -191,7 +191,7 @@ def assess(
     result = linted.result
     outside = {id(v): outside_reason(linted.facts, v) for v in result.violations if v.fix}
     if document is None or document.text != text:
-        document = Document(text, str(path))
+        document = Document(text, str(path)).remember()
     ctx = FileContext.build(document, result.violations, linted.facts)
     index = LineIndex(text)
     fixable = [(v, v.fix) for v in result.violations if v.fix is not None]

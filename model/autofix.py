@@ -147,9 +147,11 @@ def fix_until_stable(
 def _parsed(
     document: Document | None, before: Analysis, text: str, changes: Sequence[Edit]
 ) -> Document:
-    """`text`, which `changes` made of `before.text`, parsed: from `before`'s document where
-    a round made one (a notebook's cells take edits their own way, and `edited` checks the
-    text it is given against the edits), else whole."""
+    """`text`, which `changes` made of `before.text`, parsed: from `before`'s document — the
+    last round's, or the one its analysis parsed — where there is one (a notebook's cells take
+    edits their own way, and `edited` checks the text it is given against the edits), else
+    whole."""
+    document = document or Document.recent(before.text, before.path)
     if document is None:
         return Document(text, before.path)
     return document.edited(text, changes)
