@@ -22,15 +22,15 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
-from surefix.features.ruff.edits import NEWLINE, split_lines
-from surefix.features.ruff.findings import Edit
+from surefix.features.ruff.edits import NEWLINE, LineIndex, common_ends, split_lines
+from surefix.features.ruff.findings import Edit, Position
 
 _COMPOUND = (
     ast.FunctionDef,
@@ -153,6 +153,22 @@ class Document:
         """Whether `line` is part of an import statement."""
         return self._find(self._clamp(line))[3]
 
+    def import_between(self, first: int, last: int) -> bool:
+        """Whether any line `first..last` is part of an import statement: `import_at` of each,
+        asked only of the lines of the imports the range meets, so a fix that re-indents a
+        long block does not descend the tree once per line."""
+        first, last = self._clamp(first), self._clamp(last)
+        for node in self._imports_meeting(self._body, first, last):
+            lines = range(max(first, node.start), min(last, node.end) + 1)
+            if any(self.import_at(line) for line in lines):
+                return True
+        return False
+
+    @cached_property
+    def index(self) -> LineIndex:
+        """Offsets of this text's positions: scoring and a fix-all round's edits both need them."""
+        return LineIndex(self.text)
+
     def statement_span(self, line: int) -> tuple[int, int]:
         """Lines (inclusive) of the simple statement, or compound-statement header, at `line`."""
         i = self._clamp(line)
@@ -184,13 +200,31 @@ class Document:
     def edited(self, text: str, edits: Sequence[Edit]) -> Document:
         """This document once `edits` (positions in this text) have made it `text`, as
         `Document(text, path)` would have it, parsing again only what the edits touch."""
+        return self._edited(text, split_lines(text), edits)
+
+    def revised(self, text: str) -> Document:
+        """This document once edited into `text`, wherever that was: the lines between the
+        ones both texts begin and end with are the edit (`edited`). The editor's next version
+        of a file is most often one such edit, and a whole parse of a long file is the
+        largest part of scoring its fixes."""
+        if text == self.text:  # a re-score: the same text, perhaps held by another string
+            return self if text is self.text else self._with(text, self._raw, self._body)
         raw = split_lines(text)
+        start, end_old, end_new = common_ends(self._raw, raw)
+        content = "".join(f"{line}\n" for line in raw[start:end_new])
+        return self._edited(text, raw, [Edit(Position(start, 0), Position(end_old, 0), content)])
+
+    def _edited(self, text: str, raw: list[str], edits: Sequence[Edit]) -> Document:
         body = _Rebuild(self, raw, edits).body() if self.parsed else None
         if body is None:
             return Document(text, str(self.path))
+        return self._with(text, raw, body)
+
+    def _with(self, text: str, raw: list[str], body: Body) -> Document:
+        """A document of `text` (split: `raw`) at this one's path, its statements `body`."""
         doc = Document.__new__(Document)
         doc._setup(text, self.path, raw)
-        doc._body, doc.parsed = body, True
+        doc._body, doc.parsed = body, self.parsed
         return doc
 
     def _clamp(self, line: int) -> int:
@@ -224,13 +258,28 @@ class Document:
                 return nesting, scope, qualname, False
             return inner
 
-    def _containing(self, body: Body, i: int) -> Statement | None:
-        """The last statement of `body` whose lines include `i` (siblings do not overlap; of
-        two on one line, the later one, as the tables' walk leaves it)."""
+    def _imports_meeting(self, body: Body, first: int, last: int) -> Iterator[Statement]:
+        """The import statements of `body`, at any depth, with a line in `first..last`."""
+        for node in body[max(bisect.bisect_right(self._starts_of(body), first) - 1, 0) :]:
+            if node.start > last:
+                return
+            if node.end < first:
+                continue
+            if node.kind == IMPORT:
+                yield node
+            for inner in node.bodies:
+                yield from self._imports_meeting(inner, first, last)
+
+    def _starts_of(self, body: Body) -> list[int]:
         starts = self._starts.get(id(body))
         if starts is None:
             starts = self._starts[id(body)] = [node.start for node in body]
-        at = bisect.bisect_right(starts, i) - 1
+        return starts
+
+    def _containing(self, body: Body, i: int) -> Statement | None:
+        """The last statement of `body` whose lines include `i` (siblings do not overlap; of
+        two on one line, the later one, as the tables' walk leaves it)."""
+        at = bisect.bisect_right(self._starts_of(body), i) - 1
         if at < 0 or body[at].end < i:
             return None
         return body[at]

@@ -137,7 +137,6 @@ def featurize(
     violation: Violation,
     fix: Fix,
     history: RuleHistory | None = None,
-    index: LineIndex | None = None,
 ) -> Row:
     """The feature row of `fix` for `violation` in the document described by `ctx`."""
     doc = ctx.document
@@ -148,7 +147,7 @@ def featurize(
         "rule": violation.rule,
         "family": violation.family,
         "applicability": fix.applicability,
-        **edit_shape(doc, violation, fix, index or LineIndex(doc.text)),
+        **edit_shape(doc, violation, fix, doc.index),
         "loc_scope": location.scope,
         "loc_nesting": float(location.nesting),
         "loc_relative_line": violation.start.line / lines,
@@ -202,9 +201,7 @@ def edit_shape(doc: Document, violation: Violation, fix: Fix, index: LineIndex) 
         deletion_only &= not new
         insertion_only &= not old
         removes_lines |= not new and old.count("\n") > 0 and edit.start.column == 0
-        touches_import |= "import " in new or any(
-            doc.import_at(line) for line in range(edit.start.line, edit.end.line + 1)
-        )
+        touches_import |= "import " in new or doc.import_between(edit.start.line, edit.end.line)
         far |= abs(edit.start.line - violation.start.line) > 3
     first = min(e.start.line for e in fix.edits)
     last = max(e.end.line for e in fix.edits)

@@ -18,7 +18,6 @@ from surefix.features.document import Document
 from surefix.features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
 from surefix.features.project.facts import ProjectFacts, project_facts
 from surefix.features.project.root import resolved
-from surefix.features.ruff.edits import LineIndex
 from surefix.features.ruff.findings import Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
 from surefix.features.ruff.notebook import Cells
@@ -127,7 +126,7 @@ def outside_reason(facts: ProjectFacts, v: Violation) -> str | None:
     reason = facts.why_not(v.rule)
     if reason or v.rule != "RUF100":
         return reason
-    if "blanket" in v.message and facts.noqa_tools:  # a bare `# noqa` silences every tool
+    if "blanket" in v.message and facts.noqa_tools:  # a bare noqa comment silences every tool
         tools = ", ".join(tool.name for tool in facts.noqa_tools)
         return f"it would remove a bare `# noqa`, which {tools} reads too"
     used = [
@@ -164,16 +163,22 @@ def lint(
     ruff: RuffOptions | None = None,
     default_select: Sequence[str] = (),
     facts: ProjectFacts | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Linted:
     """Lint `source` — a file's text, or a notebook's cells — as the file at `path`, from its
     project's root, as the project runs Ruff: its Ruff configuration, or (without one) the broad
     default plus what its tools declare. A notebook is linted as the `.ipynb` it is: the project
-    around it decides its rules as for any file."""
+    around it decides its rules as for any file. `meanwhile` runs while Ruff lints a text (after
+    it lints a notebook)."""
     facts = facts or project_facts(resolved(path), defaults=default_rules(ruff))
     run = run_for(path, facts, ruff, default_select)
     if isinstance(source, Cells):
-        return Linted(lint_notebook(source, run.path, run.options, cwd=run.cwd), facts, source)
-    return Linted(lint_text(source, run.path, run.options, cwd=run.cwd), facts)
+        linted = Linted(lint_notebook(source, run.path, run.options, cwd=run.cwd), facts, source)
+        if meanwhile is not None:
+            meanwhile()
+        return linted
+    result = lint_text(source, run.path, run.options, cwd=run.cwd, meanwhile=meanwhile)
+    return Linted(result, facts)
 
 
 def assess(
@@ -193,10 +198,9 @@ def assess(
     if document is None or document.text != text:
         document = Document(text, str(path)).remember()
     ctx = FileContext.build(document, result.violations, linted.facts)
-    index = LineIndex(text)
     fixable = [(v, v.fix) for v in result.violations if v.fix is not None]
     records = {v.rule: history(v.rule) for v, _ in fixable} if history else {}
-    rows = [featurize(ctx, v, fix, records.get(v.rule), index) for v, fix in fixable]
+    rows = [featurize(ctx, v, fix, records.get(v.rule)) for v, fix in fixable]
     if model is None:
         candidates = tuple(
             Candidate(
@@ -238,10 +242,13 @@ def analyze(
     thresholds: Thresholds | None = None,
     default_select: Sequence[str] = (),
     facts: ProjectFacts | None = None,
-    document: Document | None = None,
+    parse: Callable[[], Document] | None = None,
 ) -> Analysis:
-    """Lint `text` as the file at `path` and score every fix: `lint` then `assess`."""
-    linted = lint(text, path, ruff, default_select, facts)
+    """Lint `text` as the file at `path` and score every fix: `lint` then `assess`. `parse`
+    gives `text` parsed (a fix-all round's `Document.edited`, called once): it runs while Ruff
+    lints."""
+    linted = lint(text, path, ruff, default_select, facts, meanwhile=parse)
+    document = parse() if parse is not None else None
     return assess(text, path, linted, model, history, thresholds, document)
 
 

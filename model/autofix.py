@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from surefix.features.document import Document
 from surefix.features.ruff import edits
@@ -25,9 +26,12 @@ MAX_ROUNDS = 20  # Ruff stops at 100; real files settle in two or three rounds
 Hold = Callable[[Candidate, str], str | None]
 """Why a fix, offered on a text, is not applied automatically (None: it is)."""
 
-Relint = Callable[[str, Document], Analysis]
-"""Lint and score a text a round made, as the file: `analysis.assess` of it, given the text
-already parsed."""
+Parse = Callable[[], Document]
+"""A round's text parsed (`Document.edited`), the same document at every call."""
+
+Relint = Callable[[str, Parse], Analysis]
+"""Lint and score a text a round made, as the file: `analysis.assess` of it, with the parse
+done while Ruff lints (`analysis.lint`'s `meanwhile`)."""
 
 
 @dataclass(frozen=True)
@@ -103,11 +107,12 @@ def fix_until_stable(
     relint: Relint,
     hold: Hold = band_hold,
     max_rounds: int = MAX_ROUNDS,
-    apply: Callable[[str, Sequence[Edit]], str] = apply_edits,
+    apply: Callable[[str, Sequence[Edit]], str] | None = None,
 ) -> FixRun:
     """Apply the fixes of `analysis` that nothing `hold`s back, re-linting with `relint` after
     every round. `apply` puts a round's edits on a text (a notebook's joined cells take them
-    cell by cell, as `features.ruff.notebook.Joins` does)."""
+    cell by cell, as `features.ruff.notebook.Joins` does); by default, `apply_edits` with the
+    positions of the round's parse."""
     current = analysis
     document: Document | None = None  # current.text parsed, once a round has made it
     applied: list[Candidate] = []
@@ -119,42 +124,52 @@ def fix_until_stable(
         chosen = non_overlapping(c for c in ranked(current.candidates) if not hold(c, text))
         if not chosen:
             break
+        before = document or Document.recent(current.text, current.path)
+        put = apply or _applying(before)
         changes = [e for c in chosen for e in c.fix.edits]
-        text = apply(current.text, changes)
+        text = put(current.text, changes)
         if text == current.text:
             break
         rounds += 1
-        parsed = _parsed(document, current, text, changes)
-        after = relint(text, parsed)
+        parse = _parsing(before, current.path, text, changes)
+        after = relint(text, parse)
         if after.syntax_errors > current.syntax_errors and len(chosen) > 1:
             chosen = chosen[:1]  # retry the round with its most trusted fix alone
-            text = apply(current.text, chosen[0].fix.edits)
-            parsed = _parsed(document, current, text, chosen[0].fix.edits)
-            after = relint(text, parsed)
+            text = put(current.text, chosen[0].fix.edits)
+            parse = _parsing(before, current.path, text, chosen[0].fix.edits)
+            after = relint(text, parse)
         if after.syntax_errors > current.syntax_errors:
             dropped.extend(chosen)
             break
         applied.extend(chosen)
-        lines = split_lines(current.text)
+        lines = before.lines if before is not None else split_lines(current.text)
         spots += [spot_of(lines, c.violation.start.line) for c in chosen]
-        current, document = after, parsed
+        current, document = after, parse()
     held = tuple(
         (c, reason) for c in current.candidates if (reason := hold(c, current.text)) is not None
     )
     return FixRun(current.text, current, tuple(applied), tuple(dropped), rounds, tuple(spots), held)
 
 
-def _parsed(
-    document: Document | None, before: Analysis, text: str, changes: Sequence[Edit]
-) -> Document:
-    """`text`, which `changes` made of `before.text`, parsed: from `before`'s document — the
-    last round's, or the one its analysis parsed — where there is one (a notebook's cells take
-    edits their own way, and `edited` checks the text it is given against the edits), else
-    whole."""
-    document = document or Document.recent(before.text, before.path)
-    if document is None:
-        return Document(text, before.path)
-    return document.edited(text, changes)
+def _applying(before: Document | None) -> Callable[[str, Sequence[Edit]], str]:
+    """`apply_edits` with the positions of `before`, the text's parse, where there is one."""
+    index = before.index if before is not None else None
+    return lambda text, changes: apply_edits(text, changes, index)
+
+
+def _parsing(before: Document | None, path: str, text: str, changes: Sequence[Edit]) -> Parse:
+    """How `text`, which `changes` made of `before`'s text, is parsed — once, when first asked:
+    from `before` (the last round's document, or the one its analysis parsed) where there is
+    one (a notebook's cells take edits their own way, and `edited` checks the text it is given
+    against the edits), else whole. Its line index comes with it: scoring needs that too."""
+
+    @cache
+    def parse() -> Document:
+        parsed = Document(text, path) if before is None else before.edited(text, changes)
+        parsed.index  # noqa: B018 - built here, while Ruff lints, rather than after
+        return parsed
+
+    return parse
 
 
 def unchanged(analysis: Analysis) -> FixRun:

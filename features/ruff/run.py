@@ -14,6 +14,7 @@ JSON is checked for the shape Ruff prints in one place (`_Json`), so neither a `
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,10 +24,10 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from surefix.features.project.ruff_codes import RUFF_VERSION
 from surefix.features.project.selectors import is_ruff_selector
@@ -366,9 +367,10 @@ def _run(
     stdin: str | None,
     cwd: str | None,
     timeout: float | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> str:
     """Ruff's standard output; a run that fails is read for why (`_failure`)."""
-    proc = _exec(program, cmd, options, stdin, cwd, timeout)
+    proc = _exec(program, cmd, options, stdin, cwd, timeout, meanwhile)
     if proc.returncode != 0:
         raise _failure(program, proc.returncode, proc.stderr, options)
     return proc.stdout.decode("utf-8", "replace")
@@ -381,12 +383,17 @@ def _exec(
     stdin: str | None,
     cwd: str | None,
     timeout: float | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """One Ruff process, whatever its exit status; only a run that could not finish (too
-    slow, or the program gone since it was checked) raises here."""
+    slow, or the program gone since it was checked) raises here. `meanwhile` is the caller's
+    work that does not need Ruff's answer (a fix-all round's parse): it runs while Ruff lints,
+    and Ruff still has the whole timeout after it."""
     env = {**os.environ, **options.env}
     limit = timeout or options.timeout
     try:
+        if meanwhile is not None:
+            return _exec_while(list(cmd), _utf8(stdin or ""), cwd, env, limit, meanwhile)
         return subprocess.run(
             list(cmd),
             input=_utf8(stdin) if stdin is not None else None,
@@ -401,6 +408,45 @@ def _exec(
         raise program.error(problem, TIMEOUT) from exc
     except OSError as exc:  # gone or changed since it was checked
         raise program.error(f"Ruff at {program.path} cannot be run: {_os_words(exc)}") from exc
+
+
+def _exec_while(
+    cmd: list[str],
+    data: bytes,
+    cwd: str | None,
+    env: dict[str, str],
+    limit: float,
+    meanwhile: Callable[[], object],
+) -> subprocess.CompletedProcess[bytes]:
+    """Ruff's run with `meanwhile` done in this thread while it lints. Ruff reads its input from
+    a file, not a pipe this thread would have to keep feeding: a second thread feeding it would
+    wait for the interpreter lock that `meanwhile` holds at every turn."""
+    with _input_file(data) as stdin:
+        proc = subprocess.Popen(
+            cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env
+        )
+        with proc:
+            try:
+                meanwhile()
+                out, err = proc.communicate(timeout=limit)
+            except BaseException:
+                proc.kill()
+                proc.communicate()
+                raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+@contextlib.contextmanager
+def _input_file(data: bytes) -> Iterator[IO[bytes]]:
+    """`data` in an unnamed file at its start: in memory where the system has that (Linux),
+    so a buffer's text is never written to disk."""
+    memfd = getattr(os, "memfd_create", None)
+    with (
+        os.fdopen(memfd("surefix-ruff-input"), "w+b") if memfd else tempfile.TemporaryFile()
+    ) as handle:
+        handle.write(data)
+        handle.seek(0)
+        yield handle
 
 
 def _utf8(text: str) -> bytes:
@@ -463,13 +509,18 @@ def _failure(
 
 
 def lint_text(
-    text: str, path: str, options: RuffOptions | None = None, cwd: str | None = None
+    text: str,
+    path: str,
+    options: RuffOptions | None = None,
+    cwd: str | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> LintResult:
-    """Lint one buffer. `path` decides which project configuration and per-file rules apply."""
+    """Lint one buffer. `path` decides which project configuration and per-file rules apply;
+    `meanwhile` runs while Ruff lints (`_exec`)."""
     options = options or RuffOptions()
     program = ruff_program(options.executable)
     cmd = [*_command(program, options), "--stdin-filename", path, "-"]
-    raw = _run(program, cmd, options, text, cwd)
+    raw = _run(program, cmd, options, text, cwd, meanwhile=meanwhile)
     results = list(_parsed(program, raw).values())
     # Ruff reads one buffer here, so every diagnostic belongs to it, whatever name it prints.
     violations = tuple(v for r in results for v in r.violations)

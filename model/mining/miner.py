@@ -513,7 +513,7 @@ def _label_pair(
             "n_same": 1,
             "label": outcome.label,
             "detail": outcome.detail,
-            **featurize(ctx, violation, violation.fix, index=p_side.index),
+            **featurize(ctx, violation, violation.fix),
         }
         seen[key] = row
         yield row

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from surefix.features.document import Document
 from surefix.features.project.cache import FactsCache
 from surefix.features.project.facts import ProjectFacts
 from surefix.features.ruff.run import RuffOptions, default_rules
@@ -30,7 +29,7 @@ from surefix.model.analysis import (
     analyze,
     ranked,
 )
-from surefix.model.autofix import FixRun, Hold, band_hold, fix_until_stable
+from surefix.model.autofix import FixRun, Hold, Parse, band_hold, fix_until_stable
 from surefix.model.scoring.scorer import TrustModel, load_model
 from surefix.server.cli.formats import as_json, github_lines, json_lines, sarif_log
 from surefix.server.wording import applied_words, badge, explanation_lines, held_lines
@@ -220,9 +219,9 @@ def run_fix(args: argparse.Namespace) -> int:
         facts = projects.get(path, None)
 
         def relint(
-            text: str, document: Document, path: Path = path, facts: ProjectFacts = facts
+            text: str, parse: Parse, path: Path = path, facts: ProjectFacts = facts
         ) -> Analysis:
-            return analyze(text, path, model, ruff, facts=facts, document=document)
+            return analyze(text, path, model, ruff, facts=facts, parse=parse)
 
         run = fix_until_stable(analysis, relint, hold)
         if run.changed and run.final.syntax_errors <= analysis.syntax_errors:

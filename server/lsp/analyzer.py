@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import traceback
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -45,6 +46,7 @@ from surefix.server.lsp.settings import SECTION
 
 T = TypeVar("T")
 MODEL_ATTEMPTS = 4  # configured or retrained, bundled, none: each refusal moves one step on
+KEPT_PARSES = 8  # documents whose next version is parsed from their last
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,11 @@ class Analyzer:
         self._refuse = refuse  # (what went wrong, the document being analysed)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="surefix")
         self._lints: dict[str, _Lint] = {}
+        # The last text parsed of the documents analysed most recently, the ones being edited:
+        # kept for all of a hundred open files, their trees would double what the server holds.
+        self._parses: OrderedDict[str, tuple[Path, Document]] = OrderedDict()
         self._facts: tuple[str | None, FactsCache] | None = None  # per Ruff executable
-        self._facts_lock = threading.Lock()
+        self._lock = threading.Lock()  # the analysis threads share the caches
 
     async def analyze(self, uri: str, version: int, source: Source) -> Analyzed | None:
         """Lint (if needed), publish and score one version of a file, or one revision of a
@@ -179,27 +184,46 @@ class Analyzer:
         for _ in range(MODEL_ATTEMPTS):
             scoring = self._scoring()
             try:
-                return await self.in_pool(score, text, path, linted, scoring)
+                return await self.in_pool(self._score, uri, text, path, linted, scoring)
             except ScoreError as exc:
                 self._refuse(exc, uri)
-        return await self.in_pool(score, text, path, linted, self._unscored())
+        return await self.in_pool(self._score, uri, text, path, linted, self._unscored())
+
+    def _score(self, uri: str, text: str, path: Path, linted: Linted, scoring: Scoring) -> Analysis:
+        return score(text, path, linted, scoring, self._parsed(uri, text, path))
+
+    def _parsed(self, uri: str, text: str, path: Path) -> Document:
+        """`text`, the document's new version, parsed from its last one (`Document.revised`):
+        an edit parses again only the statements it touched. Remembered, so a fix-all on this
+        version starts from it too."""
+        with self._lock:
+            at, last = self._parses.pop(uri, (None, None))
+        if last is not None and at == path:
+            document = last.revised(text)
+        else:
+            document = Document(text, str(path))
+        with self._lock:
+            self._parses[uri] = (path, document)
+            while len(self._parses) > KEPT_PARSES:
+                self._parses.popitem(last=False)
+        return document.remember()
 
     def _unscored(self) -> Scoring:
         scoring = self._scoring()
         return Scoring(None, None, scoring.history, scoring.demotions)
 
     def analyze_blocking(
-        self, uri: str, source: str | Cells, document: Document | None = None
+        self, uri: str, source: str | Cells, parse: Callable[[], Document] | None = None
     ) -> Analysis:
         """Lint and score another text (or a notebook's other cells) as the document `uri`
-        (fix-all's rounds, in the pool; `document`: the text already parsed). A `ScoreError`
-        goes to the caller, on the event loop, which refuses the model."""
+        (fix-all's rounds, in the pool; `parse`: the text parsed, while Ruff lints). A
+        `ScoreError` goes to the caller, on the event loop, which refuses the model."""
         setup = self._setup()
         notebook = isinstance(source, Cells)
         path = self.path_of(uri, NOTEBOOK_SUFFIX if notebook else ".py")
-        linted = lint(source, path, setup.ruff, setup.select, self.facts(path))
+        linted = lint(source, path, setup.ruff, setup.select, self.facts(path), parse)
         text = source.text if isinstance(source, Cells) else source
-        return score(text, path, linted, self._scoring(), document)
+        return score(text, path, linted, self._scoring(), parse() if parse else None)
 
     def ruff_run(self, uri: str, select: tuple[str, ...] = ()) -> RuffRun:
         """How Ruff runs for the document `uri` now, blocking (formatting, organize imports):
@@ -214,7 +238,7 @@ class Analyzer:
         """What the project around `path` chose (its root, rules, formatter), re-read only
         when one of its configuration files changed."""
         ruff = self._setup().ruff
-        with self._facts_lock:  # the analysis threads share one cache
+        with self._lock:
             if self._facts is None or self._facts[0] != ruff.executable:
                 self._facts = (ruff.executable, FactsCache(default_rules(ruff)))
             cache = self._facts[1]
@@ -245,6 +269,8 @@ class Analyzer:
 
     def forget(self, uri: str) -> None:
         self._lints.pop(uri, None)
+        with self._lock:
+            self._parses.pop(uri, None)
 
 
 def score(

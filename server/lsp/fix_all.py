@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from lsprotocol import types as t
 
-from surefix.features.document import Document
 from surefix.features.ruff.notebook import Joins
 from surefix.model.analysis import Analysis
-from surefix.model.autofix import MAX_ROUNDS, FixRun, Hold, fix_until_stable
+from surefix.model.autofix import MAX_ROUNDS, FixRun, Hold, Parse, fix_until_stable
 from surefix.server.lsp.analyzer import Analyzer
 from surefix.server.lsp.documents import Analyzed
 from surefix.server.wording import applied_words, held_lines
@@ -37,14 +36,14 @@ async def run(analyzer: Analyzer, analyzed: Analyzed, hold: Hold) -> FixRun:
     cells = analyzed.analysis.cells
     if cells is None:
 
-        def relint(text: str, document: Document) -> Analysis:
-            return analyzer.analyze_blocking(analyzed.uri, text, document)
+        def relint(text: str, parse: Parse) -> Analysis:
+            return analyzer.analyze_blocking(analyzed.uri, text, parse)
 
         return await analyzer.in_pool(fix_until_stable, analyzed.analysis, relint, hold)
     joins = Joins(cells)
 
-    def relint_cells(text: str, document: Document) -> Analysis:
-        return analyzer.analyze_blocking(analyzed.uri, joins.cells(text), document)
+    def relint_cells(text: str, parse: Parse) -> Analysis:
+        return analyzer.analyze_blocking(analyzed.uri, joins.cells(text), parse)
 
     return await analyzer.in_pool(
         fix_until_stable, analyzed.analysis, relint_cells, hold, MAX_ROUNDS, joins.apply

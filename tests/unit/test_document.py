@@ -3,6 +3,7 @@ tables built by walking all of it), on every line of real modules of many shapes
 
 from __future__ import annotations
 
+import random
 import sysconfig
 from pathlib import Path
 
@@ -72,3 +73,16 @@ def test_text_that_does_not_parse_is_all_module_level() -> None:
     doc = Document("def f(:\n    import os\n")
     assert not doc.parsed
     assert doc.location(1).scope == "module" and not doc.import_at(1)
+
+
+@pytest.mark.parametrize("name", [*MODULES, "ODD"])
+def test_a_range_meets_an_import_where_one_of_its_lines_is_in_one(name: str) -> None:
+    text = ODD if name == "ODD" else (LIB / name).read_text(encoding="utf-8")
+    doc = Document(text, name)
+    rng = random.Random(name)
+    n = doc.line_count
+    spans = [(a, a + w) for a in range(-1, n + 2) for w in (0, 1, 3)]
+    spans += [tuple(sorted(rng.sample(range(-1, n + 3), 2))) for _ in range(300)]
+    for first, last in spans:
+        expected = any(doc.import_at(line) for line in range(first, last + 1))
+        assert doc.import_between(first, last) == expected, (first, last)

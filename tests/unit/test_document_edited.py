@@ -17,7 +17,7 @@ from surefix.features.ruff.edits import apply_edits, split_lines
 from surefix.features.ruff.findings import Edit, Position
 from surefix.features.ruff.project import DEFAULT_SELECT
 from surefix.model.analysis import Analysis, Candidate, analyze
-from surefix.model.autofix import fix_until_stable
+from surefix.model.autofix import Parse, fix_until_stable
 from surefix.model.scoring.scorer import load_model
 
 LIB = Path(sysconfig.get_paths()["stdlib"])
@@ -55,10 +55,12 @@ def test_every_fix_all_round_parses_as_a_whole_parse_would(name: str, tmp_path: 
     rounds: list[tuple[bool, int]] = []
     before: list[Document] = []
 
-    def relint(text: str, document: Document) -> Analysis:
+    def relint(text: str, parse: Parse) -> Analysis:
+        analysis = analyze(text, path, model, parse=parse)
+        document = parse()
         rounds.append((same(document, text), kept(before[-1], document) if before else 0))
         before.append(document)
-        return analyze(text, path, model, document=document)
+        return analysis
 
     run = fix_until_stable(analyze(path.read_text(), path, model), relint, everything)
     assert run.rounds >= 2 and len(rounds) >= 2
@@ -82,6 +84,33 @@ def test_random_line_edits_of_real_modules_parse_as_a_whole_parse_would(seed: in
             if got.parsed:
                 text, doc = new, got
     assert incremental >= 20
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_new_version_parses_from_the_last_as_a_whole_parse_would(seed: int) -> None:
+    """The server's path from one version of a file to the next: it knows only both texts."""
+    rng = random.Random(seed)
+    incremental = 0
+    for name in ("functools.py", "dataclasses.py", "_pydecimal.py"):
+        text = (LIB / name).read_text(encoding="utf-8")
+        doc = Document(text, name)
+        for step in range(40):
+            if step % 5 == 4:  # a keystroke at a time: the same line, a character longer
+                line = rng.randrange(len(split_lines(text)) - 1)
+                edits = [Edit(Position(line, 0), Position(line, 0), rng.choice(["x", " ", "#"]))]
+            else:
+                edits = random_edits(rng, split_lines(text))[:1]  # a version: mostly one edit
+            new = apply_edits(text, edits)
+            got = doc.revised(new)
+            assert same(got, new), (name, edits)
+            incremental += got.parsed and kept(doc, got) > 0
+            if got.parsed:
+                text, doc = new, got
+        for new in (text + "\n# edit\n", text.rstrip("\n"), "", text):  # the ends, and none
+            got = doc.revised(new)
+            assert same(got, new), (name, new[-20:])
+            doc = got
+    assert incremental >= 40
 
 
 def random_edits(rng: random.Random, lines: list[str]) -> list[Edit]:

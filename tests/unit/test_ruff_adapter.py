@@ -278,3 +278,24 @@ def test_the_cli_words_say_which_flag_to_pass() -> None:
         " pass --ruff Ruff 0.2.2 or newer, or leave --ruff out to use the Ruff installed with"
         " surefix"
     )
+
+
+def test_work_done_while_ruff_lints_leaves_its_answer_as_it_was() -> None:
+    text = (Path(__file__).parents[2] / "features" / "ruff" / "run.py").read_text() + "import os\n"
+    done: list[int] = []
+    alone = lint_text(text, "t.py", ISOLATED)
+    overlapped = lint_text(text, "t.py", ISOLATED, meanwhile=lambda: done.append(len(text)))
+    assert done == [len(text)] and alone.violations  # the whole text reached Ruff, as a file
+    assert overlapped == alone
+
+
+def test_ruff_still_times_out_and_the_work_meanwhile_still_fails_loudly() -> None:
+    slow = RuffOptions(isolated=True, select=("F401",), timeout=0.001)
+    with pytest.raises(RuffError, match=r"took longer than 0\.001s and was stopped"):
+        lint_text("import os\n", "t.py", slow, meanwhile=lambda: None)
+
+    def broken() -> None:
+        raise LookupError("the parse failed")
+
+    with pytest.raises(LookupError, match="the parse failed"):
+        lint_text("import os\n", "t.py", ISOLATED, meanwhile=broken)
