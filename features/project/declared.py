@@ -144,14 +144,51 @@ class Isort:
 
     def settings(self) -> list[tuple[str, Any]]:
         """The isort settings Ruff's isort has too (`profile = "black"` needs none: Ruff's
-        import sorting is black-compatible already)."""
+        import sorting is black-compatible already), custom sections included."""
         out = []
         for key, (ruff_key, convert) in _ISORT.items():
             value = self.options.get(key)
             converted = convert(value) if value is not None else None
             if converted is not None:
                 out.append((ruff_key, converted))
+        for name in self._custom_sections():
+            known = _names(self.options.get(f"known_{name}", ""))
+            if known:
+                out.append((f"lint.isort.sections.{name}", known))
         return out
+
+    def unfollowed(self, line_length: int) -> list[str]:
+        """The settings by which isort writes imports otherwise than Ruff's isort can be told
+        to: a profile other than black's, how long imports wrap where it is not black's way
+        (isort's own default is a grid), a line length other than the one Ruff wraps imports
+        at, and anything else Ruff has no setting for. Where there is one, I001's fix is not
+        what the project's isort writes."""
+        profile = str(self.options.get("profile", "")).strip().lower()
+        out = [f"profile = {profile}"] if profile not in ("", "black") else []
+        custom = {f"known_{name}" for name in self._custom_sections()}
+        for key, value in self.options.items():
+            if key in _ISORT or key in _ISORT_RUNS or key in custom or key in _WRAPPING:
+                continue
+            if key not in ("profile", "line_length"):
+                out.append(f"{key} = {value}")
+        own_way = False  # a wrapping setting left to isort's default, which is not black's
+        for key, (isort_default, black) in _WRAPPING.items():
+            if key in self.options:
+                if str(self.options[key]).strip().lower() not in black:
+                    out.append(f"{key} = {self.options[key]}")
+            elif profile != "black" and isort_default not in black:
+                own_way = True
+        if own_way:
+            out.append('no profile = "black" (isort then wraps long imports its own way)')
+        given = _count(self.options.get("line_length", ""))
+        wraps = given or (88 if profile == "black" else 79)  # isort's own defaults
+        if wraps != line_length:
+            out.append(f"line_length = {wraps} (Ruff wraps imports at {line_length})")
+        return out
+
+    def _custom_sections(self) -> list[str]:
+        names = _names(self.options.get("sections", "")) or []
+        return [n.lower() for n in names if n.upper() not in _SECTIONS]
 
 
 def read_isort(root: Path, reader: Reader) -> Isort | None:
@@ -197,6 +234,49 @@ def _count(value: Any) -> int | None:
         return None
 
 
+# isort's section names, as Ruff's isort spells them.
+_SECTIONS = {
+    "FUTURE": "future",
+    "STDLIB": "standard-library",
+    "THIRDPARTY": "third-party",
+    "FIRSTPARTY": "first-party",
+    "LOCALFOLDER": "local-folder",
+}
+
+
+def _section(value: Any) -> str | None:
+    name = str(value).strip()
+    return _SECTIONS.get(name.upper(), name.lower()) if name else None
+
+
+def _sections(value: Any) -> list[str] | None:
+    names = _names(value)
+    return [s for s in (_section(n) for n in names) if s] if names else None
+
+
+# isort settings that choose which files it reads or how it runs, not what it writes.
+_ISORT_RUNS = frozenset(
+    {
+        "skip", "skip_glob", "extend_skip", "extend_skip_glob", "skip_gitignore",
+        "filter_files", "py_version", "virtual_env", "conda_env", "color_output", "quiet",
+        "verbose", "show_diff", "check", "atomic", "jobs", "settings_path", "settings_file",
+        "supported_extensions", "blocked_extensions", "only_modified", "overwrite_in_place",
+        "follow_links", "honor_noqa",
+    }
+)  # fmt: skip
+
+_TRUE = ("true", "1", "yes", "on")
+# How isort wraps an import too long for a line: (isort's own default, the values that write
+# what `profile = "black"` — and Ruff's isort — write).
+_WRAPPING: dict[str, tuple[str, tuple[str, ...]]] = {
+    "multi_line_output": ("0", ("3", "vertical_hanging_indent", "mode.vertical_hanging_indent")),
+    "include_trailing_comma": ("false", _TRUE),
+    "force_grid_wrap": ("0", ("0", "false")),
+    "use_parentheses": ("false", _TRUE),
+    "ensure_newline_before_comments": ("false", _TRUE),
+    "split_on_trailing_comma": ("false", _TRUE),
+}
+
 _ISORT: dict[str, tuple[str, Any]] = {
     "known_first_party": ("lint.isort.known-first-party", _names),
     "known_third_party": ("lint.isort.known-third-party", _names),
@@ -211,6 +291,14 @@ _ISORT: dict[str, tuple[str, Any]] = {
     "lines_between_types": ("lint.isort.lines-between-types", _count),
     "force_to_top": ("lint.isort.force-to-top", _names),
     "src_paths": ("src", _names),
+    "sections": ("lint.isort.section-order", _sections),
+    "default_section": ("lint.isort.default-section", _section),
+    "no_lines_before": ("lint.isort.no-lines-before", _sections),
+    "single_line_exclusions": ("lint.isort.single-line-exclusions", _names),
+    "force_wrap_aliases": ("lint.isort.force-wrap-aliases", _flag),
+    "from_first": ("lint.isort.from-first", _flag),
+    "length_sort": ("lint.isort.length-sort", _flag),
+    "no_sections": ("lint.isort.no-sections", _flag),
 }
 
 

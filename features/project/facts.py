@@ -30,6 +30,7 @@ from typing import Any
 
 from surefix.features.project.declared import (
     Black,
+    Isort,
     PreCommit,
     black_target,
     python_floor,
@@ -111,6 +112,9 @@ class ProjectFacts:
     ruff_select: tuple[str, ...] = RUFF_DEFAULT_SELECT
     ruff_ignore: tuple[str, ...] = ()
     ruff_select_given: bool = False  # the configuration has its own `select`
+    # Rules whose fixes the project's own tool would write otherwise (I001 under an isort
+    # configuration Ruff cannot be told all of), with why: still linted, never automatic.
+    unfollowed: tuple[tuple[str, str], ...] = ()
 
     @property
     def configured(self) -> bool:
@@ -121,7 +125,7 @@ class ProjectFacts:
 
     def chooses(self, rule: str) -> bool:
         """Whether the project asked for `rule`'s fixes, so the autopilot may apply them."""
-        if self.conflicts_with_formatter(rule):
+        if self.conflicts_with_formatter(rule) or rule in dict(self.unfollowed):
             return False
         return self.configured or self._decide(rule)[0] is Verdict.SELECTED
 
@@ -172,6 +176,8 @@ class ProjectFacts:
         if self.conflicts_with_formatter(rule):
             name = _FORMATTER_WORDS.get(self.formatter or "", self.formatter)
             return f"this project formats with {name}, and {rule} conflicts with the formatter"
+        if rule in dict(self.unfollowed):
+            return dict(self.unfollowed)[rule]
         if self.configured:
             return None
         verdict, selector = self._decide(rule)
@@ -235,6 +241,7 @@ class _Collect:
     declared: list[str] = field(default_factory=list)
     noqa: list[NoqaTool] = field(default_factory=list)
     black: Black | None = None
+    isort: Isort | None = None
 
     def choose(self, selectors: Iterable[str], who: str) -> None:
         for selector in selectors:
@@ -277,6 +284,8 @@ class _Collect:
         lint = _table(ruff.get("lint"))
         line_length = _length(ruff.get("line-length")) if configured else None
         given = _codes(lint, ruff, "select")
+        wraps = _length(self.settings.get("line-length")) or RUFF_DEFAULT_LINE_LENGTH
+        unfollowed = self.isort.unfollowed(wraps) if self.isort and not configured else []
         return ProjectFacts(
             root=root,
             ruff_config=config,
@@ -298,6 +307,7 @@ class _Collect:
             problems=tuple(reader.problems),
             selected_by=() if configured else tuple(self.select.items()),
             ignored_by=() if configured else tuple(self.ignore.items()),
+            unfollowed=(("I001", _unfollowed_words(self.isort, unfollowed)),) if unfollowed else (),
         )
 
     # -- each tool ------------------------------------------------------------------------------
@@ -348,7 +358,7 @@ class _Collect:
         return flake8
 
     def _isort(self, pre_commit: PreCommit | None) -> None:
-        isort = read_isort(self.root, self.reader)
+        isort = self.isort = read_isort(self.root, self.reader)
         if isort is not None:
             who = f"isort ({isort.where})"
             self.say(who)
@@ -415,6 +425,13 @@ class _Collect:
             self.set("line-length", formatted)
         if checked and checked != (formatted or RUFF_DEFAULT_LINE_LENGTH):
             self.set("lint.pycodestyle.max-line-length", checked)
+
+
+def _unfollowed_words(isort: Isort | None, settings: list[str]) -> str:
+    where = isort.where if isort is not None else "isort"
+    more = f" and {len(settings) - 3} more" if len(settings) > 3 else ""
+    shown = ", ".join(settings[:3]) + more
+    return f"this project's isort ({where}) sorts imports as Ruff cannot be told to: {shown}"
 
 
 def _ruff_table(config: Path | None, reader: Reader) -> dict[str, Any]:

@@ -502,6 +502,7 @@ def test_isort_settings_become_ruffs(tmp_path: Path) -> None:
         {
             ".isort.cfg": """
                 [settings]
+                profile = black
                 known_first_party = app, helpers
                 known_third_party = requests
                 force_single_line = true
@@ -509,7 +510,7 @@ def test_isort_settings_become_ruffs(tmp_path: Path) -> None:
                 lines_after_imports = 2
                 src_paths = src,tests
                 """,
-            "pyproject.toml": "[tool.isort]\nprofile = 'black'\n",  # .isort.cfg comes first
+            "pyproject.toml": "[tool.isort]\nprofile = 'google'\n",  # .isort.cfg comes first
             "m.py": "",
         },
     )
@@ -523,6 +524,79 @@ def test_isort_settings_become_ruffs(tmp_path: Path) -> None:
         "lint.isort.lines-after-imports = 2",
         'src = ["src", "tests"]',
     )
+    ruff_for(facts)
+
+
+# Pylons/pyramid's [tool.isort] at 5b13e4a6: no standard-library section (it sorts with the
+# third-party one), no blank line before third-party imports.
+PYRAMID_ISORT = """\
+[tool.black]
+line-length = 79
+
+[tool.isort]
+profile = "black"
+multi_line_output = 3
+src_paths = ["src", "tests"]
+skip_glob = ["docs/*"]
+include_trailing_comma = true
+force_grid_wrap = false
+combine_as_imports = true
+line_length = 79
+force_sort_within_sections = true
+no_lines_before = "THIRDPARTY"
+sections = "FUTURE,THIRDPARTY,FIRSTPARTY,LOCALFOLDER"
+default_section = "THIRDPARTY"
+known_first_party = "pyramid"
+"""
+PYRAMID_IMPORTS = """\
+import binascii
+from codecs import utf_8_decode
+import time as time_mod
+import warnings
+from webob.cookies import CookieProfile
+from zope.interface import implementer
+
+from pyramid.authorization import Authenticated
+
+print(binascii, utf_8_decode, time_mod, warnings, CookieProfile, implementer, Authenticated)
+"""
+
+
+def test_isort_sections_and_their_spacing_become_ruffs(tmp_path: Path) -> None:
+    root = write(
+        tmp_path, {"pyproject.toml": PYRAMID_ISORT, "src/pyramid/auth.py": PYRAMID_IMPORTS}
+    )
+    facts = project_facts(root / "src" / "pyramid" / "auth.py")
+    assert facts.chooses("I001") and not facts.unfollowed
+    overrides = set(facts.ruff_overrides)
+    assert {
+        'lint.isort.section-order = ["future", "third-party", "first-party", "local-folder"]',
+        'lint.isort.default-section = "third-party"',
+        'lint.isort.no-lines-before = ["third-party"]',
+    } <= overrides
+    # pyramid's own imports, which its isort leaves as they are, are what Ruff's I001 wants too
+    assert "I001" not in ruff_for(facts, "src/pyramid/auth.py")
+
+
+@pytest.mark.parametrize(
+    ("isort", "said"),
+    [
+        ('profile = "google"\n', "profile = google"),
+        ('profile = "black"\nforce_alphabetical_sort = true\n', "force_alphabetical_sort = True"),
+        ('profile = "black"\nmulti_line_output = 5\n', "multi_line_output = 5"),
+        ('known_first_party = ["app"]\n', 'no profile = "black"'),
+        ('profile = "black"\nline_length = 100\n', "line_length = 100 (Ruff wraps imports at 88)"),
+    ],
+)
+def test_isort_settings_ruff_cannot_follow_keep_i001_from_the_autopilot(
+    tmp_path: Path, isort: str, said: str
+) -> None:
+    root = write(tmp_path, {"pyproject.toml": f"[tool.isort]\n{isort}", "m.py": ""})
+    facts = project_facts(root / "m.py")
+    reason = facts.why_not("I001") or ""
+    assert not facts.chooses("I001") and said in reason, reason
+    assert reason.startswith("this project's isort ([tool.isort]) sorts imports as Ruff cannot")
+    assert facts.chooses("F401") and facts.choice("I001") == "other_tool"  # the model's input
     ruff_for(facts)
 
 
@@ -737,7 +811,7 @@ def test_malformed_files_are_problems_not_exceptions(tmp_path: Path) -> None:
             "pyproject.toml": "[project\nname = 'x'\n",
             "setup.cfg": "no section header\n",
             ".pre-commit-config.yaml": "repos: [\n",
-            ".isort.cfg": "[settings]\nknown_first_party = app\n",
+            ".isort.cfg": "[settings]\nprofile = black\nknown_first_party = app\n",
             "m.py": "",
         },
     )
