@@ -84,17 +84,26 @@ class Analyses:
     async def get(self, uri: str, version: int, text: Source) -> Analyzed | None:
         """The analysis of exactly this version, starting it now if it has not started. None
         once a newer version (or a close) supersedes it: an answer for old text is no answer,
-        and re-running the old version would cancel the new one."""
+        and re-running the old version would cancel the new one. A run cancelled for a fresh
+        one of the same version (settings, the model or the user's record changed: every open
+        document is analysed again) is waited for in its successor, so a request that came in
+        between still gets its answer."""
         self.schedule(uri, version, text, 0)
-        run = self._runs[uri]
-        try:
-            result = await asyncio.shield(run.task)
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # the request itself was cancelled
-            return None
-        return result if result is not None and result.version == version else None
+        while True:
+            run = self._runs.get(uri)
+            if run is None or run.version != version:
+                return None
+            if run.task.cancelled():  # left behind cancelled: run this version again
+                self.schedule(uri, version, text, 0)
+                continue
+            try:
+                result = await asyncio.shield(run.task)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # the request itself was cancelled
+                continue
+            return result if result is not None and result.version == version else None
 
     def cached(self, uri: str) -> Analyzed | None:
         """The newest finished analysis, whatever its version (for commands naming a version)."""

@@ -531,3 +531,25 @@ async def test_with_no_loadable_model_fixes_are_unscored_and_never_automatic(
         )
         assert not fix.is_preferred
         assert await e.code_actions(uri, only=["source.fixAll.surefix"]) == []  # none trusted
+
+
+async def test_a_request_waiting_on_an_analysis_outlives_a_rescore_of_every_document(
+    editor: Session,
+) -> None:
+    """Settings, the model or the user's record change while a request waits for its version's
+    analysis: every open document is analysed again, and the request gets that analysis."""
+    import sysconfig
+
+    long_module = Path(sysconfig.get_paths()["stdlib"]) / "_pydecimal.py"
+    text = "import os\n" + long_module.read_text(encoding="utf-8")  # its analysis takes a while
+    async with editor() as e:
+        uri = await e.open("big.py", UNUSED_IMPORT)
+        for threshold in (0.5, 0.6, 0.7):
+            await e.change(uri, text + f"# {threshold}\n", wait=False)
+            asked = asyncio.ensure_future(e.code_actions(uri, line=0))
+            e.client.set_configuration({"autoThreshold": threshold}, section="surefix")
+            e.client.workspace_did_change_configuration(
+                t.DidChangeConfigurationParams(settings=None)
+            )
+            titles = [a.title for a in await asked]
+            assert any(title.endswith("Remove unused import: `os`") for title in titles), titles
