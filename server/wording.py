@@ -7,6 +7,7 @@ never word the same score differently.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from surefix.features.featurize import GROUPS
 from surefix.features.ruff.rules import RuleDoc
@@ -211,6 +212,27 @@ def explanation_lines(model: TrustModel, candidate: Candidate) -> list[str]:
     """`surefix check --explain`: the evidence and the reasons, as hover's main part says them."""
     said = reasons(model.explain(candidate.row), candidate.row, candidate.personal)
     return [evidence_words(candidate, model), *(f"- {r.direction}: {r.text}" for r in said)]
+
+
+def nothing_applied(name: str, held: Sequence[tuple[Candidate, str]]) -> str:
+    """Why apply-all-trusted would change nothing in the file `name`: the fixes it holds back,
+    by reason, commonest first — what an editor shows for a fix-all that did nothing, where a
+    bare "nothing to fix" would hide the fixes still offered one by one."""
+    if not held:
+        return f"fix-all on {name} has nothing to apply: Ruff offers no fix there"
+    by_reason: dict[str, Counter[str]] = {}
+    for c, reason in held:
+        by_reason.setdefault(reason, Counter())[c.violation.rule] += 1
+    ordered = sorted(by_reason.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    parts = [
+        ", ".join(rule if n == 1 else f"{rule} x{n}" for rule, n in sorted(rules.items()))
+        + f" ({reason})"
+        for reason, rules in ordered[:3]
+    ]
+    more = len(ordered) - 3
+    rest = f"; {more} other reason{'s' if more > 1 else ''}" if more > 0 else ""
+    fixes = f"{len(held)} fix{'es' if len(held) > 1 else ''}"
+    return f"fix-all on {name} applied nothing: {fixes} held back: " + "; ".join(parts) + rest
 
 
 def held_lines(run: FixRun) -> list[str]:

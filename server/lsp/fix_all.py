@@ -16,7 +16,7 @@ from surefix.model.analysis import Analysis
 from surefix.model.autofix import MAX_ROUNDS, FixRun, Hold, Parse, fix_until_stable
 from surefix.server.lsp.analyzer import Analyzer
 from surefix.server.lsp.documents import Analyzed
-from surefix.server.wording import applied_words, held_lines
+from surefix.server.wording import applied_words, held_lines, nothing_applied
 
 FIX_ALL_KIND = "source.fixAll.surefix"
 APPLY_TRUSTED_COMMAND = "surefix.applyTrustedFixes"
@@ -28,6 +28,19 @@ def worth_offering(analyzed: Analyzed, hold: Hold) -> bool:
     those, so without one it could change nothing, and a menu entry that does nothing is noise."""
     text = analyzed.analysis.text
     return any(hold(c, text) is None for c in analyzed.analysis.candidates)
+
+
+def why_nothing(analyzed: Analyzed, hold: Hold) -> str:
+    """Why the action is not offered on this version: every fix held back, and why."""
+    text = analyzed.analysis.text
+    held = [(c, r) for c in analyzed.analysis.candidates if (r := hold(c, text)) is not None]
+    return nothing_applied(analyzed.uri.rsplit("/", 1)[-1], held)
+
+
+def disabled(reason: str) -> t.CodeAction:
+    """The action, greyed out with `reason`, for an editor that shows why it cannot run."""
+    why = t.CodeActionDisabled(reason)
+    return t.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND, disabled=why)
 
 
 async def run(analyzer: Analyzer, analyzed: Analyzed, hold: Hold) -> FixRun:

@@ -18,6 +18,7 @@ from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcInvalidParams
 
 from surefix.features.ruff.run import RuffError
+from surefix.model.autofix import OTHER_RULE
 from surefix.model.scoring.scorer import ScoreError
 from surefix.server.lsp import (
     code_actions,
@@ -39,6 +40,7 @@ from surefix.server.lsp.protocol import Encoded
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
 from surefix.server.lsp.texts import document_key
+from surefix.server.wording import nothing_applied
 
 F = TypeVar("F", bound=Callable[..., Any])
 APPLY_EDIT_WAIT_S = 30.0  # an editor may ask the user first; one that never answers is told
@@ -205,12 +207,16 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> Encoded 
         rules = {o.violation.rule for o in shown if o.candidate is not None}
         if rules:
             found += map(shape, suggestions.actions(await ls.suggestions.of(analyzed), rules))
-    if code_actions.wants(fix_all.FIX_ALL_KIND, only) and fix_all.worth_offering(
-        analyzed, ls.autopilot_hold(analyzed.uri)
-    ):
+    if code_actions.wants(fix_all.FIX_ALL_KIND, only):
+        hold = ls.autopilot_hold(analyzed.uri)
         explicit = any(k.startswith(t.CodeActionKind.SourceFixAll) for k in only or ())
-        run = await ls.fix_run(analyzed) if explicit else None
-        found.append(shape(fix_all.action(analyzed, run, client_resolves_edits(ls))))
+        if fix_all.worth_offering(analyzed, hold):
+            run = await ls.fix_run(analyzed) if explicit else None
+            found.append(shape(fix_all.action(analyzed, run, client_resolves_edits(ls))))
+        elif explicit:
+            invoked = params.context.trigger_kind == t.CodeActionTriggerKind.Invoked
+            reason = fix_all.why_nothing(analyzed, hold)
+            found += map(shape, nothing_to_fix(ls, analyzed, reason, invoked))
     remove_unused = ls.settings.organize_remove_unused
     if organize.offered(only) and analyzed.analysis.cells is None:  # files only, as yet
         asked = organize.explicit(only)
@@ -218,6 +224,17 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> Encoded 
             invoked = params.context.trigger_kind == t.CodeActionTriggerKind.Invoked
             found += map(shape, await organize_imports(ls, analyzed, asked, invoked, remove_unused))
     return found or None
+
+
+def nothing_to_fix(
+    ls: SurefixServer, analyzed: Analyzed, reason: str, invoked: bool
+) -> list[t.CodeAction]:
+    """Fix-all asked for by its kind (a command, a save) where it would apply nothing: the
+    action disabled with why where the client shows that; else a log line, once per version,
+    and a message when the user invoked it, as organize imports says why it did nothing."""
+    shows_disabled = client_shows_disabled(ls)
+    ls.notes.once(analyzed.uri, analyzed.version, reason, invoked and not shows_disabled)
+    return [fix_all.disabled(reason)] if shows_disabled else []
 
 
 async def organize_imports(
@@ -377,10 +394,16 @@ async def fix_and_apply(
     if wanted is not None and wanted != analyzed.version:
         return {"applied": 0, "reason": "stale version"}
     run = await ls.fix_run(analyzed, rule)
-    if run.applied:
-        refused = await apply_edit(ls, fix_all.edit(analyzed, run))
-        if refused is not None:
-            return {"applied": 0, "reason": refused}
+    if not run.applied:
+        name = analyzed.uri.rsplit("/", 1)[-1]
+        held = [(c, why) for c, why in run.held if why != OTHER_RULE]
+        reason = nothing_applied(name, held)
+        if run.dropped:  # applied, then undone whole: the round left the file broken
+            reason = f"fix-all on {name} applied nothing: its fixes left a syntax error"
+        return {"applied": 0, "dropped": len(run.dropped), "rounds": run.rounds, "reason": reason}
+    refused = await apply_edit(ls, fix_all.edit(analyzed, run))
+    if refused is not None:
+        return {"applied": 0, "reason": refused}
     return {"applied": len(run.applied), "dropped": len(run.dropped), "rounds": run.rounds}
 
 

@@ -256,3 +256,49 @@ async def test_a_bare_noqa_that_flake8_reads_is_never_removed_automatically(
         assert "a bare `# noqa`, which flake8 (setup.cfg) reads too" in found["RUF100"].title
         fixed = await fix_all(e, uri)
         assert fixed is None or "# noqa" in fixed
+
+
+HELD = 'name = "world"\nprint("hello %s" % name)\n'  # UP031: Ruff's fix is unsafe, never automatic
+
+
+async def test_fix_all_with_nothing_to_apply_says_which_fixes_it_holds_back(
+    editor: Session,
+) -> None:
+    """An editor that shows disabled actions gets the action greyed out with why; the command
+    says why it applied nothing; a fix-all the editor asked for on save stays quiet."""
+    async with editor("visual_studio_code") as e:
+        (e.root / "ruff.toml").write_text('[lint]\nselect = ["UP031"]\n')
+        uri = await e.open("held.py", HELD)
+        assert [a.title for a in await e.code_actions(uri) if is_fix(a)]  # offered one by one
+        (action,) = await e.code_actions(uri, only=[FIX_ALL])
+        reason = (
+            "fix-all on held.py applied nothing: 1 fix held back: UP031 (Ruff marks the fix unsafe)"
+        )
+        assert action.edit is None and action.disabled is not None
+        assert action.disabled.reason == reason
+        result = await e.execute("surefix.applyTrustedFixes", uri)
+        assert result["applied"] == 0 and result["reason"] == reason
+        assert e.messages() == []  # the disabled action and the result say it: no popup
+
+
+async def test_fix_all_invoked_in_neovim_tells_why_it_applied_nothing(editor: Session) -> None:
+    """Neovim shows no disabled action: a fix-all on save is logged once per version, one
+    invoked as a command is told to the user."""
+    async with editor("neovim") as e:
+        (e.root / "ruff.toml").write_text('[lint]\nselect = ["UP031"]\n')
+        uri = await e.open("held.py", HELD)
+        on_save = t.CodeActionTriggerKind.Automatic
+        assert await e.code_actions(uri, only=[FIX_ALL], trigger=on_save) == []
+        assert e.messages() == []
+        invoked = t.CodeActionTriggerKind.Invoked
+        assert await e.code_actions(uri, only=[FIX_ALL], trigger=invoked) == []
+        (message,) = e.messages()
+        assert message == (
+            "surefix: fix-all on held.py applied nothing: 1 fix held back: "
+            "UP031 (Ruff marks the fix unsafe)"
+        )
+        await e.change(uri, "x = 1\n")  # no fix at all
+        assert await e.code_actions(uri, only=[FIX_ALL], trigger=invoked) == []
+        assert e.messages()[-1] == (
+            "surefix: fix-all on held.py has nothing to apply: Ruff offers no fix there"
+        )

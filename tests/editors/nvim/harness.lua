@@ -98,6 +98,18 @@ function H.notification(text, since)
   end)
 end
 
+--- The first command-line echo containing `text` after the `since`-th one, waiting for it: a
+--- server's window/showMessage reaches the user as one.
+function H.echoed(text, since)
+  return H.wait("an echo containing " .. text, function()
+    for i = (since or 0) + 1, #H.result.echoes do
+      if H.result.echoes[i]:find(text, 1, true) then
+        return H.result.echoes[i]
+      end
+    end
+  end)
+end
+
 function H.finish()
   for _, client in ipairs(vim.lsp.get_clients()) do
     client:stop()

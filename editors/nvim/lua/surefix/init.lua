@@ -278,11 +278,15 @@ function M.fix_all(bufnr, done)
       return done(nil)
     end
     for _, action in ipairs(actions or {}) do
+      if action.kind == M.FIX_ALL_KIND and action.disabled then
+        notify(action.disabled.reason)
+        return done(nil)
+      end
       if action.kind == M.FIX_ALL_KIND then
         return apply_fix_all(client, bufnr, action, done)
       end
     end
-    notify("nothing to fix in this buffer")
+    -- No action: the server has said why (which fixes it holds back, or that there are none).
     done(nil)
   end, bufnr)
 end
@@ -455,6 +459,9 @@ function M.organize_imports_sync(bufnr, timeout_ms, invoked)
     return false, err
   end
   for _, action in ipairs(actions ~= vim.NIL and actions or {}) do
+    if action.kind == M.ORGANIZE_KIND and action.disabled then
+      return false, action.disabled.reason, true
+    end
     if action.kind == M.ORGANIZE_KIND and action.edit then
       if not edits_anything(action.edit) then
         return false, nil, true
