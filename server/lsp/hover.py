@@ -12,6 +12,7 @@ from lsprotocol import types as t
 from surefix.features.ruff.findings import Position
 from surefix.features.ruff.noqa import Directive, directive_at
 from surefix.features.ruff.rules import RuleBook
+from surefix.model.analysis import Candidate
 from surefix.model.scoring.scorer import TrustModel
 from surefix.server.lsp.commands import client_feature
 from surefix.server.lsp.documents import Analyzed
@@ -49,9 +50,7 @@ def hover(
     where = analyzed.layout.to_text(uri, at)
     if where is None:
         return None
-    found = [
-        c for c in analyzed.analysis.candidates if c.violation.start <= where <= c.violation.end
-    ]
+    found = [c for c in analyzed.analysis.candidates if _under(c, where)]
     if not found:
         return None
     sections = [hover_markdown(c, model, record_words(c.violation.rule), style) for c in found]
@@ -64,6 +63,19 @@ def hover(
     return t.Hover(
         contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
         range=analyzed.layout.place(v.start, v.end)[1],
+    )
+
+
+def _under(candidate: Candidate, where: Position) -> bool:
+    """Whether `where` is in the violation, or in what its fix rewrites on the violation's lines:
+    E713's range is `x in y`, its fix takes the `not` before it too."""
+    v = candidate.violation
+    if v.start <= where <= v.end:
+        return True
+    lines = range(v.start.line, v.end.line + 1)
+    return any(
+        e.start <= where <= e.end and e.start.line in lines and e.end.line in lines
+        for e in candidate.fix.edits
     )
 
 

@@ -221,3 +221,16 @@ async def test_no_hover_away_from_fixable_diagnostics(editor: Session) -> None:
         assert unfixable.data == {"version": 1, "index": 2, "fixable": False}
         start = unfixable.range.start
         assert await e.hover(messy, start.line, start.character + 20) is None
+
+
+async def test_hover_covers_what_the_fix_rewrites_beyond_the_diagnostic(editor: Session) -> None:
+    """E713's diagnostic is `p in x`; its fix rewrites `not p in x`: the `not` explains it too,
+    and a column the fix leaves alone does not."""
+    async with editor() as e:
+        (e.root / "ruff.toml").write_text('[lint]\nselect = ["E713"]\n')
+        uri = await e.open("m.py", "def f(p, x):\n    if not p in x:\n        return 1\n")
+        (found,) = await e.diagnostics(uri)
+        assert (found.code, found.range.start.character) == ("E713", 11)
+        on_not = await e.hover(uri, 1, 8)
+        assert on_not is not None and "E713" in on_not.contents.value
+        assert await e.hover(uri, 1, 4) is None  # `if`: not the fix's
