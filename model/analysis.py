@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from math import floor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -253,8 +254,10 @@ def analyze(
 
 
 def score_percent(score: float) -> int:
-    """The whole percent a badge shows, never 0 or 100: the model is never certain."""
-    return min(99, max(1, round(100 * score)))
+    """The whole percent a badge shows, never 0 or 100 (the model is never certain), rounded
+    down: a badge never says more than the score, so a 90 % badge is never held back by a
+    threshold of 0.9 the score itself is below."""
+    return min(99, max(1, floor(100 * score + 1e-9)))
 
 
 def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:

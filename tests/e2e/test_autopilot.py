@@ -43,9 +43,9 @@ def build(root: Path, files: dict[str, str]) -> None:
 
 async def fix_all(e: Editor, uri: str) -> str | None:
     """What fix-on-save does: ask for the fix-all action explicitly, apply its edit, return the
-    new text (None when nothing was offered)."""
+    new text (None when nothing was offered, or the action is disabled: nothing to apply)."""
     found = await e.code_actions(uri, only=[FIX_ALL])
-    if not found:
+    if not found or found[0].disabled is not None:
         return None
     (action,) = found
     assert action.edit is not None
@@ -200,7 +200,9 @@ async def test_this_fix_is_wrong_moves_the_score_and_the_band_at_once(editor: Se
         assert wrong.command is not None
         await e.execute(wrong.command.command, *(wrong.command.arguments or ()))
         after = fixes(await e.code_actions(uri))["F401"]
-        assert await e.code_actions(uri, only=[FIX_ALL]) == []
+        (held,) = await e.code_actions(uri, only=[FIX_ALL])
+        assert held.disabled is not None
+        assert "F401 (you said a F401 fix was wrong)" in held.disabled.reason
     assert percent_of(after) < percent_of(before)
     assert band_of(after) == "review-suggested" and "you said a F401 fix was wrong" in after.title
 

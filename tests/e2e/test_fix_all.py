@@ -98,17 +98,19 @@ async def test_clients_without_resolve_get_a_command_that_applies_the_edit(
 
 async def test_a_file_with_nothing_trusted_gets_no_fix_all(editor: Session) -> None:
     """Every fix of the file is below the auto-apply band: the menu has no fix-all, and a
-    fix-all on save gets nothing to apply."""
+    fix-all on save gets the action disabled, saying why: nothing to apply."""
     async with editor(config={"autoThreshold": 1.0}) as e:
         uri = await e.open("messy.py", MESSY)
         menu = await e.code_actions(uri)
         found = bands(menu)
         assert set().union(*found.values()) == MESSY_FIXABLE and "auto-apply" not in found
         assert [a for a in menu if a.kind == FIX_ALL] == []
-        on_save = await e.code_actions(
+        (on_save,) = await e.code_actions(
             uri, only=[t.CodeActionKind.SourceFixAll], trigger=t.CodeActionTriggerKind.Automatic
         )
-        assert on_save == []
+        assert on_save.edit is None and on_save.command is None and on_save.disabled is not None
+        assert on_save.disabled.reason.startswith("fix-all on messy.py applied nothing: ")
+        assert "its trust score is below the auto-apply threshold" in on_save.disabled.reason
         assert e.messages() == []  # nothing dropped, nothing failed
 
 
@@ -120,5 +122,7 @@ async def test_the_apply_command_on_a_file_with_nothing_trusted_sends_no_edit(
         menu = await e.code_actions(uri)
         assert bands(menu) and "auto-apply" not in bands(menu)
         result = await e.execute("surefix.applyTrustedFixes", {"uri": uri, "version": 1})
+        reason = result.pop("reason")
         assert result == {"applied": 0, "dropped": 0, "rounds": 0}
+        assert reason.startswith("fix-all on messy.py applied nothing: ")
         assert e.applied_edits == []

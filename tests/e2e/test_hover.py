@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from math import floor
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def check_main_part(lines: list[str], d: t.Diagnostic, facts: dict[str, Any]) ->
 def check_sum(values: list[float], total: float, facts: dict[str, Any], pct: str) -> None:
     assert sum(values) == pytest.approx(total, abs=0.005 * (len(values) + 1))  # each to 0.005
     assert 1 / (1 + math.exp(-total)) == pytest.approx(facts["score"], abs=0.01)
-    assert pct == f"{min(99, max(1, round(100 * facts['score'])))}%"
+    assert pct == f"{min(99, max(1, floor(100 * facts['score'] + 1e-9)))}%"
 
 
 def check_vscode_details(lines: list[str], facts: dict[str, Any], model: str) -> None:

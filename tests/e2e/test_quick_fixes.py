@@ -3,6 +3,7 @@ trusted and safe are preferred."""
 
 from __future__ import annotations
 
+from math import floor
 from pathlib import Path
 
 import attrs
@@ -47,7 +48,7 @@ async def test_every_fix_is_badged_ranked_and_preferred_only_when_trusted_and_sa
                 else "manual-only"
             )
             assert band_of(action) == expected_band
-            percent = min(99, max(1, round(100 * facts["score"])))
+            percent = min(99, max(1, floor(100 * facts["score"] + 1e-9)))
             assert action.title.startswith(f"{MARKS[expected_band]} {percent}% ")
             assert action.kind == t.CodeActionKind.QuickFix
             assert bool(action.is_preferred) == (expected_band == "auto-apply")

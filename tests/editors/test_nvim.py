@@ -21,6 +21,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from math import floor
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,7 @@ def fixes(path: Path) -> list[dict[str, Any]]:
 
 
 def percent(score: float) -> int:
-    return min(99, max(1, round(100 * score)))
+    return min(99, max(1, floor(100 * score + 1e-9)))
 
 
 def test_every_step_of_the_session_ran(session: Session) -> None:

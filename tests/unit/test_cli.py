@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from math import floor
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ def test_check_scores_every_fixable_violation_of_the_sample_project() -> None:
     assert {f["band"] for f in fixes} <= {"auto-apply", "review-suggested", "manual-only"}
     for file in files:  # the badge's percent first, then rule, line and column: one order
         ranks = [
-            (-min(99, max(1, round(100 * f["score"]))), f["rule"], f["line"], f["column"])
+            (-min(99, max(1, floor(100 * f["score"] + 1e-9))), f["rule"], f["line"], f["column"])
             for f in file["fixes"]
         ]
         assert ranks == sorted(ranks)
@@ -276,7 +277,7 @@ def test_github_annotations_escape_what_ruff_really_says(tmp_path: Path) -> None
     assert fix["message"] == "`%`-format string has unused named argument(s): b, c"
     assert fix["fix"] == "Remove extra named arguments: b, c"
     assert fix["band"] == "auto-apply"
-    percent = min(99, max(1, round(100 * fix["score"])))
+    percent = min(99, max(1, floor(100 * fix["score"] + 1e-9)))
 
     result = surefix("check", name, "--format", "github", cwd=tmp_path)
     assert result.returncode == 1, result.stderr

@@ -20,7 +20,7 @@ def test_equal_badges_rank_by_rule_then_line_then_column() -> None:
     fixes = [
         candidate("UP006", 3, 4, 0.9849),  # all four badges say 98%: they tie
         candidate("F401", 9, 0, 0.9812),
-        candidate("F401", 2, 8, 0.9751),
+        candidate("F401", 2, 8, 0.9899),
         candidate("F401", 2, 1, 0.9803),
         candidate("B006", 7, 0, 0.5),
         candidate("C408", 1, 0, None),
@@ -41,13 +41,14 @@ def test_equal_badges_rank_by_rule_then_line_then_column() -> None:
 
 
 def test_the_rank_follows_the_badge_not_the_last_digits() -> None:
-    scores = (0.0, 0.004, 0.5, 0.9849, 0.995, 1.0)
-    assert [score_percent(s) for s in scores] == [1, 1, 50, 98, 99, 99]
+    scores = (0.0, 0.004, 0.5, 0.8996, 0.9, 0.29, 0.9849, 0.995, 1.0)
+    # rounded down: 0.8996 is below an auto-apply threshold of 0.9, and its badge says so
+    assert [score_percent(s) for s in scores] == [1, 1, 50, 89, 90, 29, 98, 99, 99]
 
 
 def test_of_two_overlapping_fixes_with_equal_badges_fix_all_takes_the_first_rule() -> None:
     """`fix_until_stable` chooses each round's fixes from `ranked`: the same one every time."""
     edit = (Edit(Position(1, 0), Position(1, 4), "x"),)
     sim = replace(candidate("SIM108", 1, 0, 0.991), fix=Fix("safe", "", edit))
-    ruf = replace(candidate("RUF005", 1, 2, 0.989), fix=Fix("safe", "", edit))
+    ruf = replace(candidate("RUF005", 1, 2, 0.9905), fix=Fix("safe", "", edit))
     assert non_overlapping(ranked([sim, ruf])) == [ruf] == non_overlapping(ranked([ruf, sim]))
