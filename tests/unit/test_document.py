@@ -8,6 +8,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from document_samples import ODD
 
 from surefix.features.document import Document, _Tables
 
@@ -29,33 +30,6 @@ def test_every_line_is_answered_as_the_tables_answer(name: str) -> None:
         location = doc.location(line)
         assert (location.nesting, location.scope) == (tables.nesting[i], tables.scope[i]), line
         assert doc.import_at(line) == tables.is_import[i], line
-
-
-ODD = """\
-import os; x = 1
-@decorator
-@other(
-    1,
-)
-class A:
-    def f(self):
-        try:
-            pass
-        except E:
-            import json
-
-        else:
-            return 1
-        finally:
-            pass
-
-    match x:
-        case 1:
-            from a import b
-        case _:
-            pass
-if x: import sys
-"""
 
 
 def test_decorators_semicolons_and_one_line_blocks_agree() -> None:

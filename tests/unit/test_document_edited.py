@@ -11,6 +11,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from document_samples import ODD
 
 from surefix.features.document import Document, Statement
 from surefix.features.ruff.edits import apply_edits, split_lines
@@ -137,40 +138,6 @@ def random_edits(rng: random.Random, lines: list[str]) -> list[Edit]:
             typed = rng.choice(["x", " ", "(", ":", "pass", "; y = 1", "\n", "\n    "])
             edits.append(Edit(Position(a, col), Position(a, col), typed))
     return edits or [Edit(Position(0, 0), Position(0, 0), "")]
-
-
-ODD = """\
-import os; x = 1
-@decorator
-@other(
-    1,
-)
-class A:
-    def f(self):
-        try:
-            pass
-        except E:
-            import json
-
-        else:
-            return 1
-        finally:
-            pass
-
-    def g(self):
-        if x: return 1
-        if y:
-            return 2
-        else:
-            return 3
-
-    match x:
-        case 1:
-            from a import b
-        case _:
-            pass
-if x: import sys
-"""
 
 
 def edit(line: int, col: int, end_line: int, end_col: int, content: str) -> Edit:
