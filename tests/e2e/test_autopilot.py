@@ -171,6 +171,11 @@ async def test_an_undone_fix_stays_undone_and_two_undos_demote_the_rule(
         assert await fix_all(e, uri) == "\nx = 1\n"
         await e.change(uri, first)  # the editor's undo
         assert await fix_all(e, uri) is None  # not again, at that spot
+        e.client.text_document_did_close(  # nor once the file is closed and opened again
+            t.DidCloseTextDocumentParams(text_document=t.TextDocumentIdentifier(uri=uri))
+        )
+        await e.open_uri(uri, first)
+        assert await fix_all(e, uri) is None
         fix = fixes(await e.code_actions(uri))["F401"]
         assert band_of(fix) == "auto-apply"  # one undo does not demote the rule
         second = "import os\nimport sys\n\nx = 1\n"
