@@ -76,9 +76,10 @@ def quick_fixes(
 ) -> tuple[list[t.CodeAction], list[Offer]]:
     """The actions for the range and the named diagnostics — fixes most trusted first (one of
     identical fixes on a line), then "Fix all RULE in this file" for their rules with more
-    fixes in the file, then `# noqa` in file order, then one "this fix is wrong" and one
-    "trust again" per rule and line — and the offers. `resolvable`: the client resolves an
-    action's edit (else "Fix all RULE" carries a command)."""
+    fixes in the file, then `# noqa` in the fixes' order (then those of diagnostics without a
+    fix, in file order: the menu names the rules in one order throughout), then one "this fix
+    is wrong" and one "trust again" per rule and line — and the offers. `resolvable`: the
+    client resolves an action's edit (else "Fix all RULE" carries a command)."""
     picked = [
         o
         for o in offered(analyzed, offers, style)
@@ -93,7 +94,8 @@ def quick_fixes(
             same.add(key)
             actions.append(o.fix)
     actions += rule_fixes(analyzed, by_trust, resolvable)
-    actions += [o.noqa for o in picked if o.noqa is not None]
+    actions += [o.noqa for o in by_trust if o.noqa is not None]
+    actions += [o.noqa for o in picked if o.fix is None and o.noqa is not None]
     return actions + once_per_rule_and_line(by_trust), [o.offer for o in picked]
 
 

@@ -141,3 +141,25 @@ async def test_a_cursor_with_its_lines_diagnostics_gets_every_fix_of_that_line(
         assert await at_cursor([]) == []  # the cursor alone touches none of them
         stale = [attrs.evolve(d, data={"version": 99, "index": 0}) for d in on_line]
         assert await at_cursor(stale) == []  # diagnostics of another version name nothing
+
+
+async def test_the_menu_names_a_lines_rules_in_one_order_from_fixes_to_noqa(
+    editor: Session,
+) -> None:
+    """`# noqa` follows the fixes' order, not the columns: on one of these two lines the more
+    trusted fix's diagnostic comes second."""
+    text = "usage = '%(prog)s' % dict(prog='x')\nboth = [dict(a=1), '%s' % usage]\n"
+    async with editor() as e:
+        (e.root / "ruff.toml").write_text('[lint]\nselect = ["C408", "UP031"]\n')
+        uri = await e.open("m.py", text)
+        by_column = {0: ["UP031", "C408"], 1: ["C408", "UP031"]}
+        differ = 0
+        for line, columns in by_column.items():
+            actions = await e.code_actions(uri, line=line)
+            fixed = [rule_of(a) for a in actions if is_fix(a)]
+            ignored = [a.title.split()[1] for a in actions if a.title.startswith("Ignore ")]
+            assert sorted(fixed) == ["C408", "UP031"] and ignored == fixed, [
+                a.title for a in actions
+            ]
+            differ += fixed != columns
+        assert differ == 1
