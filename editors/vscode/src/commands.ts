@@ -113,6 +113,11 @@ async function applyTrustedFixes(client: ClientSource): Promise<void> {
   if (result === null) {
     return; // the server has already said what went wrong
   }
+  if (result.applied === 0 && result.reason) {
+    // the server's own words: which fixes it held back, and why
+    void vscode.window.showInformationMessage(`surefix: ${result.reason}`);
+    return;
+  }
   const applied = result.applied === 1 ? '1 trusted fix' : `${result.applied} trusted fixes`;
   const why = result.reason ? ` (${result.reason})` : '';
   void vscode.window.showInformationMessage(`surefix: applied ${applied}${why}`);
