@@ -93,6 +93,14 @@ PROJECTS = (
         (Formatter("black", "24.8.0"),),
     ),
     Project(
+        "Pylons/pyramid",
+        "5b13e4a61b479be17c1d97ab504154595813a8f8",
+        "flake8 (.flake8) + black + isort with sections of its own (no standard-library one, no"
+        " blank line before third-party imports), no Ruff configuration",
+        # pyproject.toml's lint group at that commit: black ~= 26.1.0, isort ~= 5.12
+        (Formatter("black", "26.1.0"), Formatter("isort", "5.13.2")),
+    ),
+    Project(
         "kennethreitz/records",
         "ea4273695cee6da42edf1cb294d1f2a4505470fc",
         "no lint or format configuration at all; one module and its tests",
