@@ -19,6 +19,7 @@ from surefix.features.document import Document
 from surefix.features.featurize import HISTORY_PRIOR_MEAN, FileContext, Row, RuleHistory, featurize
 from surefix.features.project.facts import ProjectFacts, project_facts
 from surefix.features.project.root import resolved
+from surefix.features.ruff.edits import longest_new_line
 from surefix.features.ruff.findings import Fix, LintResult, Violation
 from surefix.features.ruff.noqa import removed_codes
 from surefix.features.ruff.notebook import Cells
@@ -141,6 +142,22 @@ def outside_reason(facts: ProjectFacts, v: Violation) -> str | None:
     return None
 
 
+def too_long(facts: ProjectFacts, v: Violation, lines: Sequence[str]) -> str | None:
+    """Why `v`'s fix is not applied automatically where it would make a line longer than the
+    project allows — a project that checks line length (E501, flake8's) or lays code out with a
+    formatter: the autopilot would leave its check failing, or code its formatter rewrites."""
+    if v.fix is None or not (facts.formatter or facts.choice("E501") not in OFF):
+        return None
+    longest = longest_new_line(v.fix.edits, lines, facts.line_length)
+    if longest is None:
+        return None
+    limit = facts.line_length
+    return f"it would make a line {longest} characters long, past this project's {limit}"
+
+
+OFF = ("unselected", "ignored")
+
+
 def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:
     """Auto-apply needs a high score *and* Ruff's own promise that the fix is safe."""
     if score >= thresholds.auto and applicability == "safe":
@@ -195,9 +212,14 @@ def assess(
     still offered, never applied automatically. `document` is `text` already parsed (a fix-all
     round's, `Document.edited`); any other text is parsed here."""
     result = linted.result
-    outside = {id(v): outside_reason(linted.facts, v) for v in result.violations if v.fix}
     if document is None or document.text != text:
         document = Document(text, str(path)).remember()
+    facts = linted.facts
+    outside = {
+        id(v): outside_reason(facts, v) or too_long(facts, v, document.lines)
+        for v in result.violations
+        if v.fix
+    }
     ctx = FileContext.build(document, result.violations, linted.facts)
     fixable = [(v, v.fix) for v in result.violations if v.fix is not None]
     records = {v.rule: history(v.rule) for v, _ in fixable} if history else {}

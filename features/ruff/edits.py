@@ -77,6 +77,42 @@ def apply_edits(text: str, edits: Iterable[Edit], index: LineIndex | None = None
     return "".join(out)
 
 
+MAX_SPAN_LINES = 200  # a fix's edits further apart than this are measured edit by edit
+
+
+def longest_new_line(edits: Sequence[Edit], lines: Sequence[str], limit: int) -> int | None:
+    """The length of the longest line over `limit` that `edits` (one fix's, in positions of the
+    text split into `lines`) would leave, where none of the lines they rewrite was over it
+    before; None when there is no such line. A fix that makes a line too long leaves the
+    project's line-length check failing, or its formatter to lay the code out again."""
+    spans: list[list[Edit]] = []
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if spans and edit.start.line <= spans[-1][-1].end.line:
+            spans[-1].append(edit)
+        else:
+            spans.append([edit])
+    longest = None
+    for span in spans:
+        first, last = span[0].start.line, max(e.end.line for e in span)
+        if last - first > MAX_SPAN_LINES:
+            continue
+        old = [*lines[first : last + 1], *([""] * (last + 1 - max(len(lines), first)))]
+        if any(len(line) > limit for line in old):
+            continue  # too long already: not this fix's doing
+        starts = list(accumulate((len(line) + 1 for line in old), initial=0))
+        joined = "\n".join(old)
+        out, cursor = [], 0
+        for e in span:
+            begin = starts[e.start.line - first] + e.start.column
+            out += [joined[cursor:begin], e.content]
+            cursor = max(cursor, starts[e.end.line - first] + e.end.column)
+        out.append(joined[cursor:])
+        widest = max(len(line) for line in "".join(out).split("\n"))
+        if widest > limit and (longest is None or widest > longest):
+            longest = widest
+    return longest
+
+
 def diff_edits(old: str, new: str) -> list[Edit]:
     """Whole-line edits turning `old` into `new`, touching only the lines that differ.
 

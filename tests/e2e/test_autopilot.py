@@ -309,3 +309,31 @@ async def test_fix_all_invoked_in_neovim_tells_why_it_applied_nothing(editor: Se
         assert e.messages()[-1] == (
             "surefix: fix-all on held.py has nothing to apply: Ruff offers no fix there"
         )
+
+
+LADDER = """\
+def place(specs, spec_, explicit_):
+    for idx, (spec, explicit) in enumerate(specs):
+        if spec == spec_:
+            break
+        elif not explicit and explicit_:
+            return idx
+        elif explicit == explicit_ and len(spec) < len(spec_):
+            return idx
+    return None
+"""  # after Pylons/pyramid's config/views.py, where SIM114's fix made a 101-character line
+
+
+async def test_a_fix_that_would_make_a_line_too_long_is_never_automatic(editor: Session) -> None:
+    rules = '[lint]\nselect = ["SIM114", "E501"]\n'
+    async with editor() as e:
+        (e.root / "ruff.toml").write_text("line-length = 79\n" + rules)
+        uri = await e.open("views.py", LADDER)
+        sim = fixes(await e.code_actions(uri))["SIM114"]
+        assert band_of(sim) == "review-suggested"
+        assert "not automatic: it would make a line" in sim.title, sim.title
+        assert "past this project's 79" in sim.title
+        assert await fix_all(e, uri) is None  # nothing else to apply
+        (e.root / "ruff.toml").write_text("line-length = 120\n" + rules)
+        await e.change(uri, LADDER + "\n")
+        assert "not automatic" not in fixes(await e.code_actions(uri))["SIM114"].title

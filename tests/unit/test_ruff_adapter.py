@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from surefix.features.ruff.edits import LineIndex, apply_edits
+from surefix.features.ruff.edits import LineIndex, apply_edits, longest_new_line
 from surefix.features.ruff.findings import Edit, Position, rule_family
 from surefix.features.ruff.run import (
     ARGUMENTS,
@@ -306,3 +306,22 @@ def test_ruff_still_times_out_and_the_work_meanwhile_still_fails_loudly(tmp_path
 
     with pytest.raises(LookupError, match="the parse failed"):
         lint_text("import os\n", "t.py", ISOLATED, meanwhile=broken)
+
+
+def test_a_fix_is_measured_by_the_longest_line_it_leaves() -> None:
+    lines = ["x = 1", "if a:", "    pass", "y = 2" + " " * 70 + "# long already"]
+    at = Position
+
+    def longest(*edits: Edit, limit: int = 20) -> int | None:
+        return longest_new_line(edits, lines, limit)
+
+    assert longest(Edit(at(0, 4), at(0, 5), "1" * 30)) == 34  # x = 111…
+    assert longest(Edit(at(0, 4), at(0, 5), "2")) is None  # no longer than before
+    assert longest(Edit(at(0, 4), at(0, 5), "2\n" + "z" * 25)) == 25  # the line it adds
+    two = (Edit(at(0, 0), at(0, 1), "a" * 10), Edit(at(0, 4), at(0, 5), "b" * 10))
+    assert longest(*two) == 23  # both edits on the line, together
+    assert longest(Edit(at(1, 0), at(3, 0), "if a: pass\n")) is None  # y = 2 … not rewritten
+    assert longest(Edit(at(3, 0), at(3, 1), "w")) is None  # too long already: not the fix's doing
+    assert longest(Edit(at(4, 0), at(4, 0), "q" * 30)) == 30  # at the end of the text
+    apart = (Edit(at(0, 4), at(0, 5), "1" * 30), Edit(at(2, 4), at(2, 8), "..."))
+    assert longest(*apart) == 34
