@@ -87,8 +87,11 @@ def edit(analyzed: Analyzed, run: FixRun) -> t.WorkspaceEdit:
 
 
 def title(run: FixRun) -> str:
-    n = len(run.applied)
-    return f"surefix: apply {n} trusted fix{'' if n == 1 else 'es'}"
+    """`surefix: apply 3 trusted fixes (4 held back)`: what it does, and that it leaves some —
+    a fix-all asked for again says why (`why_nothing`)."""
+    n, held = len(run.applied), len(run.held)
+    back = f" ({held} held back)" if held else ""
+    return f"surefix: apply {n} trusted fix{'' if n == 1 else 'es'}{back}"
 
 
 def summary(run: FixRun) -> str:

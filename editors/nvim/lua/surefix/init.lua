@@ -228,7 +228,9 @@ local function applied_message(action)
   if not count then
     return action.title
   end
-  return ("applied %s trusted fix%s"):format(count, count == "1" and "" or "es")
+  local held = action.title:match("%((%d+) held back%)")
+  local back = held and ("; %s held back (:SurefixFixAll again says why)"):format(held) or ""
+  return ("applied %s trusted fix%s%s"):format(count, count == "1" and "" or "es", back)
 end
 
 --- Apply a fix-all action the way the server sent it: with its edit, to be resolved, or as a
