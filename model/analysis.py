@@ -142,20 +142,20 @@ def outside_reason(facts: ProjectFacts, v: Violation) -> str | None:
     return None
 
 
+OFF = ("unselected", "ignored")  # `ProjectFacts.choice` of a rule the project does not check
+
+
 def too_long(facts: ProjectFacts, v: Violation, lines: Sequence[str]) -> str | None:
     """Why `v`'s fix is not applied automatically where it would make a line longer than the
     project allows — a project that checks line length (E501, flake8's) or lays code out with a
     formatter: the autopilot would leave its check failing, or code its formatter rewrites."""
     if v.fix is None or not (facts.formatter or facts.choice("E501") not in OFF):
         return None
-    longest = longest_new_line(v.fix.edits, lines, facts.line_length)
+    limit = facts.line_length
+    longest = longest_new_line(v.fix.edits, lines, limit)
     if longest is None:
         return None
-    limit = facts.line_length
     return f"it would make a line {longest} characters long, past this project's {limit}"
-
-
-OFF = ("unselected", "ignored")
 
 
 def band_of(score: float, applicability: str, thresholds: Thresholds) -> str:

@@ -220,16 +220,9 @@ def nothing_applied(name: str, held: Sequence[tuple[Candidate, str]]) -> str:
     bare "nothing to fix" would hide the fixes still offered one by one."""
     if not held:
         return f"fix-all on {name} has nothing to apply: Ruff offers no fix there"
-    by_reason: dict[str, Counter[str]] = {}
-    for c, reason in held:
-        by_reason.setdefault(reason, Counter())[c.violation.rule] += 1
-    ordered = sorted(by_reason.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-    parts = [
-        ", ".join(rule if n == 1 else f"{rule} x{n}" for rule, n in sorted(rules.items()))
-        + f" ({reason})"
-        for reason, rules in ordered[:3]
-    ]
-    more = len(ordered) - 3
+    grouped = held_by_reason(held)
+    parts = [f"{rules} ({reason})" for reason, rules in grouped[:3]]
+    more = len(grouped) - 3
     rest = f"; {more} other reason{'s' if more > 1 else ''}" if more > 0 else ""
     fixes = f"{len(held)} fix{'es' if len(held) > 1 else ''}"
     return f"fix-all on {name} applied nothing: {fixes} held back: " + "; ".join(parts) + rest
@@ -238,12 +231,16 @@ def nothing_applied(name: str, held: Sequence[tuple[Candidate, str]]) -> str:
 def held_lines(run: FixRun) -> list[str]:
     """`    not applied (this project does not select SIM300): SIM300 x57`, one line per
     reason, commonest first: what `surefix fix` and the fix-all log say of the fixes left."""
+    return [f"    not applied ({reason}): {rules}" for reason, rules in held_by_reason(run.held)]
+
+
+def held_by_reason(held: Sequence[tuple[Candidate, str]]) -> list[tuple[str, str]]:
+    """(reason, `SIM300 x57, UP031`) for the fixes held back, the commonest reason first."""
     by_reason: dict[str, Counter[str]] = {}
-    for c, reason in run.held:
+    for c, reason in held:
         by_reason.setdefault(reason, Counter())[c.violation.rule] += 1
     return [
-        f"    not applied ({reason}): "
-        + ", ".join(rule if n == 1 else f"{rule} x{n}" for rule, n in sorted(rules.items()))
+        (reason, ", ".join(rule if n == 1 else f"{rule} x{n}" for rule, n in sorted(rules.items())))
         for reason, rules in sorted(by_reason.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
 

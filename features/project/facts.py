@@ -125,7 +125,7 @@ class ProjectFacts:
 
     def chooses(self, rule: str) -> bool:
         """Whether the project asked for `rule`'s fixes, so the autopilot may apply them."""
-        if self.conflicts_with_formatter(rule) or rule in dict(self.unfollowed):
+        if self.conflicts_with_formatter(rule) or self._unfollowed(rule):
             return False
         return self.configured or self._decide(rule)[0] is Verdict.SELECTED
 
@@ -176,8 +176,9 @@ class ProjectFacts:
         if self.conflicts_with_formatter(rule):
             name = _FORMATTER_WORDS.get(self.formatter or "", self.formatter)
             return f"this project formats with {name}, and {rule} conflicts with the formatter"
-        if rule in dict(self.unfollowed):
-            return dict(self.unfollowed)[rule]
+        unfollowed = self._unfollowed(rule)
+        if unfollowed:
+            return unfollowed
         if self.configured:
             return None
         verdict, selector = self._decide(rule)
@@ -186,6 +187,9 @@ class ProjectFacts:
         if verdict is Verdict.UNSELECTED:
             return f"this project does not select {rule}"
         return None
+
+    def _unfollowed(self, rule: str) -> str | None:
+        return next((why for code, why in self.unfollowed if code == rule), None)
 
     def protects_noqa(self, code: str, known: Callable[[str], bool] | None = None) -> bool:
         """Whether `# noqa: code` must survive RUF100: a tool of the project other than Ruff

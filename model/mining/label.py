@@ -68,7 +68,8 @@ class Hunk:
 
 
 class Side:
-    """One version of a file; its parse and line index are built only if a label needs them."""
+    """One version of a file; its parse (and the line index that comes with it) is built only
+    if a label needs it."""
 
     def __init__(self, text: str, path: str) -> None:
         self.text = text
@@ -79,9 +80,10 @@ class Side:
     def document(self) -> Document:
         return Document(self.text, self.path)
 
-    @cached_property
+    @property
     def index(self) -> LineIndex:
-        return LineIndex(self.text)
+        """The parse's own: the miner parses the side it labels and featurizes from it."""
+        return self.document.index
 
 
 @dataclass(frozen=True)

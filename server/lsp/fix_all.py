@@ -9,11 +9,13 @@ notebook's is one `TextDocumentEdit` per cell it changes, each at that cell's ve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types as t
 
 from surefix.features.ruff.notebook import Joins
-from surefix.model.analysis import Analysis
-from surefix.model.autofix import MAX_ROUNDS, FixRun, Hold, Parse, fix_until_stable
+from surefix.model.analysis import Analysis, Candidate
+from surefix.model.autofix import MAX_ROUNDS, OTHER_RULE, FixRun, Hold, Parse, fix_until_stable
 from surefix.server.lsp.analyzer import Analyzer
 from surefix.server.lsp.documents import Analyzed
 from surefix.server.wording import applied_words, held_lines, nothing_applied
@@ -30,11 +32,22 @@ def worth_offering(analyzed: Analyzed, hold: Hold) -> bool:
     return any(hold(c, text) is None for c in analyzed.analysis.candidates)
 
 
-def why_nothing(analyzed: Analyzed, hold: Hold) -> str:
-    """Why the action is not offered on this version: every fix held back, and why."""
+def held_back(analyzed: Analyzed, hold: Hold) -> list[tuple[Candidate, str]]:
+    """Every fix of this version that `hold` keeps from the autopilot, with why."""
     text = analyzed.analysis.text
-    held = [(c, r) for c in analyzed.analysis.candidates if (r := hold(c, text)) is not None]
-    return nothing_applied(analyzed.uri.rsplit("/", 1)[-1], held)
+    return [(c, r) for c in analyzed.analysis.candidates if (r := hold(c, text)) is not None]
+
+
+def why_nothing(
+    analyzed: Analyzed, held: Sequence[tuple[Candidate, str]], broke: bool = False
+) -> str:
+    """Why a fix-all on this version applied nothing: the fixes `held` back, by reason (those
+    of other rules left out: "fix all RULE" holds them by design), or that its fixes together
+    left a syntax error (`broke`) and were undone."""
+    name = analyzed.uri.rsplit("/", 1)[-1]
+    if broke:
+        return f"fix-all on {name} applied nothing: its fixes left a syntax error"
+    return nothing_applied(name, [(c, why) for c, why in held if why != OTHER_RULE])
 
 
 def disabled(reason: str) -> t.CodeAction:

@@ -18,7 +18,6 @@ from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcInvalidParams
 
 from surefix.features.ruff.run import RuffError
-from surefix.model.autofix import OTHER_RULE
 from surefix.model.scoring.scorer import ScoreError
 from surefix.server.lsp import (
     code_actions,
@@ -40,7 +39,6 @@ from surefix.server.lsp.protocol import Encoded
 from surefix.server.lsp.server import SurefixServer
 from surefix.server.lsp.settings import SECTION
 from surefix.server.lsp.texts import document_key
-from surefix.server.wording import nothing_applied
 
 F = TypeVar("F", bound=Callable[..., Any])
 APPLY_EDIT_WAIT_S = 30.0  # an editor may ask the user first; one that never answers is told
@@ -215,7 +213,7 @@ async def code_action(ls: SurefixServer, params: t.CodeActionParams) -> Encoded 
             found.append(shape(fix_all.action(analyzed, run, client_resolves_edits(ls))))
         elif explicit:
             invoked = params.context.trigger_kind == t.CodeActionTriggerKind.Invoked
-            reason = fix_all.why_nothing(analyzed, hold)
+            reason = fix_all.why_nothing(analyzed, fix_all.held_back(analyzed, hold))
             found += map(shape, nothing_to_fix(ls, analyzed, reason, invoked))
     remove_unused = ls.settings.organize_remove_unused
     if organize.offered(only) and analyzed.analysis.cells is None:  # files only, as yet
@@ -395,11 +393,7 @@ async def fix_and_apply(
         return {"applied": 0, "reason": "stale version"}
     run = await ls.fix_run(analyzed, rule)
     if not run.applied:
-        name = analyzed.uri.rsplit("/", 1)[-1]
-        held = [(c, why) for c, why in run.held if why != OTHER_RULE]
-        reason = nothing_applied(name, held)
-        if run.dropped:  # applied, then undone whole: the round left the file broken
-            reason = f"fix-all on {name} applied nothing: its fixes left a syntax error"
+        reason = fix_all.why_nothing(analyzed, run.held, broke=bool(run.dropped))
         return {"applied": 0, "dropped": len(run.dropped), "rounds": run.rounds, "reason": reason}
     refused = await apply_edit(ls, fix_all.edit(analyzed, run))
     if refused is not None:

@@ -8,6 +8,7 @@ import json
 import random
 import shutil
 import sysconfig
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,21 +70,40 @@ def test_every_fix_all_round_parses_as_a_whole_parse_would(name: str, tmp_path: 
     assert all(shared > 0 for _, shared in rounds[1:])  # later rounds parse only what changed
 
 
+Step = Callable[[Document, str, list[Edit]], Document]  # the next version, parsed from `doc`
+
+
+def walk(
+    name: str, steps: int, edits_for: Callable[[int, str], list[Edit]], step: Step
+) -> tuple[str, Document, int]:
+    """`steps` versions of the module `name`, each made by `edits_for(i, text)` and parsed by
+    `step` from the last one that parsed: each must be the whole parse of its text. Returns the
+    last text and document, and how many versions kept statements of the one before."""
+    text = (LIB / name).read_text(encoding="utf-8")
+    doc, incremental = Document(text, name), 0
+    for i in range(steps):
+        edits = edits_for(i, text)
+        new = apply_edits(text, edits)
+        got = step(doc, new, edits)
+        assert same(got, new), (name, edits)
+        incremental += got.parsed and kept(doc, got) > 0
+        if got.parsed:
+            text, doc = new, got
+    return text, doc, incremental
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_random_line_edits_of_real_modules_parse_as_a_whole_parse_would(seed: int) -> None:
     rng = random.Random(seed)
     incremental = 0
     for name in ("functools.py", "dataclasses.py", "inspect.py"):
-        text = (LIB / name).read_text(encoding="utf-8")
-        doc = Document(text, name)
-        for _ in range(60):
-            edits = random_edits(rng, split_lines(text))
-            new = apply_edits(text, edits)
-            got = doc.edited(new, edits)
-            assert same(got, new), (name, edits)
-            incremental += got.parsed and kept(doc, got) > 0
-            if got.parsed:
-                text, doc = new, got
+        _, _, kept_some = walk(
+            name,
+            60,
+            lambda i, text: random_edits(rng, split_lines(text)),
+            lambda doc, new, edits: doc.edited(new, edits),
+        )
+        incremental += kept_some
     assert incremental >= 20
 
 
@@ -91,22 +111,17 @@ def test_random_line_edits_of_real_modules_parse_as_a_whole_parse_would(seed: in
 def test_a_new_version_parses_from_the_last_as_a_whole_parse_would(seed: int) -> None:
     """The server's path from one version of a file to the next: it knows only both texts."""
     rng = random.Random(seed)
+
+    def version(i: int, text: str) -> list[Edit]:
+        if i % 5 == 4:  # a keystroke at a time: the same line, a character longer
+            line = rng.randrange(len(split_lines(text)) - 1)
+            return [Edit(Position(line, 0), Position(line, 0), rng.choice(["x", " ", "#"]))]
+        return random_edits(rng, split_lines(text))[:1]  # a version: mostly one edit
+
     incremental = 0
     for name in ("functools.py", "dataclasses.py", "_pydecimal.py"):
-        text = (LIB / name).read_text(encoding="utf-8")
-        doc = Document(text, name)
-        for step in range(40):
-            if step % 5 == 4:  # a keystroke at a time: the same line, a character longer
-                line = rng.randrange(len(split_lines(text)) - 1)
-                edits = [Edit(Position(line, 0), Position(line, 0), rng.choice(["x", " ", "#"]))]
-            else:
-                edits = random_edits(rng, split_lines(text))[:1]  # a version: mostly one edit
-            new = apply_edits(text, edits)
-            got = doc.revised(new)
-            assert same(got, new), (name, edits)
-            incremental += got.parsed and kept(doc, got) > 0
-            if got.parsed:
-                text, doc = new, got
+        text, doc, kept_some = walk(name, 40, version, lambda doc, new, edits: doc.revised(new))
+        incremental += kept_some
         for new in (text + "\n# edit\n", text.rstrip("\n"), "", text):  # the ends, and none
             got = doc.revised(new)
             assert same(got, new), (name, new[-20:])
